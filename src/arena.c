@@ -1,0 +1,561 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * arena.c - the OS under the model: address space, NUMA binding and page
+ * backing.  An arena is one node's "physical memory": a stretch of one big
+ * reservation, bound to a real node with mbind() before anything touches
+ * it, backed by hugetlb pages from that node's pool when they can be had,
+ * else by transparent huge pages, else by base pages.  Nothing else in the
+ * library calls mmap, mbind or madvise, so tests can make each of them fail
+ * here (bz__os_fail_next, arena.h).
+ *
+ * The OS contract (declared in internal.h; extras in arena.h):
+ *   bz__os_reserve(bytes, align)
+ *	align a power of two (page size if smaller).  Maps bytes (rounded up
+ *	to pages) read-write, private, anonymous and MAP_NORESERVE at an
+ *	align-aligned address: no commit charge, no RSS until touched.
+ *	Returns the address, or NULL (bytes 0, bad align, mmap refused).
+ *   bz__os_release(addr, bytes)
+ *	Unmaps what bz__os_reserve returned (NULL: no-op), hugetlb parts too.
+ *   bz__arena_setup(sys, cfg, nid, arena)
+ *	arena->start/bytes lie inside a reservation, untouched; start is
+ *	page-aligned.  Backs and binds them (below), fills os_node, backing,
+ *	page_size, reason.  0; -EINVAL for a bad hugetlb setting in cfg;
+ *	-ENOMEM when BZ_HUGETLB_REQUIRED cannot be met (logged).  Never leaves
+ *	memory that can SIGBUS on first touch.
+ *
+ * Hugetlb and alignment: hugetlb pages back the arena's interior aligned to
+ * the huge page size; an unaligned head or tail stays on THP/base pages
+ * (reported).  With mm_init.c's layout (node starts aligned to 4 MiB) 2 MiB
+ * pages cover whole arenas whose size is a multiple of 2 MiB; 1 GiB pages
+ * usually leave edges.  "Required" means the whole interior is hugetlb.
+ *
+ * No SIGBUS: the hugetlb mapping is made WITHOUT MAP_NORESERVE, so the
+ * kernel reserves every page at mmap time, and made while the calling
+ * thread's policy is MPOL_BIND to the arena's node, so the kernel checks
+ * the reservation against that node's free pages (hugetlb_acct_memory(),
+ * allowed_mems_nr()).  A short pool fails the mmap with ENOMEM and we fall
+ * back.  The kernel counts reservations per pool, not per node, so a
+ * process whose reservation is later satisfied from this node's pages can
+ * still leave a bound arena short on a multi-node machine; checking the
+ * node's unreserved free count first makes that rare.  The mapping is
+ * private: a child after fork() must not touch hugetlb arenas (the kernel
+ * gives it no reserve, as for any MAP_PRIVATE hugetlb mapping).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/mman.h>
+
+#include <numa.h>
+#include <numaif.h>
+
+#include "internal.h"
+#include "arena.h"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT 26
+#endif
+#ifndef MAP_HUGE_2MB
+#define MAP_HUGE_2MB (21 << MAP_HUGE_SHIFT)
+#endif
+#ifndef MAP_HUGE_1GB
+#define MAP_HUGE_1GB (30 << MAP_HUGE_SHIFT)
+#endif
+
+#define HPAGE_2M         (2ul << 20)
+#define HPAGE_1G         (1ul << 30)
+#define OS_MAX_NODES     1024       /* bits in the nodemasks we hand the kernel */
+#define ULONG_BITS       (8 * sizeof(unsigned long))
+#define MASK_LONGS       (OS_MAX_NODES / ULONG_BITS)
+
+#define ALIGN_UP(x, a)   (((x) + (a) - 1) & ~((uintptr_t)(a) - 1))
+#define ALIGN_DOWN(x, a) ((x) & ~((uintptr_t)(a) - 1))
+
+/* ---- the primitives, each with its fault-injection point ------------------ */
+
+static atomic_uint fail_ops;
+
+void bz__os_fail_next(unsigned ops)
+{
+	if (ops)
+		atomic_fetch_or(&fail_ops, ops);
+	else
+		atomic_store(&fail_ops, 0);
+}
+
+static bool inject(unsigned op)
+{
+	if (bz_likely(!atomic_load_explicit(&fail_ops, memory_order_relaxed)))
+		return false;
+	return atomic_fetch_and(&fail_ops, ~op) & op;
+}
+
+static void *os_mmap(void *addr, size_t len, int flags, unsigned op)
+{
+	if (inject(op)) {
+		errno = ENOMEM;
+		return MAP_FAILED;
+	}
+	return mmap(addr, len, PROT_READ | PROT_WRITE, flags, -1, 0);
+}
+
+static void node_mask(unsigned long mask[MASK_LONGS], int os_node)
+{
+	memset(mask, 0, MASK_LONGS * sizeof(mask[0]));
+	mask[os_node / ULONG_BITS] |= 1ul << (os_node % ULONG_BITS);
+}
+
+static int os_mbind(void *addr, size_t len, int os_node)
+{
+	unsigned long mask[MASK_LONGS];
+
+	if (inject(BZ_OS_MBIND)) {
+		errno = ENOMEM;
+		return -1;
+	}
+	node_mask(mask, os_node);
+	/* maxnode is one more than the bits the kernel reads (mbind(2)). */
+	return (int)mbind(addr, len, MPOL_BIND, mask, OS_MAX_NODES + 1, 0);
+}
+
+static int os_madvise_hugepage(void *addr, size_t len)
+{
+	if (inject(BZ_OS_MADVISE)) {
+		errno = EINVAL;
+		return -1;
+	}
+	return madvise(addr, len, MADV_HUGEPAGE);
+}
+
+void *bz__os_reserve(size_t bytes, size_t align)
+{
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE;
+	uintptr_t raw, p;
+	size_t span;
+
+	if (align < BZ_PAGE_SIZE)
+		align = BZ_PAGE_SIZE;
+	if (!bytes || (align & (align - 1)) || bytes > SIZE_MAX - 2 * align)
+		return NULL;
+	bytes = ALIGN_UP(bytes, BZ_PAGE_SIZE);
+	/* Over-reserve by the alignment, then give back the misaligned ends. */
+	span = bytes + align - BZ_PAGE_SIZE;
+	raw = (uintptr_t)os_mmap(NULL, span, flags, BZ_OS_RESERVE);
+	if (raw == (uintptr_t)MAP_FAILED)
+		return NULL;
+	p = ALIGN_UP(raw, align);
+	if (p > raw)
+		munmap((void *)raw, p - raw);
+	if (raw + span > p + bytes)
+		munmap((void *)(p + bytes), raw + span - (p + bytes));
+	return (void *)p;
+}
+
+void bz__os_release(void *addr, size_t bytes)
+{
+	if (addr && bytes)
+		munmap(addr, ALIGN_UP(bytes, BZ_PAGE_SIZE));
+}
+
+/* ---- configuration: cfg, else BUDDYZONE_HUGETLB*, else defaults ------------ */
+
+struct backing_cfg {
+	int policy;             /* enum bz_hugetlb_policy */
+	size_t hpage;           /* HPAGE_2M or HPAGE_1G */
+};
+
+/* Fields at the end of struct bz_config exist only if the caller's size says so. */
+#define CFG_HAS(cfg, field) \
+	((cfg) && (cfg)->size >= offsetof(struct bz_config, field) + sizeof((cfg)->field))
+
+static int parse_policy(const char *s)
+{
+	static const char *const names[] = { "never", "preferred", "required" };
+	int i;
+
+	for (i = 0; i < (int)BZ_ARRAY_SIZE(names); i++)
+		if (!strcasecmp(s, names[i]) || (s[0] == '0' + i && !s[1]))
+			return i;
+	return -1;
+}
+
+/* "2M", "2MB", "2MiB", "2097152", "1G"...; 0 when unparsable. */
+static size_t parse_size(const char *s)
+{
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	int shift = 0;
+
+	if (end == s)
+		return 0;
+	switch (*end) {
+	case 'k': case 'K': shift = 10; end++; break;
+	case 'm': case 'M': shift = 20; end++; break;
+	case 'g': case 'G': shift = 30; end++; break;
+	}
+	if (shift && (!strcasecmp(end, "B") || !strcasecmp(end, "iB")))
+		end += strlen(end);
+	if (*end || v > (SIZE_MAX >> shift))
+		return 0;
+	return (size_t)v << shift;
+}
+
+static int env_policy(const struct bz_system *sys)
+{
+	const char *env = getenv("BUDDYZONE_HUGETLB");
+	int p;
+
+	if (!env || !*env)
+		return BZ_HUGETLB_PREFERRED;
+	p = parse_policy(env);
+	if (p < 0) {
+		bz__log(sys, BZ_LOG_WARNING,
+			"BUDDYZONE_HUGETLB=%s: expected never, preferred or required; using preferred", env);
+		p = BZ_HUGETLB_PREFERRED;
+	}
+	return p;
+}
+
+static size_t env_hpage(const struct bz_system *sys)
+{
+	const char *env = getenv("BUDDYZONE_HUGETLB_PAGE_SIZE");
+	size_t sz;
+
+	if (!env || !*env)
+		return HPAGE_2M;
+	sz = parse_size(env);
+	if (sz != HPAGE_2M && sz != HPAGE_1G) {
+		bz__log(sys, BZ_LOG_WARNING,
+			"BUDDYZONE_HUGETLB_PAGE_SIZE=%s: expected 2M or 1G; using 2M", env);
+		sz = HPAGE_2M;
+	}
+	return sz;
+}
+
+static int backing_config(const struct bz_system *sys, const struct bz_config *cfg,
+			  struct backing_cfg *bc)
+{
+	int policy = CFG_HAS(cfg, hugetlb) ? cfg->hugetlb : BZ_DEFAULT;
+	size_t hpage = CFG_HAS(cfg, hugetlb_page_size) ? cfg->hugetlb_page_size : 0;
+
+	if (policy == BZ_DEFAULT)
+		policy = env_policy(sys);
+	if (policy < BZ_HUGETLB_NEVER || policy > BZ_HUGETLB_REQUIRED) {
+		bz__log(sys, BZ_LOG_ERR, "config: hugetlb %d is not a BZ_HUGETLB_* policy", policy);
+		return -EINVAL;
+	}
+	if (!hpage)
+		hpage = env_hpage(sys);
+	if (hpage != HPAGE_2M && hpage != HPAGE_1G) {
+		bz__log(sys, BZ_LOG_ERR, "config: hugetlb_page_size %zu: only 2 MiB and 1 GiB pages", hpage);
+		return -EINVAL;
+	}
+	bc->policy = policy;
+	bc->hpage = hpage;
+	return 0;
+}
+
+/* ---- hugetlb ---------------------------------------------------------------------- */
+
+static long read_long(const char *path)
+{
+	FILE *f = fopen(path, "re");
+	long n = -1;
+
+	if (!f)
+		return -1;
+	if (fscanf(f, "%ld", &n) != 1)
+		n = -1;
+	fclose(f);
+	return n;
+}
+
+/*
+ * Free pages nobody has reserved: the node's free count, capped by the
+ * pool's free minus reserved (reservations are kept per pool, not per node).
+ */
+long bz__hugetlb_free_pages(int os_node, size_t page_size)
+{
+	char path[128];
+	long pool_free, resv, node_free;
+
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/free_hugepages",
+		 page_size >> 10);
+	pool_free = read_long(path);
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/resv_hugepages",
+		 page_size >> 10);
+	resv = read_long(path);
+	if (pool_free < 0)
+		return -1;
+	if (resv > 0)
+		pool_free = pool_free > resv ? pool_free - resv : 0;
+	if (os_node < 0)
+		return pool_free;
+	snprintf(path, sizeof(path),
+		 "/sys/devices/system/node/node%d/hugepages/hugepages-%zukB/free_hugepages",
+		 os_node, page_size >> 10);
+	node_free = read_long(path);
+	return node_free < 0 ? -1 : BZ_MIN(node_free, pool_free);
+}
+
+/* The real node an arena binds to, or -1: unknown, or no NUMA in the kernel. */
+static int arena_os_node(const struct bz_system *sys, int nid)
+{
+	int os = sys->topo.os_node[nid];
+
+	if (os < 0 || os >= OS_MAX_NODES || numa_available() < 0)
+		return -1;
+	return os;
+}
+
+/*
+ * The MAP_HUGETLB mmap over [addr, +len), with the thread's policy bound to
+ * os_node meanwhile so the kernel's reservation check counts that node's
+ * free pages only.  On failure the range is mapped back to plain memory
+ * (an old kernel may already have unmapped it).
+ */
+static void *hugetlb_map(void *addr, size_t len, size_t hpage, int os_node)
+{
+	const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED | MAP_HUGETLB |
+			  (hpage == HPAGE_1G ? MAP_HUGE_1GB : MAP_HUGE_2MB);
+	unsigned long old_mask[MASK_LONGS], mask[MASK_LONGS];
+	int old_mode, e, swapped = 0;
+	void *p;
+
+	if (os_node >= 0 && get_mempolicy(&old_mode, old_mask, OS_MAX_NODES + 1, NULL, 0) == 0) {
+		node_mask(mask, os_node);
+		swapped = set_mempolicy(MPOL_BIND, mask, OS_MAX_NODES + 1) == 0;
+	}
+	p = os_mmap(addr, len, flags, BZ_OS_HUGETLB);
+	e = errno;
+	if (swapped)
+		set_mempolicy(old_mode, old_mask, OS_MAX_NODES + 1);
+	if (p == MAP_FAILED)
+		mmap(addr, len, PROT_READ | PROT_WRITE,
+		     MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_FIXED, -1, 0);
+	errno = e;
+	return p;
+}
+
+/* The why-texts are for people: cut them to fit, never fail. */
+static void BZ_PRINTF(3, 4) say(char *why, size_t n, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+}
+
+static const char *size_name(size_t sz)
+{
+	return sz == HPAGE_1G ? "1GB" : "2MB";
+}
+
+/*
+ * Tries hugetlb pages for the arena's hpage-aligned interior [*hs, *he).
+ * True when mapped; why says what happened either way.
+ */
+static bool back_hugetlb(struct bz_arena *arena, int os, size_t hpage, uintptr_t *hs,
+			 uintptr_t *he, char *why, size_t n)
+{
+	uintptr_t s = (uintptr_t)arena->start, e = s + arena->bytes;
+	const char *sz = size_name(hpage);
+	long free_pages, need;
+	char pool[32];
+
+	*hs = ALIGN_UP(s, hpage);
+	*he = ALIGN_DOWN(e, hpage);
+	if (*he <= *hs) {
+		say(why, n, "hugetlb %s: arena holds no whole huge page", sz);
+		return false;
+	}
+	if (os >= 0)
+		snprintf(pool, sizeof(pool), "node %d", os);
+	else
+		snprintf(pool, sizeof(pool), "the machine");
+	need = (long)((*he - *hs) / hpage);
+	free_pages = bz__hugetlb_free_pages(os, hpage);
+	if (free_pages < 0) {
+		say(why, n, "hugetlb %s: the kernel has no such pool", sz);
+		return false;
+	}
+	if (free_pages < need) {
+		say(why, n, "hugetlb %s: pool of %s has %ld free pages, needs %ld",
+			 sz, pool, free_pages, need);
+		return false;
+	}
+	if (hugetlb_map((void *)*hs, *he - *hs, hpage, os) == MAP_FAILED) {
+		say(why, n, "hugetlb %s: mmap of %ld pages from %s failed (%s)",
+			 sz, need, pool, strerror(errno));
+		return false;
+	}
+	arena->backing = BZ_BACKING_HUGETLB;
+	arena->page_size = hpage;
+	say(why, n, "hugetlb %s: %ld pages reserved from %s", sz, need, pool);
+	return true;
+}
+
+/* ---- THP and binding ------------------------------------------------------------------ */
+
+/* The bracketed word of /sys/kernel/mm/transparent_hugepage/enabled, else "". */
+static void thp_mode(char *mode, size_t n)
+{
+	char buf[128], *l, *r;
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "re");
+
+	mode[0] = '\0';
+	if (!f)
+		return;
+	if (fgets(buf, sizeof(buf), f) && (l = strchr(buf, '[')) && (r = strchr(l, ']'))) {
+		*r = '\0';
+		snprintf(mode, n, "%s", l + 1);
+	}
+	fclose(f);
+}
+
+static size_t thp_size(void)
+{
+	FILE *f = fopen("/sys/kernel/mm/transparent_hugepage/hpage_pmd_size", "re");
+	unsigned long sz = 0;
+
+	if (f) {
+		if (fscanf(f, "%lu", &sz) != 1)
+			sz = 0;
+		fclose(f);
+	}
+	return sz ? sz : HPAGE_2M;
+}
+
+/* madvise(MADV_HUGEPAGE) on [s, e) when THP is enabled; true when applied. */
+static bool back_thp(uintptr_t s, uintptr_t e, char *why, size_t n)
+{
+	char mode[32];
+
+	thp_mode(mode, sizeof(mode));
+	if (!mode[0] || !strcmp(mode, "never")) {
+		say(why, n, "THP %s; base pages", mode[0] ? "disabled (never)" : "unavailable");
+		return false;
+	}
+	if (ALIGN_DOWN(e, thp_size()) <= ALIGN_UP(s, thp_size())) {
+		say(why, n, "base pages (smaller than a THP)");
+		return false;
+	}
+	if (os_madvise_hugepage((void *)s, e - s) < 0) {
+		say(why, n, "THP madvise failed (%s); base pages", strerror(errno));
+		return false;
+	}
+	say(why, n, "THP madvise (enabled=%s)", mode);
+	return true;
+}
+
+/* mbind(MPOL_BIND) the whole arena to its real node; why says what was done. */
+static void bind_arena(struct bz_system *sys, int nid, int os, struct bz_arena *arena,
+		       char *why, size_t n)
+{
+	const char *emu = sys->topo.emulated ? "emulated node " : "node ";
+	int e;
+
+	if (os < 0) {
+		say(why, n, "%s%d not bound (%s)", emu, nid,
+			 numa_available() < 0 ? "no NUMA support" : "no real node known");
+		return;
+	}
+	if (os_mbind(arena->start, arena->bytes, os) < 0) {
+		e = errno;
+		bz__log(sys, BZ_LOG_WARNING, "node %d: mbind to real node %d failed (%s); memory not bound",
+			nid, os, strerror(e));
+		say(why, n, "%s%d not bound: mbind to node %d failed (%s)", emu, nid, os, strerror(e));
+		return;
+	}
+	arena->os_node = os;
+	if (sys->topo.emulated)
+		say(why, n, "emulated node %d backed by real node %d (mbind MPOL_BIND)", nid, os);
+	else
+		say(why, n, "bound to node %d (mbind MPOL_BIND)", os);
+}
+
+/* THP or base pages for what hugetlb left: the whole arena, or its edges. */
+static void back_rest(struct bz_arena *arena, bool huge, uintptr_t hs, uintptr_t he,
+		      char *why, size_t n)
+{
+	uintptr_t s = (uintptr_t)arena->start, e = s + arena->bytes;
+
+	if (!huge) {
+		if (back_thp(s, e, why, n)) {
+			arena->backing = BZ_BACKING_THP;
+			arena->page_size = thp_size();
+		}
+		return;
+	}
+	if (hs > s)
+		back_thp(s, hs, why, n);
+	if (e > he)
+		back_thp(he, e, why, n);
+}
+
+/* Appends to the reason, cutting what does not fit. */
+static void reason_add(struct bz_arena *arena, const char *text)
+{
+	size_t len = strlen(arena->reason), room = sizeof(arena->reason) - 1 - len;
+	size_t add = BZ_MIN(strlen(text), room);
+
+	memcpy(arena->reason + len, text, add);
+	arena->reason[len + add] = '\0';
+}
+
+int bz__arena_setup(struct bz_system *sys, const struct bz_config *cfg, int nid, struct bz_arena *arena)
+{
+	uintptr_t hs = 0, he = 0;
+	char bind_why[96], huge_why[96] = "hugetlb never", rest_why[64] = "";
+	struct backing_cfg bc;
+	bool huge = false;
+	int os, err = backing_config(sys, cfg, &bc);
+
+	if (err)
+		return err;
+	os = arena_os_node(sys, nid);
+	arena->os_node = -1;
+	arena->backing = BZ_BACKING_BASE;
+	arena->page_size = BZ_PAGE_SIZE;
+	if (bc.policy != BZ_HUGETLB_NEVER)
+		huge = back_hugetlb(arena, os, bc.hpage, &hs, &he, huge_why, sizeof(huge_why));
+	if (!huge && bc.policy == BZ_HUGETLB_REQUIRED) {
+		bz__log(sys, BZ_LOG_ERR, "node %d: hugetlb required but %s", nid, huge_why);
+		snprintf(arena->reason, sizeof(arena->reason), "%s", huge_why);
+		return -ENOMEM;
+	}
+	/* After the hugetlb mmap: a new mapping does not inherit the old one's policy. */
+	bind_arena(sys, nid, os, arena, bind_why, sizeof(bind_why));
+	back_rest(arena, huge, hs, he, rest_why, sizeof(rest_why));
+	arena->reason[0] = '\0';
+	reason_add(arena, bind_why);
+	reason_add(arena, "; ");
+	reason_add(arena, huge_why);
+	if (rest_why[0]) {
+		reason_add(arena, huge ? "; edges: " : "; ");
+		reason_add(arena, rest_why);
+	}
+	bz__log(sys, BZ_LOG_INFO, "node %d arena: %zu MB, %s pages of %zu kB; %s", nid,
+		arena->bytes >> 20, bz__backing_name(arena->backing), arena->page_size >> 10,
+		arena->reason);
+	return 0;
+}
+
+const char *bz__backing_name(int backing)
+{
+	switch (backing) {
+	case BZ_BACKING_HUGETLB:
+		return "hugetlb";
+	case BZ_BACKING_THP:
+		return "THP";
+	default:
+		return "base";
+	}
+}

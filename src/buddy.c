@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * buddy.c - the buddy free lists of a zone, everything under zone->lock:
+ * taking a block (__rmqueue_smallest, expand), the migratetype fallbacks
+ * with pageblock claiming and stealing (__rmqueue_claim, __rmqueue_steal),
+ * the highatomic reserve, and freeing with buddy merging
+ * (__free_one_page).  Mirrors mm/page_alloc.c of Linux 6.x.
+ *
+ * Free lists are doubly linked through struct bz_page by pfn.  Only the
+ * first page of a free block carries state (PG_buddy, its order, the list
+ * it is on); all free pages of a pageblock sit on the lists of that
+ * pageblock's migratetype, as in the kernel since 6.10.
+ */
+#include "internal.h"
+
+#define pageblock_start_pfn(pfn) ((pfn) & ~(PAGEBLOCK_NR_PAGES - 1))
+
+/* The kernel's fallbacks[]: where each pcp type looks when its lists are empty. */
+static const int fallbacks[BZ_MIGRATE_PCPTYPES][BZ_MIGRATE_PCPTYPES - 1] = {
+	[BZ_MIGRATE_UNMOVABLE] = { BZ_MIGRATE_RECLAIMABLE, BZ_MIGRATE_MOVABLE },
+	[BZ_MIGRATE_MOVABLE] = { BZ_MIGRATE_RECLAIMABLE, BZ_MIGRATE_UNMOVABLE },
+	[BZ_MIGRATE_RECLAIMABLE] = { BZ_MIGRATE_UNMOVABLE, BZ_MIGRATE_MOVABLE },
+};
+
+static inline struct bz_page *zpage(const struct bz_zone *z, unsigned long pfn)
+{
+	return pfn_to_page(z->sys, pfn);
+}
+
+/* ---- struct page initialisation (deferred) ----------------------------------- */
+
+static void init_page_range(struct bz_zone *z, unsigned long pfn, unsigned long end)
+{
+	for (; pfn < end; pfn++) {
+		struct bz_page *p = zpage(z, pfn);
+
+		p->next = p->prev = BZ_NIL;
+		p->zone_id = z->zone_id;
+		p->flags = PG_init | PG_zeroed;
+		p->order = 0;
+		p->mt = 0;
+	}
+}
+
+/* ---- list primitives: no accounting ------------------------------------------- */
+
+static void list_link(struct bz_zone *z, struct bz_free_list *l, unsigned long pfn, bool tail)
+{
+	struct bz_page *p = zpage(z, pfn);
+
+	if (l->first == BZ_NIL) {
+		p->next = p->prev = BZ_NIL;
+		l->first = l->last = (uint32_t)pfn;
+	} else if (tail) {
+		p->prev = l->last;
+		p->next = BZ_NIL;
+		zpage(z, l->last)->next = (uint32_t)pfn;
+		l->last = (uint32_t)pfn;
+	} else {
+		p->next = l->first;
+		p->prev = BZ_NIL;
+		zpage(z, l->first)->prev = (uint32_t)pfn;
+		l->first = (uint32_t)pfn;
+	}
+}
+
+static void deferred_take_block(struct bz_zone *z);
+
+static void list_unlink(struct bz_zone *z, unsigned order, int mt, unsigned long pfn)
+{
+	struct bz_free_list *l = &z->free_area[order].free_list[mt];
+	struct bz_page *p = zpage(z, pfn);
+
+	if (p->prev != BZ_NIL)
+		zpage(z, p->prev)->next = p->next;
+	else
+		l->first = p->next;
+	if (p->next != BZ_NIL)
+		zpage(z, p->next)->prev = p->prev;
+	else
+		l->last = p->prev;
+	p->next = p->prev = BZ_NIL;
+	/* Keep "list empty" exact while deferred blocks remain. */
+	if (l->first == BZ_NIL && order == BZ_MAX_ORDER && mt == BZ_MIGRATE_MOVABLE &&
+	    z->deferred_pfn < z->deferred_end)
+		deferred_take_block(z);
+}
+
+/* Moves one deferred max-order block onto the MOVABLE list; counts are already in. */
+static void deferred_take_block(struct bz_zone *z)
+{
+	unsigned long pfn = z->deferred_pfn;
+	struct bz_page *p = zpage(z, pfn);
+
+	init_page_range(z, pfn, pfn + MAX_ORDER_NR_PAGES);
+	z->deferred_pfn += MAX_ORDER_NR_PAGES;
+	p->flags |= PG_buddy;
+	p->order = BZ_MAX_ORDER;
+	p->mt = BZ_MIGRATE_MOVABLE;
+	list_link(z, &z->free_area[BZ_MAX_ORDER].free_list[BZ_MIGRATE_MOVABLE], pfn, true);
+}
+
+/* ---- free list operations with accounting ---------------------------------------- */
+
+static void account_freepages(struct bz_zone *z, long nr, unsigned order, int mt)
+{
+	if (mt == BZ_MIGRATE_ISOLATE)
+		return;
+	zone_stat_add(z, NR_FREE_PAGES, nr);
+	if (order >= BZ_PAGEBLOCK_ORDER)
+		zone_stat_add(z, NR_FREE_PAGES_BLOCKS, nr);
+}
+
+static void add_to_free_list(struct bz_zone *z, unsigned long pfn, unsigned order, int mt, bool tail)
+{
+	struct bz_page *p = zpage(z, pfn);
+
+	p->flags = (uint8_t)((p->flags & ~(PG_head | PG_pcp)) | PG_buddy);
+	p->order = (uint8_t)order;
+	p->mt = (uint8_t)mt;
+	list_link(z, &z->free_area[order].free_list[mt], pfn, tail);
+	z->free_area[order].nr_free++;
+	account_freepages(z, 1l << order, order, mt);
+}
+
+static void del_page_from_free_list(struct bz_zone *z, unsigned long pfn, unsigned order)
+{
+	struct bz_page *p = zpage(z, pfn);
+	int mt = p->mt;
+
+	p->flags &= (uint8_t)~PG_buddy;
+	list_unlink(z, order, mt, pfn);
+	z->free_area[order].nr_free--;
+	account_freepages(z, -(1l << order), order, mt);
+}
+
+/* move_to_free_list(): same order, another migratetype's list, at its tail. */
+static void move_to_free_list(struct bz_zone *z, unsigned long pfn, unsigned order, int new_mt)
+{
+	struct bz_page *p = zpage(z, pfn);
+	int old_mt = p->mt;
+
+	list_unlink(z, order, old_mt, pfn);
+	p->mt = (uint8_t)new_mt;
+	list_link(z, &z->free_area[order].free_list[new_mt], pfn, true);
+	if (old_mt == BZ_MIGRATE_ISOLATE || new_mt == BZ_MIGRATE_ISOLATE)
+		account_freepages(z, (old_mt == BZ_MIGRATE_ISOLATE ? 1l : -1l) << order, order,
+				  BZ_MIGRATE_MOVABLE);
+}
+
+/* Carves [pfn, end) into the largest aligned blocks, as freeing page by page would. */
+static void free_range(struct bz_zone *z, unsigned long pfn, unsigned long end)
+{
+	init_page_range(z, pfn, end);
+	while (pfn < end) {
+		unsigned order = pfn ? (unsigned)__builtin_ctzl(pfn) : BZ_MAX_ORDER;
+
+		order = BZ_MIN(order, (unsigned)BZ_MAX_ORDER);
+		while (pfn + (1ul << order) > end)
+			order--;
+		add_to_free_list(z, pfn, order, BZ_MIGRATE_MOVABLE, true);
+		pfn += 1ul << order;
+	}
+}
+
+void bz__zone_init_free_lists(struct bz_zone *z)
+{
+	unsigned long start = z->zone_start_pfn, end = zone_end_pfn(z);
+	unsigned long mid_start = (start + MAX_ORDER_NR_PAGES - 1) & ~(MAX_ORDER_NR_PAGES - 1);
+	unsigned long mid_end = end & ~(MAX_ORDER_NR_PAGES - 1);
+	unsigned long blocks;
+
+	for (int o = 0; o < BZ_NR_PAGE_ORDERS; o++)
+		for (int mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
+			z->free_area[o].free_list[mt].first = z->free_area[o].free_list[mt].last = BZ_NIL;
+	z->deferred_pfn = z->deferred_end = 0;
+	if (!populated_zone(z))
+		return;
+	if (mid_start >= mid_end) {
+		free_range(z, start, end);
+		return;
+	}
+	free_range(z, start, mid_start);
+	free_range(z, mid_end, end);
+	blocks = (mid_end - mid_start) / MAX_ORDER_NR_PAGES;
+	z->free_area[BZ_MAX_ORDER].nr_free += blocks;
+	account_freepages(z, (long)(blocks * MAX_ORDER_NR_PAGES), BZ_MAX_ORDER, BZ_MIGRATE_MOVABLE);
+	z->deferred_pfn = mid_start;
+	z->deferred_end = mid_end;
+	if (z->free_area[BZ_MAX_ORDER].free_list[BZ_MIGRATE_MOVABLE].first == BZ_NIL)
+		deferred_take_block(z);
+}
+
+unsigned long bz__free_list_count_locked(struct bz_zone *z, unsigned order, int mt)
+{
+	unsigned long n = 0;
+
+	for (uint32_t pfn = z->free_area[order].free_list[mt].first; pfn != BZ_NIL; pfn = zpage(z, pfn)->next)
+		n++;
+	if (order == BZ_MAX_ORDER && mt == BZ_MIGRATE_MOVABLE)
+		n += (z->deferred_end - z->deferred_pfn) / MAX_ORDER_NR_PAGES;
+	return n;
+}
+
+void bz__count_pageblocks(struct bz_zone *z, unsigned long counts[BZ_MIGRATE_TYPES])
+{
+	unsigned long pfn = pageblock_start_pfn(z->zone_start_pfn);
+
+	for (int mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
+		counts[mt] = 0;
+	if (!populated_zone(z))
+		return;
+	/* As pagetypeinfo_showblockcount_print: every pageblock the zone spans. */
+	for (; pfn < zone_end_pfn(z); pfn += PAGEBLOCK_NR_PAGES)
+		counts[get_pageblock_migratetype(z->sys, pfn)]++;
+}
+
+/* ---- taking blocks ------------------------------------------------------------- */
+
+/* expand(): returns the unused halves of a block split from order high to low. */
+static void expand(struct bz_zone *z, unsigned long pfn, unsigned low, unsigned high, int mt)
+{
+	while (high > low) {
+		high--;
+		add_to_free_list(z, pfn + (1ul << high), high, mt, false);
+	}
+}
+
+static struct bz_page *page_del_and_expand(struct bz_zone *z, unsigned long pfn, unsigned order,
+					   unsigned high, int mt)
+{
+	del_page_from_free_list(z, pfn, high);
+	expand(z, pfn, order, high, mt);
+	return zpage(z, pfn);
+}
+
+/* __rmqueue_smallest(): the smallest block of the wanted type that fits. */
+static struct bz_page *rmqueue_smallest(struct bz_zone *z, unsigned order, int mt)
+{
+	for (unsigned o = order; o < BZ_NR_PAGE_ORDERS; o++) {
+		uint32_t pfn = z->free_area[o].free_list[mt].first;
+
+		if (pfn != BZ_NIL)
+			return page_del_and_expand(z, pfn, order, o, mt);
+	}
+	return NULL;
+}
+
+/* should_try_claim_block(): is it worth taking the whole pageblock? */
+static bool should_try_claim_block(unsigned order, int start_mt)
+{
+	if (order >= BZ_PAGEBLOCK_ORDER / 2)
+		return true;
+	return start_mt == BZ_MIGRATE_RECLAIMABLE || start_mt == BZ_MIGRATE_UNMOVABLE;
+}
+
+/* find_suitable_fallback(): -1 no block of this order, -2 too small to claim. */
+static int find_suitable_fallback(struct bz_zone *z, unsigned order, int mt, bool claimable)
+{
+	const struct bz_free_area *area = &z->free_area[order];
+
+	if (claimable && !should_try_claim_block(order, mt))
+		return -2;
+	if (area->nr_free == 0)
+		return -1;
+	for (int i = 0; i < BZ_MIGRATE_PCPTYPES - 1; i++) {
+		int fmt = fallbacks[mt][i];
+
+		if (area->free_list[fmt].first != BZ_NIL)
+			return fmt;
+	}
+	return -1;
+}
+
+/* change_pageblock_range(): a block of pageblock order or more changes type. */
+static void change_pageblock_range(struct bz_zone *z, unsigned long pfn, unsigned order, int mt)
+{
+	unsigned long nr = 1ul << (order - BZ_PAGEBLOCK_ORDER);
+
+	while (nr--) {
+		set_pageblock_migratetype(z->sys, pfn, mt);
+		pfn += PAGEBLOCK_NR_PAGES;
+	}
+}
+
+/*
+ * prep_move_freepages_block(): the pageblock of pfn, if it lies wholly in the
+ * zone, with its free pages and its allocated movable pages counted (our
+ * stand-in for the kernel's PageLRU test: blocks allocated with
+ * BZ_GFP_MOVABLE remember it in page->mt).
+ */
+static bool prep_move_freepages_block(struct bz_zone *z, unsigned long pfn, unsigned long *start_pfn,
+				      long *num_free, long *num_movable)
+{
+	unsigned long start = pageblock_start_pfn(pfn), end = start + PAGEBLOCK_NR_PAGES;
+
+	if (!zone_spans_pfn(z, start) || !zone_spans_pfn(z, end - 1))
+		return false;
+	*start_pfn = start;
+	if (!num_free)
+		return true;
+	*num_free = *num_movable = 0;
+	for (pfn = start; pfn < end;) {
+		struct bz_page *p = zpage(z, pfn);
+
+		if (p->flags & PG_buddy) {
+			*num_free += 1l << p->order;
+			pfn += 1ul << p->order;
+		} else if ((p->flags & PG_head) && p->mt == BZ_MIGRATE_MOVABLE) {
+			*num_movable += 1l << p->order;
+			pfn += 1ul << p->order;
+		} else {
+			pfn++;
+		}
+	}
+	return true;
+}
+
+/* __move_freepages_block(): every free block of the pageblock to new_mt's lists. */
+static long move_freepages_range(struct bz_zone *z, unsigned long start, int new_mt)
+{
+	long moved = 0;
+
+	for (unsigned long pfn = start; pfn < start + PAGEBLOCK_NR_PAGES;) {
+		struct bz_page *p = zpage(z, pfn);
+
+		if (!(p->flags & PG_buddy)) {
+			pfn++;
+			continue;
+		}
+		move_to_free_list(z, pfn, p->order, new_mt);
+		moved += 1l << p->order;
+		pfn += 1ul << p->order;
+	}
+	return moved;
+}
+
+/* move_freepages_block(): -1 when the pageblock straddles the zone's edge. */
+static long move_freepages_block(struct bz_zone *z, unsigned long pfn, int new_mt)
+{
+	unsigned long start;
+	long moved;
+
+	if (!prep_move_freepages_block(z, pfn, &start, NULL, NULL))
+		return -1;
+	moved = move_freepages_range(z, start, new_mt);
+	set_pageblock_migratetype(z->sys, start, new_mt);
+	return moved;
+}
+
+/* try_to_claim_block(): take over the pageblock if enough of it is free or alike. */
+static struct bz_page *try_to_claim_block(struct bz_zone *z, unsigned long pfn, unsigned cur_order,
+					  unsigned order, int start_mt, int block_mt, unsigned alloc_flags)
+{
+	unsigned long start;
+	long free_pages, movable_pages, alike_pages;
+
+	if (cur_order >= BZ_PAGEBLOCK_ORDER) {
+		del_page_from_free_list(z, pfn, cur_order);
+		change_pageblock_range(z, pfn, cur_order, start_mt);
+		expand(z, pfn, order, cur_order, start_mt);
+		return zpage(z, pfn);
+	}
+	/* Boost watermarks so kswapd reclaims before more fallbacks are needed. */
+	if (bz__boost_watermark_locked(z) && (alloc_flags & ALLOC_KSWAPD))
+		z->boosted = true;
+	if (!prep_move_freepages_block(z, pfn, &start, &free_pages, &movable_pages))
+		return NULL;
+	if (start_mt == BZ_MIGRATE_MOVABLE)
+		alike_pages = movable_pages;
+	else if (block_mt == BZ_MIGRATE_MOVABLE)
+		alike_pages = (long)PAGEBLOCK_NR_PAGES - (free_pages + movable_pages);
+	else
+		alike_pages = 0;
+	if (free_pages + alike_pages >= (1l << (BZ_PAGEBLOCK_ORDER - 1))) {
+		move_freepages_range(z, start, start_mt);
+		set_pageblock_migratetype(z->sys, start, start_mt);
+		return rmqueue_smallest(z, order, start_mt);
+	}
+	return NULL;
+}
+
+/* __rmqueue_claim(): fall back to the largest block of another type, claiming its pageblock. */
+static struct bz_page *rmqueue_claim(struct bz_zone *z, unsigned order, int start_mt, unsigned alloc_flags)
+{
+	int min_order = (int)order;
+
+	if (order < BZ_PAGEBLOCK_ORDER && (alloc_flags & ALLOC_NOFRAGMENT))
+		min_order = BZ_PAGEBLOCK_ORDER;
+	for (int o = BZ_MAX_ORDER; o >= min_order; o--) {
+		int fmt = find_suitable_fallback(z, (unsigned)o, start_mt, true);
+		struct bz_page *page;
+
+		if (fmt == -1)
+			continue;
+		if (fmt == -2)
+			break;
+		page = try_to_claim_block(z, z->free_area[o].free_list[fmt].first, (unsigned)o, order,
+					  start_mt, fmt, alloc_flags);
+		if (page)
+			return page;
+	}
+	return NULL;
+}
+
+/* __rmqueue_steal(): the smallest block of another type, leaving its pageblock be. */
+static struct bz_page *rmqueue_steal(struct bz_zone *z, unsigned order, int start_mt)
+{
+	for (unsigned o = order; o < BZ_NR_PAGE_ORDERS; o++) {
+		int fmt = find_suitable_fallback(z, o, start_mt, false);
+
+		if (fmt == -1)
+			continue;
+		return page_del_and_expand(z, z->free_area[o].free_list[fmt].first, order, o, fmt);
+	}
+	return NULL;
+}
+
+/* __rmqueue() in RMQUEUE_NORMAL mode, then rmqueue_buddy's highatomic rules. */
+struct bz_page *bz__rmqueue_locked(struct bz_zone *z, unsigned order, int mt, unsigned alloc_flags)
+{
+	struct bz_page *page = NULL;
+
+	if (alloc_flags & ALLOC_HIGHATOMIC)
+		page = rmqueue_smallest(z, order, BZ_MIGRATE_HIGHATOMIC);
+	if (page)
+		return page;
+	page = rmqueue_smallest(z, order, mt);
+	if (!page)
+		page = rmqueue_claim(z, order, mt, alloc_flags);
+	if (!page && !(alloc_flags & ALLOC_NOFRAGMENT))
+		page = rmqueue_steal(z, order, mt);
+	/* Failing now is worse than failing a high-order atomic request later. */
+	if (!page && (alloc_flags & (ALLOC_OOM | ALLOC_NON_BLOCK)))
+		page = rmqueue_smallest(z, order, BZ_MIGRATE_HIGHATOMIC);
+	return page;
+}
+
+void bz__prep_new_page(struct bz_system *sys, struct bz_page *page, unsigned order, int mt)
+{
+	(void)sys;
+	page->flags = (uint8_t)((page->flags & ~(PG_buddy | PG_pcp)) | PG_head);
+	page->order = (uint8_t)order;
+	page->mt = (uint8_t)mt;
+}
+
+/* ---- the highatomic reserve ------------------------------------------------------- */
+
+/* reserve_highatomic_pageblock(): at most ~1% of the zone, a pageblock at a time. */
+void bz__reserve_highatomic_pageblock(struct bz_zone *z, unsigned long pfn, unsigned order)
+{
+	unsigned long max_managed;
+	int mt;
+
+	if (z->managed_pages / 100 < PAGEBLOCK_NR_PAGES)
+		return;
+	max_managed = (z->managed_pages / 100 + PAGEBLOCK_NR_PAGES - 1) & ~(PAGEBLOCK_NR_PAGES - 1);
+	if (atomic_load_explicit(&z->nr_reserved_highatomic, memory_order_relaxed) >= max_managed)
+		return;
+	bz__zone_lock(z);
+	if (atomic_load_explicit(&z->nr_reserved_highatomic, memory_order_relaxed) >= max_managed)
+		goto out;
+	mt = get_pageblock_migratetype(z->sys, pfn);
+	if (mt >= BZ_MIGRATE_PCPTYPES)
+		goto out;
+	if (order < BZ_PAGEBLOCK_ORDER) {
+		if (move_freepages_block(z, pfn, BZ_MIGRATE_HIGHATOMIC) == -1)
+			goto out;
+		atomic_fetch_add(&z->nr_reserved_highatomic, PAGEBLOCK_NR_PAGES);
+	} else {
+		change_pageblock_range(z, pfn, order, BZ_MIGRATE_HIGHATOMIC);
+		atomic_fetch_add(&z->nr_reserved_highatomic, 1ul << order);
+	}
+out:
+	bz__zone_unlock(z);
+}
+
+/*
+ * unreserve_highatomic_pageblock(): under pressure, give one reserved
+ * pageblock back to the requesting type (force: even the last one).
+ * Returns true when one was released.
+ */
+bool bz__unreserve_highatomic_pageblock_locked(struct bz_zone *z, int mt, bool force)
+{
+	unsigned long reserved = atomic_load_explicit(&z->nr_reserved_highatomic, memory_order_relaxed);
+
+	if (!force && reserved <= PAGEBLOCK_NR_PAGES)
+		return false;
+	for (unsigned o = 0; o < BZ_NR_PAGE_ORDERS; o++) {
+		uint32_t pfn = z->free_area[o].free_list[BZ_MIGRATE_HIGHATOMIC].first;
+		unsigned long size;
+
+		if (pfn == BZ_NIL)
+			continue;
+		size = BZ_MAX(PAGEBLOCK_NR_PAGES, 1ul << o);
+		atomic_store_explicit(&z->nr_reserved_highatomic, reserved - BZ_MIN(size, reserved),
+				      memory_order_relaxed);
+		if (o < BZ_PAGEBLOCK_ORDER) {
+			if (move_freepages_block(z, pfn, mt) != -1)
+				return true;
+		} else {
+			change_pageblock_range(z, pfn, o, mt);
+			move_to_free_list(z, pfn, o, mt);
+			return true;
+		}
+	}
+	return false;
+}
+
+/* ---- freeing -------------------------------------------------------------------- */
+
+/* page_is_buddy(): a free block of this order, in the same zone. */
+static bool page_is_buddy(const struct bz_zone *z, unsigned long buddy_pfn, unsigned order)
+{
+	const struct bz_page *b = zpage(z, buddy_pfn);
+
+	return (b->flags & PG_buddy) && b->order == order && b->zone_id == z->zone_id;
+}
+
+/* buddy_merge_likely(): will this block's buddy soon free and merge a level higher? */
+static bool buddy_merge_likely(const struct bz_zone *z, unsigned long pfn, unsigned long buddy_pfn,
+			       unsigned order)
+{
+	unsigned long higher;
+
+	if (order >= BZ_MAX_ORDER - 1)
+		return false;
+	higher = buddy_pfn & pfn;
+	return page_is_buddy(z, higher ^ (1ul << (order + 1)), order + 1);
+}
+
+/* __free_one_page(): merge with free buddies while they exist, then list the block. */
+void bz__free_one_page_locked(struct bz_zone *z, unsigned long pfn, unsigned order, int mt)
+{
+	unsigned long buddy_pfn = pfn;
+	bool to_tail;
+
+	while (order < BZ_MAX_ORDER) {
+		int buddy_mt = mt;
+
+		buddy_pfn = pfn ^ (1ul << order);
+		if (!page_is_buddy(z, buddy_pfn, order))
+			break;
+		if (order >= BZ_PAGEBLOCK_ORDER) {
+			/* Keep highatomic and isolated pageblocks from merging with others. */
+			buddy_mt = get_pageblock_migratetype(z->sys, buddy_pfn);
+			if (mt != buddy_mt && (mt >= BZ_MIGRATE_PCPTYPES || buddy_mt >= BZ_MIGRATE_PCPTYPES))
+				break;
+		}
+		del_page_from_free_list(z, buddy_pfn, order);
+		if (buddy_mt != mt)
+			set_pageblock_migratetype(z->sys, buddy_pfn, mt);
+		pfn &= buddy_pfn;
+		order++;
+	}
+	to_tail = buddy_merge_likely(z, pfn, buddy_pfn, order);
+	add_to_free_list(z, pfn, order, mt, to_tail);
+}

@@ -1,0 +1,132 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * check.c - bz_check(): walks the invariants of DESIGN.md zone by zone
+ * under the zone lock and reports the first one broken.  Meant for
+ * quiescent points (tests, debugging): pages in per-thread caches are only
+ * counted, not locked.
+ */
+#include "internal.h"
+
+#define BROKEN(...) do { bz__log(z->sys, BZ_LOG_ERR, "bz_check: " __VA_ARGS__); return -EUCLEAN; } while (0)
+
+/* One free list: well linked, each block aligned, in the zone, of this order and type. */
+static int check_list(struct bz_zone *z, unsigned order, int mt, unsigned long *blocks)
+{
+	const char *zn = bz__zone_names[z->idx];
+	uint32_t prev = BZ_NIL;
+	unsigned long n = 0;
+
+	for (uint32_t pfn = z->free_area[order].free_list[mt].first; pfn != BZ_NIL;
+	     prev = pfn, pfn = pfn_to_page(z->sys, pfn)->next) {
+		const struct bz_page *p = pfn_to_page(z->sys, pfn);
+		unsigned long buddy = pfn ^ (1ul << order);
+
+		if (++n > z->managed_pages)
+			BROKEN("node %d %s: order-%u %s list loops", z->node->nid, zn, order, bz__migratetype_names[mt]);
+		if (p->prev != prev)
+			BROKEN("pfn %05x: broken back link on the order-%u list", pfn, order);
+		if (!(p->flags & PG_buddy) || p->order != order || p->mt != mt)
+			BROKEN("pfn %05x on the order-%u %s list has flags %#x order %u type %u", pfn, order,
+			       bz__migratetype_names[mt], p->flags, p->order, p->mt);
+		if (pfn & ((1u << order) - 1))
+			BROKEN("free block at pfn %05x is not aligned to its order %u", pfn, order);
+		if (!zone_spans_pfn(z, pfn) || !zone_spans_pfn(z, pfn + (1ul << order) - 1) ||
+		    p->zone_id != z->zone_id)
+			BROKEN("free block at pfn %05x order %u is not inside node %d %s", pfn, order, z->node->nid, zn);
+		if (get_pageblock_migratetype(z->sys, pfn) != mt)
+			BROKEN("free block at pfn %05x is on the %s list but its pageblock is %s", pfn,
+			       bz__migratetype_names[mt], bz__migratetype_names[get_pageblock_migratetype(z->sys, pfn)]);
+		/* Above pageblock order, blocks of different pageblocks may stay apart. */
+		if (order < BZ_PAGEBLOCK_ORDER && zone_spans_pfn(z, buddy)) {
+			const struct bz_page *b = pfn_to_page(z->sys, buddy);
+
+			if ((b->flags & PG_buddy) && b->order == order)
+				BROKEN("free blocks at pfn %05x and its buddy %05lx (order %u) did not merge", pfn,
+				       buddy, order);
+		}
+	}
+	*blocks += n;
+	return 0;
+}
+
+/* Every initialised page belongs to exactly one block: free, cached or allocated. */
+static int check_coverage(struct bz_zone *z, long *free, long *cached, long *allocated)
+{
+	unsigned long pfn = z->zone_start_pfn, end = zone_end_pfn(z);
+
+	while (pfn < end) {
+		const struct bz_page *p = pfn_to_page(z->sys, pfn);
+
+		if (pfn == z->deferred_pfn && z->deferred_pfn < z->deferred_end) {
+			*free += (long)(z->deferred_end - z->deferred_pfn);
+			pfn = z->deferred_end;
+			continue;
+		}
+		if (!(p->flags & (PG_buddy | PG_pcp | PG_head)))
+			BROKEN("pfn %05lx (node %d %s) is in no block: neither free, cached nor allocated", pfn,
+			       z->node->nid, bz__zone_names[z->idx]);
+		if (pfn + (1ul << p->order) > end)
+			BROKEN("block at pfn %05lx order %u runs past the zone's end", pfn, p->order);
+		if (p->flags & PG_buddy)
+			*free += 1l << p->order;
+		else if (p->flags & PG_pcp)
+			*cached += 1l << p->order;
+		else
+			*allocated += 1l << p->order;
+		pfn += 1ul << p->order;
+	}
+	return 0;
+}
+
+static int check_zone(struct bz_zone *z)
+{
+	long free = 0, cached = 0, allocated = 0, listed = 0;
+
+	for (unsigned o = 0; o < BZ_NR_PAGE_ORDERS; o++) {
+		unsigned long blocks = 0;
+
+		for (int mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
+			if (check_list(z, o, mt, &blocks))
+				return -EUCLEAN;
+		if (o == BZ_MAX_ORDER)
+			blocks += (z->deferred_end - z->deferred_pfn) / MAX_ORDER_NR_PAGES;
+		if (blocks != z->free_area[o].nr_free)
+			BROKEN("node %d %s order %u: nr_free %lu but %lu blocks listed", z->node->nid,
+			       bz__zone_names[z->idx], o, z->free_area[o].nr_free, blocks);
+		listed += (long)(blocks << o);
+	}
+	if (check_coverage(z, &free, &cached, &allocated))
+		return -EUCLEAN;
+	if (free != listed || free != zone_page_state(z, NR_FREE_PAGES))
+		BROKEN("node %d %s: %ld free pages found, %ld listed, NR_FREE_PAGES %ld", z->node->nid,
+		       bz__zone_names[z->idx], free, listed, zone_page_state(z, NR_FREE_PAGES));
+	if (allocated != zone_page_state(z, NR_ZONE_ALLOCATED))
+		BROKEN("node %d %s: %ld pages allocated, counted %ld", z->node->nid, bz__zone_names[z->idx],
+		       allocated, zone_page_state(z, NR_ZONE_ALLOCATED));
+	if ((unsigned long)(free + cached + allocated) != z->managed_pages)
+		BROKEN("node %d %s: free %ld + cached %ld + allocated %ld != managed %lu", z->node->nid,
+		       bz__zone_names[z->idx], free, cached, allocated, z->managed_pages);
+	return 0;
+}
+
+BZ_API int bz_check(bz_system *sys)
+{
+	sys = bz__resolve(sys);
+	if (!sys)
+		return -EINVAL;
+	for (int nid = 0; nid < sys->nr_nodes; nid++) {
+		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++) {
+			struct bz_zone *z = &sys->nodes[nid]->zones[zid];
+			int ret;
+
+			if (!populated_zone(z))
+				continue;
+			bz__zone_lock(z);
+			ret = check_zone(z);
+			bz__zone_unlock(z);
+			if (ret)
+				return ret;
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,181 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * internal.h - what the library's files offer each other, grouped by the
+ * file that defines it, lowest layer first (DESIGN.md, "Layers").
+ * Names shared between files start with bz__; a _locked suffix means the
+ * caller holds the zone lock.
+ */
+#ifndef BZ_INTERNAL_H
+#define BZ_INTERNAL_H
+
+#include <errno.h>
+#include <stdarg.h>
+#include "mmzone.h"
+
+#if defined(__GNUC__)
+#define bz_likely(x)   __builtin_expect(!!(x), 1)
+#define bz_unlikely(x) __builtin_expect(!!(x), 0)
+#define BZ_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define bz_likely(x)   (x)
+#define bz_unlikely(x) (x)
+#define BZ_PRINTF(a, b)
+#endif
+
+#define BZ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define BZ_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define BZ_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+/* The kernel's private alloc flags (mm/internal.h), chosen once per request. */
+#define ALLOC_WMARK_MIN      WMARK_MIN
+#define ALLOC_WMARK_LOW      WMARK_LOW
+#define ALLOC_WMARK_HIGH     WMARK_HIGH
+#define ALLOC_NO_WATERMARKS  0x04u
+#define ALLOC_WMARK_MASK     (ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_OOM            0x08u
+#define ALLOC_NON_BLOCK      0x10u
+#define ALLOC_MIN_RESERVE    0x20u  /* == BZ_GFP_HIGH */
+#define ALLOC_CPUSET         0x40u
+#define ALLOC_NOFRAGMENT     0x100u
+#define ALLOC_HIGHATOMIC     0x200u
+#define ALLOC_KSWAPD         0x800u /* == BZ_GFP_KSWAPD_RECLAIM */
+#define ALLOC_RESERVES       (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC | ALLOC_OOM)
+
+_Static_assert(ALLOC_MIN_RESERVE == BZ_GFP_HIGH, "gfp_to_alloc_flags relies on this");
+_Static_assert(ALLOC_KSWAPD == BZ_GFP_KSWAPD_RECLAIM, "gfp_to_alloc_flags relies on this");
+
+/* ---- log.c ------------------------------------------------------------------ */
+
+/* Sends one message to sys's log callback (or the process-wide one). */
+void bz__log(const struct bz_system *sys, int level, const char *fmt, ...) BZ_PRINTF(3, 4);
+void bz__vlog(const struct bz_system *sys, int level, const char *fmt, va_list ap);
+/* True when a message at this level would reach somebody. */
+bool bz__log_enabled(const struct bz_system *sys);
+
+/* ---- topology.c: nodes, CPUs, distances of the machine or an emulation ------- */
+
+/*
+ * Fills *topo from spec: NULL or "" for the machine (hwloc, else libnuma and
+ * sysfs, else one node), "xml:PATH" or "synthetic:STRING" for an emulation.
+ * Returns 0, or -EINVAL (logged) for a spec that cannot be loaded.
+ */
+int bz__topology_discover(const struct bz_system *sys, const char *spec, struct bz_topology *topo);
+
+/* ---- arena.c: the OS contract (mmap, madvise, mbind) ------------------------ */
+
+/*
+ * Reserves bytes of address space aligned to align (a power of two),
+ * readable and writable, committed lazily (MAP_NORESERVE): untouched memory
+ * costs no RSS.  NULL on failure.
+ */
+void *bz__os_reserve(size_t bytes, size_t align);
+void bz__os_release(void *addr, size_t bytes);
+/*
+ * Prepares node nid's part of the reservation, [arena->start, +bytes): binds
+ * it to sys->topo.os_node[nid] with mbind(MPOL_BIND) before first touch and
+ * backs it per cfg (hugetlb / THP / base pages), recording the choice and
+ * its reason in *arena.  0, or -ENOMEM when BZ_HUGETLB_REQUIRED cannot be
+ * met (logged).  Never leaves memory that can SIGBUS on first touch.
+ */
+int bz__arena_setup(struct bz_system *sys, const struct bz_config *cfg, int nid, struct bz_arena *arena);
+
+/* ---- mm_init.c: laying out nodes and zones ------------------------------------- */
+
+/* Topology, layout, reservation, zones, zonelists, watermarks: 0 or -errno (logged). */
+int bz__build_system(struct bz_system *sys, const struct bz_config *cfg);
+/* Undoes bz__build_system's reservations (also after a partial build). */
+void bz__free_system_memory(struct bz_system *sys);
+/* Parses a --zones SPEC into pages[nid][zone]; returns the number of nodes or -EINVAL. */
+int bz__zones_parse(const struct bz_system *sys, const char *spec,
+		    unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES]);
+
+/* ---- system.c: system lifetime; the registry of live systems ---------------------- */
+
+/* The live system whose mem_map holds page / whose memory holds addr, else NULL. */
+struct bz_system *bz__system_of_page(const bz_page *page);
+struct bz_system *bz__system_of_addr(const void *addr);
+/* The zone of a pfn, NULL outside every populated zone. */
+struct bz_zone *bz__pfn_zone(const struct bz_system *sys, unsigned long pfn);
+/* sys itself, or the default system for NULL (created on first use). */
+struct bz_system *bz__resolve(bz_system *sys);
+
+/* ---- watermark.c: watermarks, reserves, pageset sizes ------------------------ */
+
+/* Recomputes min_free_kbytes (unless user-set), reserves, watermarks, pagesets. */
+void bz__recompute_watermarks(struct bz_system *sys);
+void bz__setup_per_zone_wmarks(struct bz_system *sys);
+void bz__setup_per_zone_lowmem_reserve(struct bz_system *sys);
+void bz__calculate_min_free_kbytes(struct bz_system *sys);
+void bz__zone_pcp_update(struct bz_zone *zone);
+bool bz__zone_watermark_ok(struct bz_zone *z, unsigned order, unsigned long mark,
+			   int highest_zoneidx, unsigned alloc_flags, long free_pages);
+bool bz__zone_watermark_fast(struct bz_zone *z, unsigned order, unsigned long mark,
+			     int highest_zoneidx, unsigned alloc_flags);
+/* boost_watermark(): after a pageblock steal; true when the boost grew. */
+bool bz__boost_watermark_locked(struct bz_zone *zone);
+
+/* ---- zonelist.c ------------------------------------------------------------------ */
+
+/* build_all_zonelists(): fallback and no-fallback lists of every node. */
+void bz__build_all_zonelists(struct bz_system *sys);
+/* numa_node_id(): the calling thread's node in sys (its CPU's node). */
+int bz__numa_node_id(const struct bz_system *sys);
+
+/* ---- gfp.c -------------------------------------------------------------------------- */
+
+/* Highest zone index for gfp, -EINVAL for a bad combination (gfp_zone). */
+int bz__gfp_zone(bz_gfp_t gfp);
+int bz__gfp_migratetype(bz_gfp_t gfp);
+
+/* ---- buddy.c: the free lists, under zone->lock -------------------------------------- */
+
+/* Sets up empty free lists with the zone's memory as deferred MOVABLE blocks. */
+void bz__zone_init_free_lists(struct bz_zone *zone);
+/* __rmqueue: a block of 2^order pages of migratetype mt (with fallback), or NULL. */
+struct bz_page *bz__rmqueue_locked(struct bz_zone *zone, unsigned order, int mt, unsigned alloc_flags);
+/* __free_one_page: frees the block at pfn into the lists, merging with its buddies. */
+void bz__free_one_page_locked(struct bz_zone *zone, unsigned long pfn, unsigned order, int mt);
+/* Marks a block from __rmqueue allocated: PG_head, its order, its migratetype. */
+void bz__prep_new_page(struct bz_system *sys, struct bz_page *page, unsigned order, int mt);
+/* reserve_highatomic_pageblock(): takes the zone lock itself. */
+void bz__reserve_highatomic_pageblock(struct bz_zone *zone, unsigned long pfn, unsigned order);
+/* unreserve_highatomic_pageblock(): true when a reserved pageblock went back to mt. */
+bool bz__unreserve_highatomic_pageblock_locked(struct bz_zone *zone, int mt, bool force);
+/* Number of blocks on one free list; walks it. */
+unsigned long bz__free_list_count_locked(struct bz_zone *zone, unsigned order, int mt);
+/* Counts pageblocks per migratetype in the zone. */
+void bz__count_pageblocks(struct bz_zone *zone, unsigned long counts[BZ_MIGRATE_TYPES]);
+
+static inline bool bz__zone_lock(struct bz_zone *z)
+{
+	bool contended = bz_spin_lock(&z->lock);
+	if (bz_unlikely(contended))
+		atomic_fetch_add_explicit(&z->lock_contended, 1, memory_order_relaxed);
+	return contended;
+}
+
+static inline void bz__zone_unlock(struct bz_zone *z)
+{
+	bz_spin_unlock(&z->lock);
+}
+
+/* ---- page_alloc.c: allocation entry and the free path --------------------------------- */
+
+/* warn_alloc(): the rate-limited failure report. */
+void bz__warn_alloc(struct bz_system *sys, bz_gfp_t gfp, unsigned order, int nid);
+/* show_free_areas() text into the log at level. */
+void bz__show_free_areas(struct bz_system *sys, int level);
+
+/* ---- vmstat.c --------------------------------------------------------------------------- */
+
+extern const char *const bz__zone_names[BZ_MAX_NR_ZONES];
+extern const char *const bz__migratetype_names[BZ_MIGRATE_TYPES];
+/* Index of a zone name as the kernel prints it ("DMA32"), -1 if unknown. */
+int bz__zone_index_by_name(const char *name);
+
+/* ---- sysctl.c --------------------------------------------------------------------------- */
+
+/* Fills sys->sysctl from cfg, then BUDDYZONE_<NAME>, then the kernel's defaults. */
+int bz__sysctl_init(struct bz_system *sys, const struct bz_config *cfg);
+
+#endif /* BZ_INTERNAL_H */

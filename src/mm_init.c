@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mm_init.c - building a system's memory map, like the kernel's
+ * free_area_init and memmap_init: the layout of nodes and zones in the
+ * page-frame space (x86-64 style: DMA below 16 MiB, DMA32 below 4 GiB,
+ * NORMAL above, MOVABLE at the top of a node), the address-space
+ * reservation, mem_map and pageblock flags.  Everything is reserved, not
+ * touched: struct pages are initialised lazily as blocks are first used
+ * (the kernel's deferred struct page init is the precedent).
+ */
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+#define DMA_END_PFN      (16ul << (20 - BZ_PAGE_SHIFT))  /* 16 MiB */
+#define DMA32_END_PFN    (4ul << (30 - BZ_PAGE_SHIFT))   /* 4 GiB */
+#define NODE_ALIGN_PAGES (1ul << (30 - BZ_PAGE_SHIFT))   /* nodes start on 1 GiB */
+
+/* ---- the --zones SPEC --------------------------------------------------- */
+
+/* "4096", "64M", "2G": a page count, or bytes with a K/M/G/T suffix. */
+static int parse_pages(const char *s, const char **end, unsigned long *out)
+{
+	char *e;
+	unsigned long long v;
+	unsigned shift = 0;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &e, 10);
+	if (errno)
+		return -EINVAL;
+	switch (toupper((unsigned char)*e)) {
+	case 'K': shift = 10; e++; break;
+	case 'M': shift = 20; e++; break;
+	case 'G': shift = 30; e++; break;
+	case 'T': shift = 40; e++; break;
+	default: break;
+	}
+	if (shift) {
+		if (v > (~0ull >> shift))
+			return -EINVAL;
+		v = (v << shift) >> BZ_PAGE_SHIFT;
+	}
+	if (v > BZ_MAX_PFNS)
+		return -EINVAL;
+	*out = (unsigned long)v;
+	*end = e;
+	return 0;
+}
+
+int bz__zones_parse(const struct bz_system *sys, const char *spec,
+		    unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
+{
+	const char *p = spec;
+	int nr_nodes = 0;
+
+	memset(pages, 0, sizeof(unsigned long) * BZ_MAX_NUMNODES * BZ_MAX_NR_ZONES);
+	while (*p) {
+		char *e, name[16];
+		size_t len;
+		long nid;
+		int zid;
+		unsigned long n;
+
+		while (isspace((unsigned char)*p) || *p == ',')
+			p++;
+		if (!*p)
+			break;
+		nid = strtol(p, &e, 10);
+		if (e == p || *e != ':' || nid < 0 || nid >= BZ_MAX_NUMNODES)
+			goto bad;
+		p = e + 1;
+		len = strcspn(p, "=");
+		if (!p[len] || len == 0 || len >= sizeof(name))
+			goto bad;
+		memcpy(name, p, len);
+		name[len] = '\0';
+		zid = bz__zone_index_by_name(name);
+		if (zid < 0 || zid == BZ_ZONE_DEVICE)
+			goto bad;
+		p += len + 1;
+		if (parse_pages(p, &p, &n) || n == 0 || pages[nid][zid])
+			goto bad;
+		if (*p && *p != ',' && !isspace((unsigned char)*p))
+			goto bad;
+		pages[nid][zid] = n;
+		if (nid + 1 > nr_nodes)
+			nr_nodes = (int)nid + 1;
+	}
+	if (nr_nodes == 0)
+		goto bad;
+	return nr_nodes;
+bad:
+	bz__log(sys, BZ_LOG_ERR,
+		"zones: cannot parse \"%s\" near \"%.24s\": expected NID:ZONE=PAGES[,...] with ZONE one of "
+		"DMA, DMA32, Normal, Movable, each node/zone once and PAGES > 0 (e.g. "
+		"\"0:DMA=3840,0:DMA32=772917,0:Normal=163840\")", spec, p);
+	return -EINVAL;
+}
+
+/* The machine's layout: each node its real memory, cut at x86-64's boundaries. */
+static int default_layout(const struct bz_topology *topo,
+			  unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
+{
+	unsigned long pfn = 0;
+
+	memset(pages, 0, sizeof(unsigned long) * BZ_MAX_NUMNODES * BZ_MAX_NR_ZONES);
+	for (int nid = 0; nid < topo->nr_nodes; nid++) {
+		unsigned long left = topo->mem_bytes[nid] >> BZ_PAGE_SHIFT;
+
+		for (int zid = BZ_ZONE_DMA; zid <= BZ_ZONE_NORMAL && left; zid++) {
+			unsigned long end = zid == BZ_ZONE_DMA ? DMA_END_PFN :
+					    zid == BZ_ZONE_DMA32 ? DMA32_END_PFN : ~0ul;
+			unsigned long n = pfn < end ? BZ_MIN(left, end - pfn) : 0;
+
+			pages[nid][zid] = n;
+			pfn += n;
+			left -= n;
+		}
+		pfn = (pfn + NODE_ALIGN_PAGES - 1) & ~(NODE_ALIGN_PAGES - 1);
+	}
+	return topo->nr_nodes;
+}
+
+/* ---- placing zones in the page-frame space ---------------------------------- */
+
+static unsigned long align_up(unsigned long v, unsigned long a)
+{
+	return (v + a - 1) & ~(a - 1);
+}
+
+/*
+ * Places node nid's zones from *pfn on: each zone starts no lower than its
+ * x86-64 floor (DMA at 0, DMA32 at 16 MiB, NORMAL at 4 GiB) and on a
+ * max-order boundary, and must end below its ceiling.  Holes between zones
+ * belong to no zone, as on real machines.
+ */
+static int place_node(struct bz_system *sys, struct bz_node *node,
+		      const unsigned long pages[BZ_MAX_NR_ZONES], unsigned long *pfn)
+{
+	static const unsigned long floor[] = { 0, DMA_END_PFN, DMA32_END_PFN, DMA32_END_PFN };
+	static const unsigned long ceil[] = { DMA_END_PFN, DMA32_END_PFN, ~0ul, ~0ul };
+	unsigned long cur = *pfn, first = ~0ul;
+
+	for (int zid = 0; zid < BZ_ZONE_DEVICE; zid++) {
+		struct bz_zone *z = &node->zones[zid];
+		unsigned long start;
+
+		z->zone_start_pfn = cur;
+		if (!pages[zid])
+			continue;
+		start = align_up(BZ_MAX(cur, floor[zid]), MAX_ORDER_NR_PAGES);
+		if (start + pages[zid] > ceil[zid] || start + pages[zid] > BZ_MAX_PFNS) {
+			bz__log(sys, BZ_LOG_ERR,
+				"zones: node %d's %s zone (%lu pages from pfn %lu) does not fit below pfn %lu; "
+				"only node 0 can have DMA/DMA32 memory below 4 GiB",
+				node->nid, bz__zone_names[zid], pages[zid], start, ceil[zid]);
+			return -EINVAL;
+		}
+		z->zone_start_pfn = start;
+		z->spanned_pages = z->present_pages = z->managed_pages = pages[zid];
+		cur = start + pages[zid];
+		if (first == ~0ul)
+			first = start;
+	}
+	node->zones[BZ_ZONE_DEVICE].zone_start_pfn = cur;
+	node->node_start_pfn = first == ~0ul ? *pfn : first;
+	node->node_spanned_pages = cur - node->node_start_pfn;
+	*pfn = align_up(cur, NODE_ALIGN_PAGES);
+	return 0;
+}
+
+static void init_zone(struct bz_system *sys, struct bz_node *node, int zid)
+{
+	struct bz_zone *z = &node->zones[zid];
+
+	z->node = node;
+	z->sys = sys;
+	z->idx = zid;
+	z->zone_id = (uint16_t)(node->nid * BZ_MAX_NR_ZONES + zid);
+	bz_spin_init(&z->lock);
+	bz__zone_init_free_lists(z);
+	node->node_present_pages += z->present_pages;
+}
+
+/* CPUs of a node: the topology's, unless the config fixes a count per node. */
+static int node_cpus(const struct bz_topology *topo, const struct bz_config *cfg, int nid)
+{
+	if (cfg->cpus_per_node != BZ_DEFAULT)
+		return cfg->cpus_per_node;
+	if (nid < topo->nr_nodes)
+		return topo->nr_cpus[nid];
+	return topo->nr_cpus[0];
+}
+
+/* Extends the topology to layouts naming more nodes than it has. */
+static void extend_topology(struct bz_topology *topo, int nr_nodes)
+{
+	int real = topo->nr_nodes > 0 ? topo->nr_nodes : 1;
+
+	for (int a = 0; a < nr_nodes; a++) {
+		for (int b = 0; b < nr_nodes; b++) {
+			if (a < topo->nr_nodes && b < topo->nr_nodes)
+				continue;
+			topo->distance[a][b] = a == b ? 10 : 20; /* LOCAL_DISTANCE, REMOTE_DISTANCE */
+		}
+		if (a >= topo->nr_nodes) {
+			topo->os_node[a] = topo->os_node[a % real];
+			topo->emulated = true;
+		}
+	}
+	if (nr_nodes > topo->nr_nodes)
+		topo->nr_nodes = nr_nodes;
+}
+
+static int read_layout(struct bz_system *sys, const struct bz_config *cfg,
+		       unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
+{
+	const char *env = getenv("BUDDYZONE_ZONES");
+	const char *spec = cfg->zones ? cfg->zones : (env && *env ? env : NULL);
+	const char *tspec = cfg->topology ? cfg->topology : getenv("BUDDYZONE_TOPOLOGY");
+	int nr, ret;
+
+	ret = bz__topology_discover(sys, tspec, &sys->topo);
+	if (ret)
+		return ret;
+	if (spec)
+		nr = bz__zones_parse(sys, spec, pages);
+	else
+		nr = default_layout(&sys->topo, pages);
+	if (nr < 0)
+		return nr;
+	if (cfg->cpus_per_node != BZ_DEFAULT && (cfg->cpus_per_node < 0 || cfg->cpus_per_node > 4096)) {
+		bz__log(sys, BZ_LOG_ERR, "cpus_per_node %d out of range 0..4096", cfg->cpus_per_node);
+		return -EINVAL;
+	}
+	extend_topology(&sys->topo, nr);
+	return 0;
+}
+
+/* Lays out every node and reserves address space, mem_map and pageblock flags. */
+static int build_nodes(struct bz_system *sys, const struct bz_config *cfg,
+		       unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
+{
+	unsigned long pfn = 0;
+	int ret;
+
+	sys->nr_nodes = sys->topo.nr_nodes;
+	for (int nid = 0; nid < sys->nr_nodes; nid++) {
+		struct bz_node *node = calloc(1, sizeof(*node));
+
+		if (!node)
+			return -ENOMEM;
+		sys->nodes[nid] = node;
+		node->nid = nid;
+		node->nr_cpus = node_cpus(&sys->topo, cfg, nid);
+		ret = place_node(sys, node, pages[nid], &pfn);
+		if (ret)
+			return ret;
+	}
+	sys->nr_pfns = pfn ? pfn : MAX_ORDER_NR_PAGES;
+	sys->reserve_bytes = sys->nr_pfns << BZ_PAGE_SHIFT;
+	sys->mem_map_bytes = sys->nr_pfns * sizeof(struct bz_page);
+	sys->base = bz__os_reserve(sys->reserve_bytes, NODE_ALIGN_PAGES << BZ_PAGE_SHIFT);
+	sys->mem_map = bz__os_reserve(sys->mem_map_bytes, 4096);
+	sys->pageblock_mt = malloc(sys->nr_pfns >> BZ_PAGEBLOCK_ORDER);
+	if (!sys->base || !sys->mem_map || !sys->pageblock_mt) {
+		bz__log(sys, BZ_LOG_ERR, "cannot reserve %zu MiB of address space and %zu MiB of page metadata",
+			sys->reserve_bytes >> 20, sys->mem_map_bytes >> 20);
+		return -ENOMEM;
+	}
+	/* Every pageblock starts MOVABLE, as memmap_init marks them at boot. */
+	for (unsigned long i = 0; i < (sys->nr_pfns >> BZ_PAGEBLOCK_ORDER); i++)
+		atomic_init(&sys->pageblock_mt[i], BZ_MIGRATE_MOVABLE);
+	for (int nid = 0; nid < sys->nr_nodes; nid++) {
+		struct bz_node *node = sys->nodes[nid];
+
+		node->arena.start = sys->base + (node->node_start_pfn << BZ_PAGE_SHIFT);
+		node->arena.bytes = node->node_spanned_pages << BZ_PAGE_SHIFT;
+		if (node->node_spanned_pages) {
+			ret = bz__arena_setup(sys, cfg, nid, &node->arena);
+			if (ret)
+				return ret;
+		}
+		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
+			init_zone(sys, node, zid);
+	}
+	return 0;
+}
+
+void bz__free_system_memory(struct bz_system *sys)
+{
+	if (sys->base)
+		bz__os_release(sys->base, sys->reserve_bytes);
+	if (sys->mem_map)
+		bz__os_release(sys->mem_map, sys->mem_map_bytes);
+	free(sys->pageblock_mt);
+	for (int nid = 0; nid < BZ_MAX_NUMNODES; nid++)
+		free(sys->nodes[nid]);
+}
+
+int bz__build_system(struct bz_system *sys, const struct bz_config *cfg)
+{
+	unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES];
+	int ret;
+
+	ret = read_layout(sys, cfg, pages);
+	if (!ret)
+		ret = build_nodes(sys, cfg, pages);
+	if (ret)
+		return ret;
+	bz__build_all_zonelists(sys);
+	bz__recompute_watermarks(sys);
+	return 0;
+}

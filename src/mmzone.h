@@ -1,0 +1,269 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * mmzone.h - the model's types: system, node, zone, free area, page.
+ * The kernel's include/linux/mmzone.h and mm_types.h, cut to what a
+ * userspace page allocator needs.  Each field says who may write it.
+ */
+#ifndef BZ_MMZONE_H
+#define BZ_MMZONE_H
+
+#include <stdalign.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#include <buddyzone/buddyzone.h>
+#include "spinlock.h"
+
+#define BZ_CACHELINE        64
+#define BZ_NIL              UINT32_MAX        /* end of a pfn-linked list */
+#define MAX_ORDER_NR_PAGES  (1ul << BZ_MAX_ORDER)
+#define PAGEBLOCK_NR_PAGES  (1ul << BZ_PAGEBLOCK_ORDER)
+#define BZ_MAX_PFNS         ((unsigned long)UINT32_MAX) /* pfns are 32-bit links: 16 TiB */
+#define BZ_SYSTEM_MAGIC     0x627a7379u       /* "bzsy" */
+
+/* ---- struct bz_page: 16 bytes per 4 KiB page, never inside the page ---- */
+
+enum bz_page_flags {
+	PG_init  = 1u << 0,   /* struct initialised (zone_id valid); 0: deferred */
+	PG_buddy = 1u << 1,   /* first page of a free block on a buddy list */
+	PG_head  = 1u << 2,   /* first page of an allocated block; order = its order */
+	PG_pcp   = 1u << 3,   /* first page of a block held in a thread cache */
+	PG_zeroed = 1u << 4,  /* contents known to be zero (fresh memory) */
+};
+
+struct bz_page {
+	uint32_t next;        /* list links as pfns (BZ_NIL ends a list); zone lock or cache owner */
+	uint32_t prev;
+	uint16_t zone_id;     /* nid * BZ_MAX_NR_ZONES + zone index; written once at init */
+	uint8_t flags;        /* enum bz_page_flags */
+	uint8_t order;        /* block order while PG_buddy, PG_head or PG_pcp */
+	uint8_t mt;           /* free list (migratetype) of a PG_buddy block */
+	uint8_t pad[3];
+};
+_Static_assert(sizeof(struct bz_page) == 16, "struct bz_page must stay 16 bytes");
+
+/* ---- free areas -------------------------------------------------------- */
+
+struct bz_free_list {
+	uint32_t first, last; /* pfns of the first and last blocks, BZ_NIL when empty */
+};
+
+struct bz_free_area {     /* zone->lock */
+	struct bz_free_list free_list[BZ_MIGRATE_TYPES];
+	unsigned long nr_free; /* blocks of this order, all lists */
+};
+
+/* ---- counters ---------------------------------------------------------- */
+
+enum bz_wmark { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
+
+/* Per-zone counters we keep (names of /proc/zoneinfo items are in vmstat.c). */
+enum bz_zone_stat_item {
+	NR_FREE_PAGES,        /* pages on the buddy lists (not in thread caches) */
+	NR_FREE_PAGES_BLOCKS, /* of which in blocks of pageblock order or more */
+	NR_ZONE_ALLOCATED,    /* ours: pages handed to users */
+	NR_ZONE_CACHED,       /* ours: pages in thread caches */
+	NUMA_HIT, NUMA_MISS, NUMA_FOREIGN, NUMA_INTERLEAVE_HIT, NUMA_LOCAL, NUMA_OTHER,
+	NR_ZONE_STAT_ITEMS
+};
+
+/* System-wide events (enum vm_event_item); one per zone where named so. */
+enum bz_vm_event {
+	PGALLOC_BASE,                                   /* + zone index */
+	ALLOCSTALL_BASE = PGALLOC_BASE + BZ_MAX_NR_ZONES,
+	PGFREE = ALLOCSTALL_BASE + BZ_MAX_NR_ZONES,
+	PAGEOUTRUN,
+	KSWAPD_LOW_WMARK_HIT_QUICKLY,
+	KSWAPD_HIGH_WMARK_HIT_QUICKLY,
+	COMPACT_STALL,
+	PGALLOC_FAIL,                                   /* ours: NULL returned */
+	PGALLOC_BAD_FREE,                               /* ours: frees refused */
+	NR_VM_EVENTS
+};
+
+/* ---- zone ---------------------------------------------------------------- */
+
+struct bz_node;
+struct bz_system;
+
+struct bz_zone {
+	/* Read-mostly: written under sys->sysctl_lock when tunables change. */
+	_Atomic unsigned long watermark[NR_WMARK];
+	_Atomic unsigned long watermark_boost;      /* zone->lock to write */
+	_Atomic unsigned long nr_reserved_highatomic; /* zone->lock to write */
+	_Atomic long lowmem_reserve[BZ_MAX_NR_ZONES];
+	struct bz_node *node;
+	struct bz_system *sys;
+	int idx;                        /* enum bz_zone_type */
+	uint16_t zone_id;               /* nid * BZ_MAX_NR_ZONES + idx */
+	unsigned long zone_start_pfn;
+	unsigned long spanned_pages, present_pages, managed_pages;
+	_Atomic int pcp_batch, pcp_high_min, pcp_high_max; /* zone_batchsize, zone_highsize */
+	int stat_threshold;             /* calculate_normal_threshold */
+
+	/* Write-hot, on their own cache lines. */
+	alignas(BZ_CACHELINE) bz_spinlock lock;
+	_Atomic unsigned long lock_contended;       /* acquisitions that had to wait */
+	struct bz_free_area free_area[BZ_NR_PAGE_ORDERS];
+	/*
+	 * Deferred init: [deferred_pfn, deferred_end) is free memory in MOVABLE
+	 * max-order blocks, counted in free_area[BZ_MAX_ORDER].nr_free and
+	 * NR_FREE_PAGES but not yet on a list; a block moves onto the list (its
+	 * struct pages initialised) whenever that list would otherwise be empty.
+	 */
+	unsigned long deferred_pfn, deferred_end;
+	bool boosted;                   /* ZONE_BOOSTED_WATERMARK: kswapd should run */
+
+	alignas(BZ_CACHELINE) _Atomic long vm_stat[NR_ZONE_STAT_ITEMS];
+};
+
+static inline unsigned long zone_end_pfn(const struct bz_zone *z)
+{
+	return z->zone_start_pfn + z->spanned_pages;
+}
+
+static inline bool populated_zone(const struct bz_zone *z)
+{
+	return z->present_pages != 0;
+}
+
+static inline bool zone_spans_pfn(const struct bz_zone *z, unsigned long pfn)
+{
+	return pfn >= z->zone_start_pfn && pfn < zone_end_pfn(z);
+}
+
+/* The kernel's wmark_pages(): the watermark plus any boost. */
+static inline unsigned long wmark_pages(const struct bz_zone *z, enum bz_wmark w)
+{
+	return atomic_load_explicit(&z->watermark[w], memory_order_relaxed) +
+	       atomic_load_explicit(&z->watermark_boost, memory_order_relaxed);
+}
+
+static inline long zone_page_state(const struct bz_zone *z, enum bz_zone_stat_item item)
+{
+	long v = atomic_load_explicit(&z->vm_stat[item], memory_order_relaxed);
+	return v < 0 ? 0 : v;
+}
+
+static inline void zone_stat_add(struct bz_zone *z, enum bz_zone_stat_item item, long delta)
+{
+	atomic_fetch_add_explicit(&z->vm_stat[item], delta, memory_order_relaxed);
+}
+
+/* ---- zonelists ------------------------------------------------------------ */
+
+enum { ZONELIST_FALLBACK, ZONELIST_NOFALLBACK, MAX_ZONELISTS };
+
+struct bz_zonelist {      /* rebuilt under sys->sysctl_lock; readers see whole lists */
+	int nr;
+	struct bz_zone *zones[BZ_MAX_NUMNODES * BZ_MAX_NR_ZONES];
+};
+
+/* ---- arena: one node's memory (arena.c) --------------------------------- */
+
+enum bz_backing { BZ_BACKING_BASE, BZ_BACKING_THP, BZ_BACKING_HUGETLB };
+
+struct bz_arena {
+	char *start;                    /* address of the node's first pfn */
+	size_t bytes;
+	int os_node;                    /* real node it is bound to, -1: not bound */
+	int backing;                    /* enum bz_backing */
+	size_t page_size;               /* size of the backing pages */
+	char reason[160];               /* why this binding and backing, for reports */
+};
+
+/* ---- node ---------------------------------------------------------------- */
+
+struct bz_node {
+	int nid;
+	unsigned long node_start_pfn, node_spanned_pages, node_present_pages;
+	int nr_cpus;                    /* CPUs of the node (0: memory-only node) */
+	struct bz_arena arena;
+	struct bz_zone zones[BZ_MAX_NR_ZONES];
+	struct bz_zonelist zonelists[MAX_ZONELISTS];
+	int node_order[BZ_MAX_NUMNODES]; /* fallback node order, as the boot log prints it */
+	int nr_node_order;
+};
+
+/* ---- topology (filled by topology.c) -------------------------------------- */
+
+struct bz_topology {
+	int nr_nodes;                   /* node ids 0..nr_nodes-1 */
+	unsigned long mem_bytes[BZ_MAX_NUMNODES];  /* memory of each node (0: CPU-only) */
+	int nr_cpus[BZ_MAX_NUMNODES];
+	unsigned char distance[BZ_MAX_NUMNODES][BZ_MAX_NUMNODES]; /* node_distance() */
+	int os_node[BZ_MAX_NUMNODES];   /* real node backing each node (-1: none known) */
+	bool emulated;                  /* from XML or a synthetic string */
+	char source[64];                /* "hwloc", "sysfs", "xml:...", "synthetic:..." */
+};
+
+/* ---- tunables (sysctl.c) --------------------------------------------------- */
+
+struct bz_sysctls {       /* sys->sysctl_lock */
+	int min_free_kbytes;
+	int user_min_free_kbytes;       /* -1 until set by the user */
+	int watermark_scale_factor;
+	int watermark_boost_factor;
+	int lowmem_reserve_ratio[BZ_MAX_NR_ZONES];
+	int percpu_pagelist_high_fraction;
+	int numa_zonelist_order;        /* 0 Node, 1 Zone */
+	int zone_reclaim_mode;
+};
+
+/* ---- system ---------------------------------------------------------------- */
+
+struct bz_system {
+	uint32_t magic;                 /* BZ_SYSTEM_MAGIC while alive */
+	int slot;                       /* index in the registry (mm_init.c) */
+	char *base;                     /* address of pfn 0 */
+	struct bz_page *mem_map;        /* struct page of pfn 0 */
+	unsigned long nr_pfns;          /* size of the page-frame space */
+	size_t reserve_bytes, mem_map_bytes;
+	_Atomic uint8_t *pageblock_mt;  /* migratetype per pageblock; written under zone->lock */
+	int nr_nodes;
+	struct bz_node *nodes[BZ_MAX_NUMNODES];
+	struct bz_topology topo;
+	struct bz_sysctls sysctl;
+	pthread_mutex_t sysctl_lock;    /* serialises tunables and recomputation */
+	bz_log_fn log;
+	void *log_arg;
+	_Atomic unsigned long events[NR_VM_EVENTS];
+	_Atomic long warn_last_ns, warn_burst; /* warn_alloc rate limit */
+};
+
+static inline struct bz_page *pfn_to_page(const struct bz_system *sys, unsigned long pfn)
+{
+	return sys->mem_map + pfn;
+}
+
+static inline unsigned long page_to_pfn(const struct bz_system *sys, const struct bz_page *page)
+{
+	return (unsigned long)(page - sys->mem_map);
+}
+
+static inline struct bz_zone *page_zone(const struct bz_system *sys, const struct bz_page *page)
+{
+	unsigned id = page->zone_id;
+	return &sys->nodes[id / BZ_MAX_NR_ZONES]->zones[id % BZ_MAX_NR_ZONES];
+}
+
+static inline int get_pageblock_migratetype(const struct bz_system *sys, unsigned long pfn)
+{
+	return atomic_load_explicit(&sys->pageblock_mt[pfn >> BZ_PAGEBLOCK_ORDER], memory_order_relaxed);
+}
+
+static inline void set_pageblock_migratetype(struct bz_system *sys, unsigned long pfn, int mt)
+{
+	atomic_store_explicit(&sys->pageblock_mt[pfn >> BZ_PAGEBLOCK_ORDER], (uint8_t)mt, memory_order_relaxed);
+}
+
+static inline void count_vm_event(struct bz_system *sys, enum bz_vm_event ev)
+{
+	atomic_fetch_add_explicit(&sys->events[ev], 1, memory_order_relaxed);
+}
+
+#define for_each_node(sys, nid) for ((nid) = 0; (nid) < (sys)->nr_nodes; (nid)++)
+
+#endif /* BZ_MMZONE_H */

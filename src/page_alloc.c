@@ -1,0 +1,317 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * page_alloc.c - the allocation entry, as __alloc_pages in Linux 6.x: gfp
+ * turned once into a zone index, a migratetype and alloc flags; the fast
+ * path get_page_from_freelist() against the low watermark over the
+ * zonelist; the slow path with the reserves the flags allow, highatomic
+ * release and retries; and the failure report (warn_alloc).
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "internal.h"
+
+/* What one request is about: struct alloc_context. */
+struct alloc_context {
+	struct bz_system *sys;
+	const struct bz_zonelist *zonelist;
+	struct bz_zone *preferred_zone;
+	int highest_zoneidx;
+	int migratetype;
+	int nid;                /* node whose zonelist we walk */
+};
+
+/* ---- gfp to alloc flags -------------------------------------------------------- */
+
+/* alloc_flags_nofragment(): avoid mixing pageblocks while a NORMAL zone has DMA32 below. */
+static unsigned alloc_flags_nofragment(const struct bz_system *sys, const struct bz_zone *z, bz_gfp_t gfp)
+{
+	unsigned flags = gfp & BZ_GFP_KSWAPD_RECLAIM;
+
+	if (!z || z->idx != BZ_ZONE_NORMAL)
+		return flags;
+	if (sys->nr_nodes > 1 && !populated_zone(&z->node->zones[BZ_ZONE_DMA32]))
+		return flags;
+	return flags | ALLOC_NOFRAGMENT;
+}
+
+/* gfp_to_alloc_flags(): the slow path's flags. */
+static unsigned gfp_to_alloc_flags(bz_gfp_t gfp, unsigned order)
+{
+	unsigned flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+
+	flags |= gfp & (BZ_GFP_HIGH | BZ_GFP_KSWAPD_RECLAIM);
+	if (!(gfp & BZ_GFP_DIRECT_RECLAIM)) {
+		if (!(gfp & BZ_GFP_NOMEMALLOC))
+			flags |= ALLOC_NON_BLOCK;
+		if (order > 0)
+			flags |= ALLOC_HIGHATOMIC;
+		flags &= ~ALLOC_CPUSET;
+	}
+	return flags;
+}
+
+/* Threads that reclaim for others may use every reserve (PF_MEMALLOC). */
+static _Thread_local unsigned current_flags;
+#define PF_MEMALLOC 0x800u
+
+/* __gfp_pfmemalloc_flags(): may this request ignore the watermarks? */
+static unsigned gfp_pfmemalloc_flags(bz_gfp_t gfp)
+{
+	if (gfp & BZ_GFP_NOMEMALLOC)
+		return 0;
+	if (gfp & BZ_GFP_MEMALLOC)
+		return ALLOC_NO_WATERMARKS;
+	if (current_flags & PF_MEMALLOC)
+		return ALLOC_NO_WATERMARKS;
+	return 0;
+}
+
+BZ_API unsigned bz_memalloc_save(void)
+{
+	unsigned old = current_flags & PF_MEMALLOC;
+
+	current_flags |= PF_MEMALLOC;
+	return old;
+}
+
+BZ_API void bz_memalloc_restore(unsigned flags)
+{
+	current_flags = (current_flags & ~PF_MEMALLOC) | (flags & PF_MEMALLOC);
+}
+
+/* ---- the fast path -------------------------------------------------------------------- */
+
+/* zone_statistics(): numa_hit/miss/foreign/local/other, once per allocation. */
+static void zone_statistics(struct bz_system *sys, struct bz_zone *preferred, struct bz_zone *z)
+{
+	int zn = z->node->nid;
+
+	if (zn == preferred->node->nid)
+		zone_stat_add(z, NUMA_HIT, 1);
+	else {
+		zone_stat_add(z, NUMA_MISS, 1);
+		zone_stat_add(preferred, NUMA_FOREIGN, 1);
+	}
+	zone_stat_add(z, zn == bz__numa_node_id(sys) ? NUMA_LOCAL : NUMA_OTHER, 1);
+}
+
+/* rmqueue(): one block from a zone's buddy lists. */
+static struct bz_page *rmqueue(struct alloc_context *ac, struct bz_zone *z, unsigned order,
+			       unsigned alloc_flags)
+{
+	struct bz_page *page;
+
+	bz__zone_lock(z);
+	page = bz__rmqueue_locked(z, order, ac->migratetype, alloc_flags);
+	if (page) {
+		bz__prep_new_page(ac->sys, page, order, ac->migratetype);
+		zone_stat_add(z, NR_ZONE_ALLOCATED, 1l << order);
+	}
+	bz__zone_unlock(z);
+	if (!page)
+		return NULL;
+	atomic_fetch_add_explicit(&ac->sys->events[PGALLOC_BASE + z->idx], 1ul << order, memory_order_relaxed);
+	zone_statistics(ac->sys, ac->preferred_zone, z);
+	return page;
+}
+
+/*
+ * get_page_from_freelist(): the first zone of the zonelist, at or below the
+ * highest usable index, whose watermark allows the request.
+ */
+static struct bz_page *get_page_from_freelist(struct alloc_context *ac, unsigned order, unsigned alloc_flags)
+{
+	const struct bz_zonelist *zl = ac->zonelist;
+	bool no_fallback;
+
+retry:
+	no_fallback = alloc_flags & ALLOC_NOFRAGMENT;
+	for (int i = 0; i < zl->nr; i++) {
+		struct bz_zone *z = zl->zones[i];
+		unsigned long mark;
+		struct bz_page *page;
+
+		if (z->idx > ac->highest_zoneidx)
+			continue;
+		/* Moving to a remote node: locality beats fragmentation avoidance. */
+		if (no_fallback && ac->sys->nr_nodes > 1 && z != ac->preferred_zone &&
+		    z->node->nid != ac->preferred_zone->node->nid) {
+			alloc_flags &= ~ALLOC_NOFRAGMENT;
+			goto retry;
+		}
+		mark = wmark_pages(z, (enum bz_wmark)(alloc_flags & ALLOC_WMARK_MASK));
+		if (!bz__zone_watermark_fast(z, order, mark, ac->highest_zoneidx, alloc_flags) &&
+		    !(alloc_flags & ALLOC_NO_WATERMARKS))
+			continue;
+		page = rmqueue(ac, z, order, alloc_flags);
+		if (page) {
+			if (alloc_flags & ALLOC_HIGHATOMIC)
+				bz__reserve_highatomic_pageblock(z, page_to_pfn(ac->sys, page), order);
+			return page;
+		}
+	}
+	if (no_fallback) {
+		alloc_flags &= ~ALLOC_NOFRAGMENT;
+		goto retry;
+	}
+	return NULL;
+}
+
+/* unreserve_highatomic_pageblock() over the zonelist: true if memory came back. */
+static bool unreserve_highatomic(struct alloc_context *ac, bool force)
+{
+	bool released = false;
+
+	for (int i = 0; i < ac->zonelist->nr && !released; i++) {
+		struct bz_zone *z = ac->zonelist->zones[i];
+
+		if (z->idx > ac->highest_zoneidx ||
+		    atomic_load_explicit(&z->nr_reserved_highatomic, memory_order_relaxed) == 0)
+			continue;
+		bz__zone_lock(z);
+		released = bz__unreserve_highatomic_pageblock_locked(z, ac->migratetype, force);
+		bz__zone_unlock(z);
+	}
+	return released;
+}
+
+static void backoff(unsigned attempt)
+{
+	struct timespec ts = { 0, (long)BZ_MIN(1u << BZ_MIN(attempt, 10u), 1000u) * 1000l };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * __alloc_pages_slowpath(), the part that needs no reclaim: the min
+ * watermark with the reserves the flags allow, no watermarks for MEMALLOC
+ * requests, the highatomic reserve given back, and NOFAIL's endless retry.
+ */
+static struct bz_page *alloc_pages_slowpath(struct alloc_context *ac, bz_gfp_t gfp, unsigned order)
+{
+	unsigned alloc_flags = gfp_to_alloc_flags(gfp, order), reserve;
+	struct bz_page *page;
+
+	for (unsigned attempt = 0;; attempt++) {
+		page = get_page_from_freelist(ac, order, alloc_flags);
+		if (page)
+			return page;
+		reserve = gfp_pfmemalloc_flags(gfp);
+		if (reserve) {
+			page = get_page_from_freelist(ac, order, (alloc_flags & ~ALLOC_WMARK_MASK) | reserve);
+			if (page)
+				return page;
+		}
+		if (!(gfp & BZ_GFP_DIRECT_RECLAIM)) {
+			/* The kernel refuses NOFAIL without reclaim too: it would spin forever. */
+			if ((gfp & BZ_GFP_NOFAIL) && !(gfp & BZ_GFP_NOWARN))
+				bz__log(ac->sys, BZ_LOG_WARNING,
+					"__GFP_NOFAIL without __GFP_DIRECT_RECLAIM cannot wait for memory; failing");
+			return NULL;
+		}
+		if (unreserve_highatomic(ac, false))
+			continue;
+		if (!(gfp & BZ_GFP_NOFAIL))
+			return unreserve_highatomic(ac, true) ? get_page_from_freelist(ac, order, alloc_flags) : NULL;
+		/* NOFAIL: reserves normally kept for atomic requests, then wait for frees. */
+		page = get_page_from_freelist(ac, order, ALLOC_MIN_RESERVE | ALLOC_WMARK_MIN);
+		if (page)
+			return page;
+		backoff(attempt);
+	}
+}
+
+/* ---- the entry ------------------------------------------------------------------------ */
+
+static bool check_request(struct bz_system *sys, bz_gfp_t gfp, unsigned order, int *zone_idx)
+{
+	if (bz_unlikely(order > BZ_MAX_ORDER)) {
+		if (!(gfp & BZ_GFP_NOWARN))
+			bz__log(sys, BZ_LOG_WARNING, "allocation of order %u refused: the largest order is %d",
+				order, BZ_MAX_ORDER);
+		return false;
+	}
+	*zone_idx = bz__gfp_zone(gfp);
+	if (bz_unlikely((gfp & ~BZ_GFP_VALID_MASK) || *zone_idx < 0)) {
+		char text[160];
+
+		bz_gfp_format(gfp, text, sizeof(text));
+		bz__log(sys, BZ_LOG_ERR, "allocation refused: invalid gfp flags %#x(%s)%s", gfp, text,
+			*zone_idx < 0 ? ": zone modifiers that cannot be combined" : ": unknown bits");
+		return false;
+	}
+	if (bz_unlikely((gfp & BZ_GFP_NOFAIL) && order > 1 && !(gfp & BZ_GFP_NOWARN)))
+		bz__log(sys, BZ_LOG_WARNING, "__GFP_NOFAIL allocation of order %u: costly orders may never succeed",
+			order);
+	return true;
+}
+
+static void prep_user_page(struct bz_system *sys, struct bz_page *page, unsigned order, bz_gfp_t gfp)
+{
+	if (gfp & BZ_GFP_ZERO)
+		memset(sys->base + (page_to_pfn(sys, page) << BZ_PAGE_SHIFT), 0, BZ_PAGE_SIZE << order);
+}
+
+BZ_API bz_page *bz_alloc_pages_node(bz_system *sys_in, int nid, bz_gfp_t gfp, unsigned order)
+{
+	struct bz_system *sys = bz__resolve(sys_in);
+	struct alloc_context ac;
+	struct bz_page *page;
+	int zidx;
+
+	if (bz_unlikely(!sys))
+		return NULL;
+	if (!check_request(sys, gfp, order, &zidx))
+		goto fail_quiet;
+	if (nid < 0)
+		nid = bz__numa_node_id(sys);
+	if (nid >= sys->nr_nodes) {
+		bz__log(sys, BZ_LOG_ERR, "allocation refused: node %d does not exist", nid);
+		goto fail_quiet;
+	}
+	ac.sys = sys;
+	ac.nid = nid;
+	ac.highest_zoneidx = zidx;
+	ac.migratetype = bz__gfp_migratetype(gfp);
+	ac.zonelist = &sys->nodes[nid]->zonelists[(gfp & BZ_GFP_THISNODE) ? ZONELIST_NOFALLBACK :
+								   ZONELIST_FALLBACK];
+	ac.preferred_zone = NULL;
+	for (int i = 0; i < ac.zonelist->nr && !ac.preferred_zone; i++)
+		if (ac.zonelist->zones[i]->idx <= zidx)
+			ac.preferred_zone = ac.zonelist->zones[i];
+	if (!ac.preferred_zone)
+		goto fail;
+	page = get_page_from_freelist(&ac, order, ALLOC_WMARK_LOW |
+				      alloc_flags_nofragment(sys, ac.preferred_zone, gfp));
+	if (!page)
+		page = alloc_pages_slowpath(&ac, gfp, order);
+	if (page) {
+		prep_user_page(sys, page, order, gfp);
+		return page;
+	}
+fail:
+	if (!(gfp & BZ_GFP_NOWARN))
+		bz__warn_alloc(sys, gfp, order, nid);
+fail_quiet:
+	count_vm_event(sys, PGALLOC_FAIL);
+	return NULL;
+}
+
+BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
+{
+	return bz_alloc_pages_node(sys, -1, gfp, order);
+}
+
+BZ_API void *bz_get_free_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
+{
+	bz_page *page = bz_alloc_pages(sys, gfp, order);
+
+	return page ? bz_page_address(page) : NULL;
+}
+
+BZ_API void *bz_get_zeroed_page(bz_system *sys, bz_gfp_t gfp)
+{
+	return bz_get_free_pages(sys, gfp | BZ_GFP_ZERO, 0);
+}

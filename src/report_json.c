@@ -1,0 +1,351 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * report_json.c - the data of vmstat.c's text reports as one JSON object,
+ * for programs rather than people: the tunables, every node and zone
+ * (sizes, watermarks, reserves, free blocks per order and migratetype,
+ * pageblocks, pageset sizes, lock contention), the zonelists' node order
+ * and the counters we keep, under their /proc/vmstat names.  Keys come in
+ * a fixed order so that two reports diff cleanly.  Like vmstat.c it only
+ * reads: atomics relaxed, free lists under the zone lock, tunables and
+ * zonelists under sysctl_lock.
+ */
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- a minimal JSON emitter ------------------------------------------------ */
+
+#define JSON_MAX_DEPTH 8
+
+struct json {
+	FILE *out;
+	int depth;
+	bool first[JSON_MAX_DEPTH];     /* no member written yet at this depth */
+};
+
+static void json_string(struct json *j, const char *s)
+{
+	fputc('"', j->out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c == '"' || c == '\\')
+			fprintf(j->out, "\\%c", c);
+		else if (c < 0x20)
+			fprintf(j->out, "\\u%04x", c);
+		else
+			fputc(c, j->out);
+	}
+	fputc('"', j->out);
+}
+
+/* Comma and key before a member; key is NULL inside arrays. */
+static void json_member(struct json *j, const char *key)
+{
+	if (!j->first[j->depth])
+		fputc(',', j->out);
+	j->first[j->depth] = false;
+	if (key) {
+		json_string(j, key);
+		fputc(':', j->out);
+	}
+}
+
+static void json_open(struct json *j, const char *key, char bracket)
+{
+	if (j->depth >= 0)
+		json_member(j, key);
+	fputc(bracket, j->out);
+	j->depth++;
+	j->first[j->depth] = true;
+}
+
+static void json_close(struct json *j, char bracket)
+{
+	j->depth--;
+	fputc(bracket, j->out);
+}
+
+static void json_ulong(struct json *j, const char *key, unsigned long v)
+{
+	json_member(j, key);
+	fprintf(j->out, "%lu", v);
+}
+
+static void json_long(struct json *j, const char *key, long v)
+{
+	json_member(j, key);
+	fprintf(j->out, "%ld", v);
+}
+
+static void json_str(struct json *j, const char *key, const char *v)
+{
+	json_member(j, key);
+	json_string(j, v);
+}
+
+static void json_bool(struct json *j, const char *key, bool v)
+{
+	json_member(j, key);
+	fputs(v ? "true" : "false", j->out);
+}
+
+static void json_ulong_array(struct json *j, const char *key, const unsigned long *v, int n)
+{
+	int i;
+
+	json_open(j, key, '[');
+	for (i = 0; i < n; i++)
+		json_ulong(j, NULL, v[i]);
+	json_close(j, ']');
+}
+
+/* ---- the report -------------------------------------------------------------- */
+
+static void json_sysctls(struct json *j, struct bz_system *sys)
+{
+	struct bz_sysctls s;
+	int i;
+
+	pthread_mutex_lock(&sys->sysctl_lock);
+	s = sys->sysctl;
+	pthread_mutex_unlock(&sys->sysctl_lock);
+
+	json_open(j, "sysctls", '{');
+	json_long(j, "min_free_kbytes", s.min_free_kbytes);
+	json_long(j, "watermark_scale_factor", s.watermark_scale_factor);
+	json_long(j, "watermark_boost_factor", s.watermark_boost_factor);
+	json_open(j, "lowmem_reserve_ratio", '[');
+	for (i = 0; i < BZ_MAX_NR_ZONES; i++)
+		json_long(j, NULL, s.lowmem_reserve_ratio[i]);
+	json_close(j, ']');
+	json_long(j, "percpu_pagelist_high_fraction", s.percpu_pagelist_high_fraction);
+	json_str(j, "numa_zonelist_order", s.numa_zonelist_order ? "Zone" : "Node");
+	json_long(j, "zone_reclaim_mode", s.zone_reclaim_mode);
+	json_close(j, '}');
+}
+
+/* What a zone's free lists hold, taken in one lock hold so the parts agree. */
+struct zone_free_snapshot {
+	unsigned long nr_free[BZ_NR_PAGE_ORDERS];
+	unsigned long by_type[BZ_MIGRATE_TYPES][BZ_NR_PAGE_ORDERS]; /* exact, no /proc cap */
+	unsigned long pageblocks[BZ_MIGRATE_TYPES];
+};
+
+static void zone_free_snapshot(struct bz_zone *zone, struct zone_free_snapshot *s)
+{
+	int mt, order;
+
+	bz__zone_lock(zone);
+	for (order = 0; order < BZ_NR_PAGE_ORDERS; order++) {
+		s->nr_free[order] = zone->free_area[order].nr_free;
+		for (mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
+			s->by_type[mt][order] = bz__free_list_count_locked(zone, order, mt);
+	}
+	bz__count_pageblocks(zone, s->pageblocks);
+	bz__zone_unlock(zone);
+}
+
+static void json_zone_free(struct json *j, const struct zone_free_snapshot *s)
+{
+	int mt;
+
+	json_ulong_array(j, "nr_free", s->nr_free, BZ_NR_PAGE_ORDERS);
+	json_open(j, "free_by_type", '{');
+	for (mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
+		json_ulong_array(j, bz__migratetype_names[mt], s->by_type[mt], BZ_NR_PAGE_ORDERS);
+	json_close(j, '}');
+	json_open(j, "pageblocks", '{');
+	for (mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
+		json_ulong(j, bz__migratetype_names[mt], s->pageblocks[mt]);
+	json_close(j, '}');
+}
+
+static void json_zone_sizes(struct json *j, const struct bz_zone *zone)
+{
+	json_str(j, "name", bz__zone_names[zone->idx]);
+	json_bool(j, "populated", populated_zone(zone));
+	json_ulong(j, "start_pfn", zone->zone_start_pfn);
+	json_ulong(j, "spanned", zone->spanned_pages);
+	json_ulong(j, "present", zone->present_pages);
+	json_ulong(j, "managed", zone->managed_pages);
+}
+
+/* As zoneinfo prints them: watermarks include the boost (wmark_pages). */
+static void json_zone_watermarks(struct json *j, const struct bz_zone *zone)
+{
+	int i;
+
+	json_ulong(j, "free", (unsigned long)zone_page_state(zone, NR_FREE_PAGES));
+	json_ulong(j, "min", wmark_pages(zone, WMARK_MIN));
+	json_ulong(j, "low", wmark_pages(zone, WMARK_LOW));
+	json_ulong(j, "high", wmark_pages(zone, WMARK_HIGH));
+	json_ulong(j, "promo", wmark_pages(zone, WMARK_PROMO));
+	json_ulong(j, "boost", atomic_load_explicit(&zone->watermark_boost, memory_order_relaxed));
+	json_open(j, "protection", '[');
+	for (i = 0; i < BZ_MAX_NR_ZONES; i++)
+		json_long(j, NULL, atomic_load_explicit(&zone->lowmem_reserve[i],
+							memory_order_relaxed));
+	json_close(j, ']');
+}
+
+static void json_zone(struct json *j, struct bz_zone *zone)
+{
+	struct zone_free_snapshot snap;
+
+	zone_free_snapshot(zone, &snap);
+	json_open(j, NULL, '{');
+	json_zone_sizes(j, zone);
+	json_zone_watermarks(j, zone);
+	json_zone_free(j, &snap);
+	json_open(j, "pcp", '{');
+	json_long(j, "batch", atomic_load_explicit(&zone->pcp_batch, memory_order_relaxed));
+	json_long(j, "high_min", atomic_load_explicit(&zone->pcp_high_min, memory_order_relaxed));
+	json_long(j, "high_max", atomic_load_explicit(&zone->pcp_high_max, memory_order_relaxed));
+	json_close(j, '}');
+	json_ulong(j, "lock_contended",
+		   atomic_load_explicit(&zone->lock_contended, memory_order_relaxed));
+	json_close(j, '}');
+}
+
+static void json_node(struct json *j, struct bz_node *node)
+{
+	int zid;
+
+	json_open(j, NULL, '{');
+	json_long(j, "nid", node->nid);
+	json_long(j, "cpus", node->nr_cpus);
+	json_ulong(j, "start_pfn", node->node_start_pfn);
+	json_ulong(j, "spanned", node->node_spanned_pages);
+	json_ulong(j, "present", node->node_present_pages);
+	json_open(j, "zones", '[');
+	for (zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
+		json_zone(j, &node->zones[zid]);
+	json_close(j, ']');
+	json_close(j, '}');
+}
+
+/* Each node's fallback order, as bz_write_zonelists prints it. */
+static void json_zonelists(struct json *j, struct bz_system *sys)
+{
+	char key[16];
+	int nid, i;
+
+	json_open(j, "zonelists", '{');
+	pthread_mutex_lock(&sys->sysctl_lock);
+	for_each_node(sys, nid) {
+		const struct bz_node *node = sys->nodes[nid];
+		const struct bz_zonelist *zl;
+		bool seen[BZ_MAX_NUMNODES] = { false };
+
+		if (!node)
+			continue;
+		zl = &node->zonelists[ZONELIST_FALLBACK];
+		snprintf(key, sizeof(key), "%d", nid);
+		json_open(j, key, '[');
+		for (i = 0; i < zl->nr; i++) {
+			int znid = zl->zones[i]->node->nid;
+
+			if (!seen[znid]) {
+				seen[znid] = true;
+				json_long(j, NULL, znid);
+			}
+		}
+		json_close(j, ']');
+	}
+	pthread_mutex_unlock(&sys->sysctl_lock);
+	json_close(j, '}');
+}
+
+/* The vm events we count, under their /proc/vmstat names, then ours. */
+static const struct {
+	const char *name;
+	enum bz_vm_event ev;
+} json_events[] = {
+	{ "pgalloc_dma", PGALLOC_BASE + BZ_ZONE_DMA },
+	{ "pgalloc_dma32", PGALLOC_BASE + BZ_ZONE_DMA32 },
+	{ "pgalloc_normal", PGALLOC_BASE + BZ_ZONE_NORMAL },
+	{ "pgalloc_movable", PGALLOC_BASE + BZ_ZONE_MOVABLE },
+	{ "pgalloc_device", PGALLOC_BASE + BZ_ZONE_DEVICE },
+	{ "allocstall_dma", ALLOCSTALL_BASE + BZ_ZONE_DMA },
+	{ "allocstall_dma32", ALLOCSTALL_BASE + BZ_ZONE_DMA32 },
+	{ "allocstall_normal", ALLOCSTALL_BASE + BZ_ZONE_NORMAL },
+	{ "allocstall_movable", ALLOCSTALL_BASE + BZ_ZONE_MOVABLE },
+	{ "allocstall_device", ALLOCSTALL_BASE + BZ_ZONE_DEVICE },
+	{ "pgfree", PGFREE },
+	{ "kswapd_low_wmark_hit_quickly", KSWAPD_LOW_WMARK_HIT_QUICKLY },
+	{ "kswapd_high_wmark_hit_quickly", KSWAPD_HIGH_WMARK_HIT_QUICKLY },
+	{ "pageoutrun", PAGEOUTRUN },
+	{ "compact_stall", COMPACT_STALL },
+	{ "pgalloc_fail", PGALLOC_FAIL },
+	{ "pgalloc_bad_free", PGALLOC_BAD_FREE },
+};
+
+/* Zone counters summed over all zones; the last two are ours, not the kernel's. */
+static const struct {
+	const char *name;
+	enum bz_zone_stat_item item;
+} json_zone_items[] = {
+	{ "nr_free_pages", NR_FREE_PAGES },
+	{ "nr_free_pages_blocks", NR_FREE_PAGES_BLOCKS },
+	{ "numa_hit", NUMA_HIT },
+	{ "numa_miss", NUMA_MISS },
+	{ "numa_foreign", NUMA_FOREIGN },
+	{ "numa_interleave", NUMA_INTERLEAVE_HIT },
+	{ "numa_local", NUMA_LOCAL },
+	{ "numa_other", NUMA_OTHER },
+	{ "nr_zone_allocated", NR_ZONE_ALLOCATED },
+	{ "nr_zone_cached", NR_ZONE_CACHED },
+};
+
+static unsigned long zone_item_sum(const struct bz_system *sys, enum bz_zone_stat_item item)
+{
+	unsigned long sum = 0;
+	int nid, zid;
+
+	for_each_node(sys, nid)
+		if (sys->nodes[nid])
+			for (zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
+				sum += zone_page_state(&sys->nodes[nid]->zones[zid], item);
+	return sum;
+}
+
+static void json_vmstat(struct json *j, const struct bz_system *sys)
+{
+	size_t i;
+
+	json_open(j, "vmstat", '{');
+	for (i = 0; i < BZ_ARRAY_SIZE(json_zone_items); i++)
+		json_ulong(j, json_zone_items[i].name, zone_item_sum(sys, json_zone_items[i].item));
+	for (i = 0; i < BZ_ARRAY_SIZE(json_events); i++)
+		json_ulong(j, json_events[i].name,
+			   atomic_load_explicit(&sys->events[json_events[i].ev],
+						memory_order_relaxed));
+	json_close(j, '}');
+}
+
+int bz_write_json(bz_system *sys, FILE *out)
+{
+	struct json j = { .out = out, .depth = -1 };
+	int nid;
+
+	if (!out)
+		return -EINVAL;
+	sys = bz__resolve(sys);
+	if (!sys)
+		return -ENOMEM;
+
+	json_open(&j, NULL, '{');
+	json_str(&j, "version", bz_version());
+	json_sysctls(&j, sys);
+	json_open(&j, "nodes", '[');
+	for_each_node(sys, nid)
+		if (sys->nodes[nid])
+			json_node(&j, sys->nodes[nid]);
+	json_close(&j, ']');
+	json_zonelists(&j, sys);
+	json_vmstat(&j, sys);
+	json_close(&j, '}');
+	fputc('\n', out);
+	return ferror(out) ? -EIO : 0;
+}

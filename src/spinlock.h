@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * spinlock.h - the zone lock: test-and-test-and-set with a pause in the
+ * spin, counting acquisitions that had to wait (lock contention is reported
+ * in zoneinfo).  Critical sections are short (a batch of list operations),
+ * so spinning beats sleeping; after a long spin we yield the CPU so an
+ * oversubscribed machine still makes progress.
+ */
+#ifndef BZ_SPINLOCK_H
+#define BZ_SPINLOCK_H
+
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+typedef struct {
+	atomic_int locked;
+} bz_spinlock;
+
+static inline void bz_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#elif defined(__aarch64__)
+	__asm__ __volatile__("yield");
+#endif
+}
+
+static inline void bz_spin_init(bz_spinlock *l)
+{
+	atomic_init(&l->locked, 0);
+}
+
+static inline bool bz_spin_trylock(bz_spinlock *l)
+{
+	return !atomic_load_explicit(&l->locked, memory_order_relaxed) &&
+	       !atomic_exchange_explicit(&l->locked, 1, memory_order_acquire);
+}
+
+/* Returns true when the lock was contended. */
+static inline bool bz_spin_lock(bz_spinlock *l)
+{
+	if (bz_spin_trylock(l))
+		return false;
+	for (unsigned spins = 0;; spins++) {
+		while (atomic_load_explicit(&l->locked, memory_order_relaxed)) {
+			if (++spins < 128)
+				bz_cpu_relax();
+			else {
+				spins = 0;
+				sched_yield();
+			}
+		}
+		if (!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire))
+			return true;
+	}
+}
+
+static inline void bz_spin_unlock(bz_spinlock *l)
+{
+	atomic_store_explicit(&l->locked, 0, memory_order_release);
+}
+
+static inline bool bz_spin_is_locked(bz_spinlock *l)
+{
+	return atomic_load_explicit(&l->locked, memory_order_relaxed) != 0;
+}
+
+#endif /* BZ_SPINLOCK_H */

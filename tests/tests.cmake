@@ -1,0 +1,25 @@
+# Test registry: one line per tests/test_<name>.c.
+# The installed tree, seen from a downstream project (tests/consumer); the
+# consumer is built with the compiler and sanitizers of the library.
+add_test(NAME install_consumer COMMAND ${CMAKE_COMMAND} -E env "CC=${CMAKE_C_COMPILER}"
+  "BZ_SANITIZE=${BZ_SANITIZE}" bash ${CMAKE_CURRENT_SOURCE_DIR}/test_install.sh
+  ${PROJECT_SOURCE_DIR} ${PROJECT_BINARY_DIR})
+set_tests_properties(install_consumer PROPERTIES TIMEOUT 300 LABELS install)
+bz_test(reports)
+bz_test(gfp)
+bz_test(linux_h)
+bz_test(buddy)
+# topology.c, topology_report.c: the XML exports are found through
+# BUDDYZONE_TOPOLOGIES, else the path compiled in.
+bz_internal_test(topology)
+target_compile_definitions(test_topology PRIVATE
+  BZ_TOPOLOGIES_DIR="${PROJECT_SOURCE_DIR}/tests/topologies")
+set_tests_properties(topology PROPERTIES
+  ENVIRONMENT "BUDDYZONE_TOPOLOGIES=${PROJECT_SOURCE_DIR}/tests/topologies")
+# arena.c: may raise /proc/sys/vm/nr_hugepages for a while (restored), so alone.
+bz_internal_test(arena)
+set_tests_properties(arena PROPERTIES RUN_SERIAL TRUE)
+bz_test(badinput)
+bz_test(stress)
+bz_internal_test(watermark)
+bz_test(sysctl)
