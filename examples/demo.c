@@ -28,10 +28,12 @@ struct request {
 	bz_page *page;
 };
 
+/* The library's messages (arena setup, allocation failures), debug excepted. */
 static void log_to_stderr(void *arg, int level, const char *msg)
 {
 	(void)arg;
-	fprintf(stderr, "<%d>%s\n", level, msg);
+	if (level <= BZ_LOG_INFO)
+		fprintf(stderr, "[buddyzone] %s\n", msg);
 }
 
 /* Fills a block with a pattern derived from its address, then reads it back. */
@@ -90,7 +92,8 @@ static int allocate(bz_system *sys, struct request *rq)
 	return 0;
 }
 
-static int show_watermarks(bz_system *sys, int zid)
+/* One zone's sizes and the watermarks __setup_per_zone_wmarks gave it. */
+static int show_zone(bz_system *sys, int zid)
 {
 	struct bz_zone_stats st = { .size = sizeof(st) };
 	int err = bz_zone_stats(sys, 0, zid, &st);
@@ -99,15 +102,11 @@ static int show_watermarks(bz_system *sys, int zid)
 		fprintf(stderr, "demo: bz_zone_stats: %s\n", bz_strerror(err));
 		return -1;
 	}
-	printf("Node 0, zone %s: managed %lu, free %lu, allocated %lu\n", zone_names[zid],
-	       st.managed, st.free, st.allocated);
-	printf("  watermarks: min %lu, low %lu, high %lu, promo %lu (pages)\n", st.wmark_min,
-	       st.wmark_low, st.wmark_high, st.wmark_promo);
-	printf("  lowmem_reserve (protection): (%lu, %lu, %lu, %lu, %lu)\n", st.lowmem_reserve[0],
+	printf("  %-6s  managed %6lu  free %6lu  allocated %5lu  min %4lu  low %4lu  high %4lu"
+	       "  protection (%lu, %lu, %lu, %lu, %lu)\n", zone_names[zid], st.managed, st.free,
+	       st.allocated, st.wmark_min, st.wmark_low, st.wmark_high, st.lowmem_reserve[0],
 	       st.lowmem_reserve[1], st.lowmem_reserve[2], st.lowmem_reserve[3],
 	       st.lowmem_reserve[4]);
-	printf("  pcp: batch %lu, high_min %lu, high_max %lu\n", st.pcp_batch, st.pcp_high_min,
-	       st.pcp_high_max);
 	return 0;
 }
 
@@ -152,14 +151,16 @@ int main(void)
 		fprintf(stderr, "demo: bz_get_zeroed_page failed\n");
 		ok = 0;
 	} else {
-		printf("  %-22s order 0  %p\n", "bz_get_zeroed_page", zeroed);
+		printf("  %-22s order 0  %-34s pfn %#8lx  %p\n", "bz_get_zeroed_page", "GFP_KERNEL",
+		       bz_page_to_pfn(bz_virt_to_page(zeroed)), zeroed);
 	}
 
 	printf("\nbuddyinfo with everything allocated:\n");
 	bz_write_buddyinfo(sys, stdout);
-	printf("\n");
-	if (show_watermarks(sys, BZ_ZONE_NORMAL))
-		ok = 0;
+	printf("\nzones of node 0 (pages; protection is lowmem_reserve against each higher zone):\n");
+	for (int zid = BZ_ZONE_DMA; zid <= BZ_ZONE_NORMAL; zid++)
+		if (show_zone(sys, zid))
+			ok = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		if (rq[i].page && (err = bz_free_pages(rq[i].page, rq[i].order))) {

@@ -416,20 +416,50 @@ static struct bz_page *rmqueue_steal(struct bz_zone *z, unsigned order, int star
 	return NULL;
 }
 
-/* __rmqueue() in RMQUEUE_NORMAL mode, then rmqueue_buddy's highatomic rules. */
+/*
+ * __rmqueue(): the wanted type, then fallbacks of rising fragmentation risk.
+ * *mode remembers across a batch (rmqueue_bulk) how far it had to go.
+ */
+struct bz_page *bz__rmqueue_mode_locked(struct bz_zone *z, unsigned order, int mt, unsigned alloc_flags,
+					int *mode)
+{
+	struct bz_page *page;
+
+	switch (*mode) {
+	case RMQUEUE_NORMAL:
+		page = rmqueue_smallest(z, order, mt);
+		if (page)
+			return page;
+		/* fall through */
+	case RMQUEUE_CLAIM:
+		page = rmqueue_claim(z, order, mt, alloc_flags);
+		if (page) {
+			*mode = RMQUEUE_NORMAL; /* the claimed block refilled our lists */
+			return page;
+		}
+		/* fall through */
+	case RMQUEUE_STEAL:
+		if (!(alloc_flags & ALLOC_NOFRAGMENT)) {
+			page = rmqueue_steal(z, order, mt);
+			if (page) {
+				*mode = RMQUEUE_STEAL;
+				return page;
+			}
+		}
+	}
+	return NULL;
+}
+
+/* rmqueue_buddy()'s part under the lock: the highatomic reserve's rules around __rmqueue. */
 struct bz_page *bz__rmqueue_locked(struct bz_zone *z, unsigned order, int mt, unsigned alloc_flags)
 {
 	struct bz_page *page = NULL;
+	int mode = RMQUEUE_NORMAL;
 
 	if (alloc_flags & ALLOC_HIGHATOMIC)
 		page = rmqueue_smallest(z, order, BZ_MIGRATE_HIGHATOMIC);
-	if (page)
-		return page;
-	page = rmqueue_smallest(z, order, mt);
 	if (!page)
-		page = rmqueue_claim(z, order, mt, alloc_flags);
-	if (!page && !(alloc_flags & ALLOC_NOFRAGMENT))
-		page = rmqueue_steal(z, order, mt);
+		page = bz__rmqueue_mode_locked(z, order, mt, alloc_flags, &mode);
 	/* Failing now is worse than failing a high-order atomic request later. */
 	if (!page && (alloc_flags & (ALLOC_OOM | ALLOC_NON_BLOCK)))
 		page = rmqueue_smallest(z, order, BZ_MIGRATE_HIGHATOMIC);

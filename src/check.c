@@ -6,6 +6,7 @@
  * counted, not locked.
  */
 #include "internal.h"
+#include "pcp.h"
 
 #define BROKEN(...) do { bz__log(z->sys, BZ_LOG_ERR, "bz_check: " __VA_ARGS__); return -EUCLEAN; } while (0)
 
@@ -78,7 +79,7 @@ static int check_coverage(struct bz_zone *z, long *free, long *cached, long *all
 	return 0;
 }
 
-static int check_zone(struct bz_zone *z)
+static int check_zone(struct bz_zone *z, unsigned long cached_counted)
 {
 	long free = 0, cached = 0, allocated = 0, listed = 0;
 
@@ -100,9 +101,9 @@ static int check_zone(struct bz_zone *z)
 	if (free != listed || free != zone_page_state(z, NR_FREE_PAGES))
 		BROKEN("node %d %s: %ld free pages found, %ld listed, NR_FREE_PAGES %ld", z->node->nid,
 		       bz__zone_names[z->idx], free, listed, zone_page_state(z, NR_FREE_PAGES));
-	if (allocated != zone_page_state(z, NR_ZONE_ALLOCATED))
-		BROKEN("node %d %s: %ld pages allocated, counted %ld", z->node->nid, bz__zone_names[z->idx],
-		       allocated, zone_page_state(z, NR_ZONE_ALLOCATED));
+	if ((unsigned long)cached != cached_counted)
+		BROKEN("node %d %s: %ld pages marked cached, the thread caches count %lu", z->node->nid,
+		       bz__zone_names[z->idx], cached, cached_counted);
 	if ((unsigned long)(free + cached + allocated) != z->managed_pages)
 		BROKEN("node %d %s: free %ld + cached %ld + allocated %ld != managed %lu", z->node->nid,
 		       bz__zone_names[z->idx], free, cached, allocated, z->managed_pages);
@@ -117,12 +118,14 @@ BZ_API int bz_check(bz_system *sys)
 	for (int nid = 0; nid < sys->nr_nodes; nid++) {
 		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++) {
 			struct bz_zone *z = &sys->nodes[nid]->zones[zid];
+			unsigned long cached;
 			int ret;
 
 			if (!populated_zone(z))
 				continue;
+			cached = bz__zone_cached(z); /* tcache lock before zone lock, as drains take them */
 			bz__zone_lock(z);
-			ret = check_zone(z);
+			ret = check_zone(z, cached);
 			bz__zone_unlock(z);
 			if (ret)
 				return ret;

@@ -98,6 +98,14 @@ struct bz_system *bz__system_of_addr(const void *addr);
 struct bz_zone *bz__pfn_zone(const struct bz_system *sys, unsigned long pfn);
 /* sys itself, or the default system for NULL (created on first use). */
 struct bz_system *bz__resolve(bz_system *sys);
+/* Is sys, with this id, still registered?  Callers hold bz__tcache_lock or the registry lock. */
+bool bz__system_alive(const struct bz_system *sys, uint64_t id);
+/* The registry lock (fork), and a walk of live systems under it. */
+void bz__registry_lock(void);
+void bz__registry_unlock(void);
+void bz__for_each_system(void (*fn)(struct bz_system *sys, void *arg), void *arg);
+/* The default system if it exists already (no creation). */
+extern struct bz_system *_Atomic bz__default_sys;
 
 /* ---- watermark.c: watermarks, reserves, pageset sizes ------------------------ */
 
@@ -125,13 +133,18 @@ int bz__numa_node_id(const struct bz_system *sys);
 
 /* Highest zone index for gfp, -EINVAL for a bad combination (gfp_zone). */
 int bz__gfp_zone(bz_gfp_t gfp);
+/* gfp_migratetype(); -EINVAL for MOVABLE and RECLAIMABLE together. */
 int bz__gfp_migratetype(bz_gfp_t gfp);
 
 /* ---- buddy.c: the free lists, under zone->lock -------------------------------------- */
 
 /* Sets up empty free lists with the zone's memory as deferred MOVABLE blocks. */
 void bz__zone_init_free_lists(struct bz_zone *zone);
-/* __rmqueue: a block of 2^order pages of migratetype mt (with fallback), or NULL. */
+enum { RMQUEUE_NORMAL, RMQUEUE_CLAIM, RMQUEUE_STEAL };
+/* __rmqueue with a mode kept across a batch (rmqueue_bulk). */
+struct bz_page *bz__rmqueue_mode_locked(struct bz_zone *zone, unsigned order, int mt, unsigned alloc_flags,
+					int *mode);
+/* rmqueue_buddy: a block of 2^order pages of migratetype mt (fallbacks, highatomic rules), or NULL. */
 struct bz_page *bz__rmqueue_locked(struct bz_zone *zone, unsigned order, int mt, unsigned alloc_flags);
 /* __free_one_page: frees the block at pfn into the lists, merging with its buddies. */
 void bz__free_one_page_locked(struct bz_zone *zone, unsigned long pfn, unsigned order, int mt);

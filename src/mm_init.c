@@ -292,6 +292,20 @@ static int build_nodes(struct bz_system *sys, const struct bz_config *cfg,
 	return 0;
 }
 
+static void free_zonelists(struct bz_node *node)
+{
+	for (int i = 0; i < MAX_ZONELISTS; i++) {
+		struct bz_zonelist *zl = atomic_load(&node->zonelists[i]);
+
+		while (zl) {
+			struct bz_zonelist *older = zl->retired;
+
+			free(zl);
+			zl = older;
+		}
+	}
+}
+
 void bz__free_system_memory(struct bz_system *sys)
 {
 	if (sys->base)
@@ -299,8 +313,11 @@ void bz__free_system_memory(struct bz_system *sys)
 	if (sys->mem_map)
 		bz__os_release(sys->mem_map, sys->mem_map_bytes);
 	free(sys->pageblock_mt);
-	for (int nid = 0; nid < BZ_MAX_NUMNODES; nid++)
+	for (int nid = 0; nid < BZ_MAX_NUMNODES; nid++) {
+		if (sys->nodes[nid])
+			free_zonelists(sys->nodes[nid]);
 		free(sys->nodes[nid]);
+	}
 }
 
 int bz__build_system(struct bz_system *sys, const struct bz_config *cfg)
@@ -314,6 +331,10 @@ int bz__build_system(struct bz_system *sys, const struct bz_config *cfg)
 	if (ret)
 		return ret;
 	bz__build_all_zonelists(sys);
+	for (int nid = 0; nid < sys->nr_nodes; nid++)
+		for (int i = 0; i < MAX_ZONELISTS; i++)
+			if (!atomic_load(&sys->nodes[nid]->zonelists[i]))
+				return -ENOMEM;
 	bz__recompute_watermarks(sys);
 	return 0;
 }

@@ -63,8 +63,6 @@ enum bz_wmark { WMARK_MIN, WMARK_LOW, WMARK_HIGH, WMARK_PROMO, NR_WMARK };
 enum bz_zone_stat_item {
 	NR_FREE_PAGES,        /* pages on the buddy lists (not in thread caches) */
 	NR_FREE_PAGES_BLOCKS, /* of which in blocks of pageblock order or more */
-	NR_ZONE_ALLOCATED,    /* ours: pages handed to users */
-	NR_ZONE_CACHED,       /* ours: pages in thread caches */
 	NUMA_HIT, NUMA_MISS, NUMA_FOREIGN, NUMA_INTERLEAVE_HIT, NUMA_LOCAL, NUMA_OTHER,
 	NR_ZONE_STAT_ITEMS
 };
@@ -115,6 +113,7 @@ struct bz_zone {
 	 */
 	unsigned long deferred_pfn, deferred_end;
 	bool boosted;                   /* ZONE_BOOSTED_WATERMARK: kswapd should run */
+	_Atomic bool below_high;        /* ZONE_BELOW_HIGH: thread caches shrink their high */
 
 	alignas(BZ_CACHELINE) _Atomic long vm_stat[NR_ZONE_STAT_ITEMS];
 };
@@ -156,9 +155,10 @@ static inline void zone_stat_add(struct bz_zone *z, enum bz_zone_stat_item item,
 
 enum { ZONELIST_FALLBACK, ZONELIST_NOFALLBACK, MAX_ZONELISTS };
 
-struct bz_zonelist {      /* rebuilt under sys->sysctl_lock; readers see whole lists */
+struct bz_zonelist {      /* immutable once published: a rebuild publishes a new one */
 	int nr;
 	struct bz_zone *zones[BZ_MAX_NUMNODES * BZ_MAX_NR_ZONES];
+	struct bz_zonelist *retired;    /* older lists, freed with the system */
 };
 
 /* ---- arena: one node's memory (arena.c) --------------------------------- */
@@ -182,7 +182,7 @@ struct bz_node {
 	int nr_cpus;                    /* CPUs of the node (0: memory-only node) */
 	struct bz_arena arena;
 	struct bz_zone zones[BZ_MAX_NR_ZONES];
-	struct bz_zonelist zonelists[MAX_ZONELISTS];
+	struct bz_zonelist *_Atomic zonelists[MAX_ZONELISTS];
 	int node_order[BZ_MAX_NUMNODES]; /* fallback node order, as the boot log prints it */
 	int nr_node_order;
 };
@@ -214,8 +214,11 @@ struct bz_sysctls {       /* sys->sysctl_lock */
 
 /* ---- system ---------------------------------------------------------------- */
 
+struct bz_tcache;
+
 struct bz_system {
 	uint32_t magic;                 /* BZ_SYSTEM_MAGIC while alive */
+	uint64_t id;                    /* unique per system ever created: tells reuse of an address */
 	int slot;                       /* index in the registry (mm_init.c) */
 	char *base;                     /* address of pfn 0 */
 	struct bz_page *mem_map;        /* struct page of pfn 0 */
@@ -231,6 +234,8 @@ struct bz_system {
 	void *log_arg;
 	_Atomic unsigned long events[NR_VM_EVENTS];
 	_Atomic long warn_last_ns, warn_burst; /* warn_alloc rate limit */
+	struct bz_tcache *tcaches;      /* every thread's cache of this system; bz__tcache_lock */
+	_Atomic unsigned long dead_events[NR_VM_EVENTS]; /* events of threads that left */
 };
 
 static inline struct bz_page *pfn_to_page(const struct bz_system *sys, unsigned long pfn)
@@ -259,9 +264,14 @@ static inline void set_pageblock_migratetype(struct bz_system *sys, unsigned lon
 	atomic_store_explicit(&sys->pageblock_mt[pfn >> BZ_PAGEBLOCK_ORDER], (uint8_t)mt, memory_order_relaxed);
 }
 
+static inline void count_vm_events(struct bz_system *sys, enum bz_vm_event ev, unsigned long n)
+{
+	atomic_fetch_add_explicit(&sys->events[ev], n, memory_order_relaxed);
+}
+
 static inline void count_vm_event(struct bz_system *sys, enum bz_vm_event ev)
 {
-	atomic_fetch_add_explicit(&sys->events[ev], 1, memory_order_relaxed);
+	count_vm_events(sys, ev, 1);
 }
 
 #define for_each_node(sys, nid) for ((nid) = 0; (nid) < (sys)->nr_nodes; (nid)++)

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "pcp.h"
 
 /* What one request is about: struct alloc_context. */
 struct alloc_context {
@@ -83,37 +84,66 @@ BZ_API void bz_memalloc_restore(unsigned flags)
 
 /* ---- the fast path -------------------------------------------------------------------- */
 
-/* zone_statistics(): numa_hit/miss/foreign/local/other, once per allocation. */
-static void zone_statistics(struct bz_system *sys, struct bz_zone *preferred, struct bz_zone *z)
+/*
+ * zone_statistics(): numa_hit/miss/foreign/local/other, once per
+ * allocation, in the thread's cache (tc) when it has one.
+ */
+static void zone_statistics(struct bz_system *sys, struct bz_tcache *tc, struct bz_zone *preferred,
+			    struct bz_zone *z)
 {
 	int zn = z->node->nid;
+	int local = zn == bz__numa_node_id(sys) ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER;
 
-	if (zn == preferred->node->nid)
+	if (bz_likely(tc)) {
+		struct bz_pcp *pcp = &tc->pcp[z->zone_id];
+
+		if (zn == preferred->node->nid) {
+			pcp_count_numa(pcp, PCP_NUMA_HIT);
+		} else {
+			pcp_count_numa(pcp, PCP_NUMA_MISS);
+			pcp_count_numa(&tc->pcp[preferred->zone_id], PCP_NUMA_FOREIGN);
+		}
+		pcp_count_numa(pcp, local);
+		return;
+	}
+	if (zn == preferred->node->nid) {
 		zone_stat_add(z, NUMA_HIT, 1);
-	else {
+	} else {
 		zone_stat_add(z, NUMA_MISS, 1);
 		zone_stat_add(preferred, NUMA_FOREIGN, 1);
 	}
-	zone_stat_add(z, zn == bz__numa_node_id(sys) ? NUMA_LOCAL : NUMA_OTHER, 1);
+	zone_stat_add(z, (enum bz_zone_stat_item)(NUMA_HIT + local), 1);
 }
 
-/* rmqueue(): one block from a zone's buddy lists. */
-static struct bz_page *rmqueue(struct alloc_context *ac, struct bz_zone *z, unsigned order,
-			       unsigned alloc_flags)
+/* rmqueue_buddy(): one block from a zone's buddy lists. */
+static struct bz_page *rmqueue_buddy(struct alloc_context *ac, struct bz_zone *z, unsigned order,
+				     unsigned alloc_flags)
 {
 	struct bz_page *page;
 
 	bz__zone_lock(z);
 	page = bz__rmqueue_locked(z, order, ac->migratetype, alloc_flags);
-	if (page) {
+	if (page)
 		bz__prep_new_page(ac->sys, page, order, ac->migratetype);
-		zone_stat_add(z, NR_ZONE_ALLOCATED, 1l << order);
-	}
 	bz__zone_unlock(z);
+	if (page)
+		count_vm_events(ac->sys, (enum bz_vm_event)(PGALLOC_BASE + z->idx), 1ul << order);
+	return page;
+}
+
+/* rmqueue(): the thread's cache for the orders it holds, else the buddy lists. */
+static struct bz_page *rmqueue(struct alloc_context *ac, struct bz_zone *z, unsigned order,
+			       unsigned alloc_flags)
+{
+	struct bz_tcache *tc = bz__tcache(ac->sys);
+	struct bz_page *page = NULL;
+
+	if (bz_likely(pcp_allowed_order(order) && tc))
+		page = bz__rmqueue_pcplist(tc, z, order, ac->migratetype, alloc_flags);
 	if (!page)
-		return NULL;
-	atomic_fetch_add_explicit(&ac->sys->events[PGALLOC_BASE + z->idx], 1ul << order, memory_order_relaxed);
-	zone_statistics(ac->sys, ac->preferred_zone, z);
+		page = rmqueue_buddy(ac, z, order, alloc_flags);
+	if (page)
+		zone_statistics(ac->sys, tc, ac->preferred_zone, z);
 	return page;
 }
 
@@ -185,42 +215,62 @@ static void backoff(unsigned attempt)
 }
 
 /*
- * __alloc_pages_slowpath(), the part that needs no reclaim: the min
- * watermark with the reserves the flags allow, no watermarks for MEMALLOC
- * requests, the highatomic reserve given back, and NOFAIL's endless retry.
+ * __alloc_pages_direct_reclaim()'s retry: pages may sit in thread caches or
+ * in the highatomic reserve; give them back and try again.
+ */
+static struct bz_page *drain_and_retry(struct alloc_context *ac, unsigned order, unsigned alloc_flags)
+{
+	unreserve_highatomic(ac, false);
+	bz_drain_all_pages(ac->sys);
+	return get_page_from_freelist(ac, order, alloc_flags);
+}
+
+/*
+ * __alloc_pages_slowpath(): the min watermark with the reserves the flags
+ * allow; no watermarks for MEMALLOC requests; for requests that may block,
+ * the thread caches and the highatomic reserve given back; NOFAIL retries
+ * forever with the reserves of high-priority requests, backing off.
  */
 static struct bz_page *alloc_pages_slowpath(struct alloc_context *ac, bz_gfp_t gfp, unsigned order)
 {
-	unsigned alloc_flags = gfp_to_alloc_flags(gfp, order), reserve;
+	unsigned alloc_flags = gfp_to_alloc_flags(gfp, order), reserve = gfp_pfmemalloc_flags(gfp);
 	struct bz_page *page;
 
-	for (unsigned attempt = 0;; attempt++) {
+	page = get_page_from_freelist(ac, order, alloc_flags);
+	if (page)
+		return page;
+	if (reserve) {
+		alloc_flags = (alloc_flags & ~ALLOC_WMARK_MASK) | reserve;
 		page = get_page_from_freelist(ac, order, alloc_flags);
 		if (page)
 			return page;
-		reserve = gfp_pfmemalloc_flags(gfp);
-		if (reserve) {
-			page = get_page_from_freelist(ac, order, (alloc_flags & ~ALLOC_WMARK_MASK) | reserve);
-			if (page)
-				return page;
-		}
-		if (!(gfp & BZ_GFP_DIRECT_RECLAIM)) {
-			/* The kernel refuses NOFAIL without reclaim too: it would spin forever. */
-			if ((gfp & BZ_GFP_NOFAIL) && !(gfp & BZ_GFP_NOWARN))
-				bz__log(ac->sys, BZ_LOG_WARNING,
-					"__GFP_NOFAIL without __GFP_DIRECT_RECLAIM cannot wait for memory; failing");
-			return NULL;
-		}
-		if (unreserve_highatomic(ac, false))
-			continue;
-		if (!(gfp & BZ_GFP_NOFAIL))
-			return unreserve_highatomic(ac, true) ? get_page_from_freelist(ac, order, alloc_flags) : NULL;
-		/* NOFAIL: reserves normally kept for atomic requests, then wait for frees. */
+	}
+	if (!(gfp & BZ_GFP_DIRECT_RECLAIM)) {
+		/* The kernel refuses NOFAIL without reclaim too: it would spin forever. */
+		if ((gfp & BZ_GFP_NOFAIL) && !(gfp & BZ_GFP_NOWARN))
+			bz__log(ac->sys, BZ_LOG_WARNING,
+				"__GFP_NOFAIL without __GFP_DIRECT_RECLAIM cannot wait for memory; failing");
+		return NULL;
+	}
+	page = drain_and_retry(ac, order, alloc_flags);
+	if (page)
+		return page;
+	/* Before giving up, the last highatomic pageblock too (should_reclaim_retry). */
+	if (unreserve_highatomic(ac, true)) {
+		page = get_page_from_freelist(ac, order, alloc_flags);
+		if (page)
+			return page;
+	}
+	for (unsigned attempt = 0; gfp & BZ_GFP_NOFAIL; attempt++) {
 		page = get_page_from_freelist(ac, order, ALLOC_MIN_RESERVE | ALLOC_WMARK_MIN);
 		if (page)
 			return page;
 		backoff(attempt);
+		page = drain_and_retry(ac, order, alloc_flags);
+		if (page)
+			return page;
 	}
+	return NULL;
 }
 
 /* ---- the entry ------------------------------------------------------------------------ */
@@ -234,12 +284,14 @@ static bool check_request(struct bz_system *sys, bz_gfp_t gfp, unsigned order, i
 		return false;
 	}
 	*zone_idx = bz__gfp_zone(gfp);
-	if (bz_unlikely((gfp & ~BZ_GFP_VALID_MASK) || *zone_idx < 0)) {
+	if (bz_unlikely((gfp & ~BZ_GFP_VALID_MASK) || *zone_idx < 0 || bz__gfp_migratetype(gfp) < 0)) {
 		char text[160];
 
 		bz_gfp_format(gfp, text, sizeof(text));
 		bz__log(sys, BZ_LOG_ERR, "allocation refused: invalid gfp flags %#x(%s)%s", gfp, text,
-			*zone_idx < 0 ? ": zone modifiers that cannot be combined" : ": unknown bits");
+			(gfp & ~BZ_GFP_VALID_MASK) ? ": unknown bits" :
+			*zone_idx < 0 ? ": zone modifiers that cannot be combined" :
+					": __GFP_MOVABLE and __GFP_RECLAIMABLE together");
 		return false;
 	}
 	if (bz_unlikely((gfp & BZ_GFP_NOFAIL) && order > 1 && !(gfp & BZ_GFP_NOWARN)))
@@ -275,8 +327,9 @@ BZ_API bz_page *bz_alloc_pages_node(bz_system *sys_in, int nid, bz_gfp_t gfp, un
 	ac.nid = nid;
 	ac.highest_zoneidx = zidx;
 	ac.migratetype = bz__gfp_migratetype(gfp);
-	ac.zonelist = &sys->nodes[nid]->zonelists[(gfp & BZ_GFP_THISNODE) ? ZONELIST_NOFALLBACK :
-								   ZONELIST_FALLBACK];
+	ac.zonelist = atomic_load_explicit(&sys->nodes[nid]->zonelists[(gfp & BZ_GFP_THISNODE) ?
+									 ZONELIST_NOFALLBACK : ZONELIST_FALLBACK],
+					   memory_order_acquire);
 	ac.preferred_zone = NULL;
 	for (int i = 0; i < ac.zonelist->nr && !ac.preferred_zone; i++)
 		if (ac.zonelist->zones[i]->idx <= zidx)

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "internal.h"
+#include "pcp.h"
 
 struct bz_zone *bz__pfn_zone(const struct bz_system *sys, unsigned long pfn)
 {
@@ -109,14 +110,61 @@ static int check_free_locked(struct bz_system *sys, struct bz_zone *z, unsigned 
 	return 0;
 }
 
+/* Frees a checked-looking block through the buddy lists, checking again under the lock. */
+static int free_to_buddy(struct bz_system *sys, unsigned long pfn, unsigned order)
+{
+	struct bz_zone *z = bz__pfn_zone(sys, pfn);
+	int ret;
+
+	bz__zone_lock(z);
+	ret = check_free_locked(sys, z, pfn, order);
+	if (!ret) {
+		pfn_to_page(sys, pfn)->flags &= (uint8_t)~PG_head;
+		bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(sys, pfn));
+	}
+	bz__zone_unlock(z);
+	if (!ret)
+		count_vm_events(sys, PGFREE, 1ul << order);
+	return ret;
+}
+
+/*
+ * The system of a page: the thread's last one if the page is in its
+ * mem_map and no system was destroyed since (so it is still alive), else
+ * the registry.
+ */
+static inline struct bz_system *page_system(const bz_page *page, unsigned long *pfn)
+{
+	struct bz_system *sys = bz__tls.sys;
+
+	if (bz_likely(sys && bz__tls.gen == atomic_load_explicit(&bz__destroy_gen, memory_order_relaxed) &&
+		      page >= sys->mem_map && page < sys->mem_map + sys->nr_pfns &&
+		      !(((uintptr_t)page - (uintptr_t)sys->mem_map) % sizeof(struct bz_page)))) {
+		*pfn = (unsigned long)(page - sys->mem_map);
+		return sys;
+	}
+	return page_owner(page, pfn);
+}
+
 BZ_API int bz_free_pages(bz_page *page, unsigned order)
 {
 	struct bz_system *sys;
-	struct bz_zone *z;
+	struct bz_tcache *tc;
 	unsigned long pfn = 0;
-	int ret;
 
-	sys = page_owner(page, &pfn);
+	sys = page_system(page, &pfn);
+	if (bz_likely(sys && order <= BZ_MAX_ORDER)) {
+		const struct bz_page *p = pfn_to_page(sys, pfn);
+
+		/* An allocated block's head with this order: the cache takes it without a lock. */
+		if (bz_likely((p->flags & (PG_init | PG_head | PG_buddy | PG_pcp)) == (PG_init | PG_head) &&
+			      p->order == order && pcp_allowed_order(order) && (tc = bz__tcache(sys)))) {
+			bz__free_unref_page(tc, page_zone(sys, p), pfn, order);
+			return 0;
+		}
+		if (!bz__pfn_zone(sys, pfn))
+			sys = NULL;
+	}
 	if (bz_unlikely(!sys)) {
 		bz__log(NULL, BZ_LOG_ERR, "bz_free_pages(%p, %u): %s", (void *)page, order,
 			page ? "not a page of any live system" : "NULL page");
@@ -124,20 +172,7 @@ BZ_API int bz_free_pages(bz_page *page, unsigned order)
 	}
 	if (bz_unlikely(order > BZ_MAX_ORDER))
 		return bad_page(sys, pfn, "freeing with an order above the maximum");
-	z = bz__pfn_zone(sys, pfn);
-	bz__zone_lock(z);
-	ret = check_free_locked(sys, z, pfn, order);
-	if (!ret) {
-		struct bz_page *p = pfn_to_page(sys, pfn);
-
-		p->flags &= (uint8_t)~PG_head;
-		zone_stat_add(z, NR_ZONE_ALLOCATED, -(1l << order));
-		bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(sys, pfn));
-	}
-	bz__zone_unlock(z);
-	if (!ret)
-		atomic_fetch_add_explicit(&sys->events[PGFREE], 1ul << order, memory_order_relaxed);
-	return ret;
+	return free_to_buddy(sys, pfn, order);
 }
 
 BZ_API int bz_free_pages_addr(void *addr, unsigned order)

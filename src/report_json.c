@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "pcp.h"
 
 /* ---- a minimal JSON emitter ------------------------------------------------ */
 
@@ -235,22 +236,13 @@ static void json_zonelists(struct json *j, struct bz_system *sys)
 	pthread_mutex_lock(&sys->sysctl_lock);
 	for_each_node(sys, nid) {
 		const struct bz_node *node = sys->nodes[nid];
-		const struct bz_zonelist *zl;
-		bool seen[BZ_MAX_NUMNODES] = { false };
 
 		if (!node)
 			continue;
-		zl = &node->zonelists[ZONELIST_FALLBACK];
 		snprintf(key, sizeof(key), "%d", nid);
 		json_open(j, key, '[');
-		for (i = 0; i < zl->nr; i++) {
-			int znid = zl->zones[i]->node->nid;
-
-			if (!seen[znid]) {
-				seen[znid] = true;
-				json_long(j, NULL, znid);
-			}
-		}
+		for (i = 0; i < node->nr_node_order; i++)
+			json_long(j, NULL, node->node_order[i]);
 		json_close(j, ']');
 	}
 	pthread_mutex_unlock(&sys->sysctl_lock);
@@ -294,8 +286,6 @@ static const struct {
 	{ "numa_interleave", NUMA_INTERLEAVE_HIT },
 	{ "numa_local", NUMA_LOCAL },
 	{ "numa_other", NUMA_OTHER },
-	{ "nr_zone_allocated", NR_ZONE_ALLOCATED },
-	{ "nr_zone_cached", NR_ZONE_CACHED },
 };
 
 static unsigned long zone_item_sum(const struct bz_system *sys, enum bz_zone_stat_item item)
@@ -306,21 +296,30 @@ static unsigned long zone_item_sum(const struct bz_system *sys, enum bz_zone_sta
 	for_each_node(sys, nid)
 		if (sys->nodes[nid])
 			for (zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
-				sum += zone_page_state(&sys->nodes[nid]->zones[zid], item);
+				sum += item >= NUMA_HIT ?
+					       bz__zone_numa_sum(&sys->nodes[nid]->zones[zid], item) :
+					       (unsigned long)zone_page_state(&sys->nodes[nid]->zones[zid], item);
 	return sum;
 }
 
 static void json_vmstat(struct json *j, const struct bz_system *sys)
 {
 	size_t i;
+	int nid;
 
 	json_open(j, "vmstat", '{');
 	for (i = 0; i < BZ_ARRAY_SIZE(json_zone_items); i++)
 		json_ulong(j, json_zone_items[i].name, zone_item_sum(sys, json_zone_items[i].item));
 	for (i = 0; i < BZ_ARRAY_SIZE(json_events); i++)
-		json_ulong(j, json_events[i].name,
-			   atomic_load_explicit(&sys->events[json_events[i].ev],
-						memory_order_relaxed));
+		json_ulong(j, json_events[i].name, bz__vm_event_sum(sys, json_events[i].ev));
+	{
+		unsigned long cached = 0;
+
+		for_each_node(sys, nid)
+			for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
+				cached += bz__zone_cached(&sys->nodes[nid]->zones[zid]);
+		json_ulong(j, "nr_zone_cached", cached);
+	}
 	json_close(j, '}');
 }
 

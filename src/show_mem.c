@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "internal.h"
+#include "pcp.h"
 
 #define RATELIMIT_INTERVAL_NS (5ll * 1000000000ll) /* DEFAULT_RATELIMIT_INTERVAL */
 #define RATELIMIT_BURST 10                       /* DEFAULT_RATELIMIT_BURST */
@@ -90,7 +91,7 @@ void bz__show_free_areas(struct bz_system *sys, int level)
 				K(atomic_load(&z->watermark_boost)), K(atomic_load(&z->watermark[WMARK_MIN])),
 				K(atomic_load(&z->watermark[WMARK_LOW])), K(atomic_load(&z->watermark[WMARK_HIGH])),
 				K(atomic_load(&z->nr_reserved_highatomic)), K(z->present_pages),
-				K(z->managed_pages), K((unsigned long)zone_page_state(z, NR_ZONE_CACHED)));
+				K(z->managed_pages), K(bz__zone_cached(z)));
 			n = (size_t)snprintf(line, sizeof(line), "lowmem_reserve[]:");
 			for (int i = 0; i < BZ_MAX_NR_ZONES; i++)
 				n += (size_t)snprintf(line + n, sizeof(line) - n, " %ld",

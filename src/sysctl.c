@@ -232,12 +232,18 @@ static const char *limits_text(const struct sysctl_def *def)
 	}
 }
 
+static void log_invalid(const struct bz_system *sys, const struct sysctl_def *def,
+			const char *origin, const char *text)
+{
+	bz__log(sys, BZ_LOG_ERR, "%s: invalid %s value \"%s\": expected %s",
+		origin, def->name, text, limits_text(def));
+}
+
 /*
  * Parses text into vals (which holds the current values: a short vector
  * leaves the rest as they are) and checks the limits.
  */
-static int parse_value(const struct bz_system *sys, const struct sysctl_def *def,
-		       const char *origin, const char *text, int vals[BZ_MAX_NR_ZONES])
+static int parse_value(const struct sysctl_def *def, const char *text, int vals[BZ_MAX_NR_ZONES])
 {
 	int count, ret;
 
@@ -256,9 +262,6 @@ static int parse_value(const struct bz_system *sys, const struct sysctl_def *def
 			ret = check_limits(def, vals[0]);
 		break;
 	}
-	if (ret)
-		bz__log(sys, BZ_LOG_ERR, "%s: invalid %s value \"%s\": expected %s",
-			origin, def->name, text, limits_text(def));
 	return ret;
 }
 
@@ -321,17 +324,20 @@ static int init_one(struct bz_system *sys, const struct bz_config *cfg,
 	long cfgv[BZ_MAX_NR_ZONES];
 	const char *env;
 	char name[64];
-	int n, ret = 0;
+	int n, ret;
 
 	memcpy(vals, def->defaults, sizeof(vals));
 	env_name(def, name, sizeof(name));
 	env = getenv(name);
-	if (cfg && config_values(cfg, def, cfgv, &n))
+	if (cfg && config_values(cfg, def, cfgv, &n)) {
 		ret = init_from_config(sys, def, cfgv, n, vals);
-	else if (env)
-		ret = parse_value(sys, def, name, env, vals);
-	else
+	} else if (env) {
+		ret = parse_value(def, env, vals);
+		if (ret)
+			log_invalid(sys, def, name, env);
+	} else {
 		return 0;	/* the defaults, already in place */
+	}
 	if (ret)
 		return ret;
 	memcpy(field, vals, (def->kind == SYSCTL_INTVEC ? BZ_MAX_NR_ZONES : 1) * sizeof(int));
@@ -392,7 +398,7 @@ BZ_API int bz_sysctl_set(bz_system *sys, const char *name, const char *value)
 	pthread_mutex_lock(&sys->sysctl_lock);
 	field = field_of(&sys->sysctl, def);
 	memcpy(vals, field, (size_t)n * sizeof(int));
-	ret = parse_value(sys, def, "sysctl", value, vals);
+	ret = parse_value(def, value, vals);
 	if (!ret && (def->always || memcmp(vals, field, (size_t)n * sizeof(int)) != 0)) {
 		for (int i = 0; i < n; i++)
 			store(&field[i], vals[i]);
@@ -400,6 +406,8 @@ BZ_API int bz_sysctl_set(bz_system *sys, const char *name, const char *value)
 			def->changed(sys);
 	}
 	pthread_mutex_unlock(&sys->sysctl_lock);
+	if (ret)	/* the log callback runs with no lock of ours held */
+		log_invalid(sys, def, "sysctl", value);
 	return ret;
 }
 

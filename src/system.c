@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "pcp.h"
 
 #define BZ_MAX_SYSTEMS 256
 
@@ -40,6 +41,37 @@ static void registry_del(struct bz_system *sys)
 	pthread_mutex_lock(&registry_lock);
 	atomic_store_explicit(&registry[sys->slot], NULL, memory_order_release);
 	pthread_mutex_unlock(&registry_lock);
+}
+
+void bz__registry_lock(void)
+{
+	pthread_mutex_lock(&registry_lock);
+}
+
+void bz__registry_unlock(void)
+{
+	pthread_mutex_unlock(&registry_lock);
+}
+
+void bz__for_each_system(void (*fn)(struct bz_system *sys, void *arg), void *arg)
+{
+	for (int i = 0; i < atomic_load(&registry_used); i++) {
+		struct bz_system *sys = atomic_load(&registry[i]);
+
+		if (sys)
+			fn(sys, arg);
+	}
+}
+
+bool bz__system_alive(const struct bz_system *sys, uint64_t id)
+{
+	for (int i = 0; i < atomic_load(&registry_used); i++) {
+		struct bz_system *s = atomic_load(&registry[i]);
+
+		if (s && s == sys)
+			return s->id == id;
+	}
+	return false;
 }
 
 struct bz_system *bz__system_of_page(const bz_page *page)
@@ -117,14 +149,19 @@ BZ_API int bz_system_create(const struct bz_config *user_cfg, bz_system **out)
 	sys = calloc(1, sizeof(*sys));
 	if (!sys)
 		return -ENOMEM;
+	static _Atomic uint64_t next_id = 1;
+
+	sys->id = atomic_fetch_add(&next_id, 1);
 	sys->log = cfg.log;
 	sys->log_arg = cfg.log_arg;
 	pthread_mutex_init(&sys->sysctl_lock, NULL);
 	ret = bz__sysctl_init(sys, &cfg);
 	if (!ret)
 		ret = bz__build_system(sys, &cfg);
-	if (!ret)
+	if (!ret) {
+		bz__pcp_system_created(sys);
 		ret = registry_add(sys);
+	}
 	if (ret) {
 		bz__free_system_memory(sys);
 		pthread_mutex_destroy(&sys->sysctl_lock);
@@ -140,14 +177,17 @@ BZ_API void bz_system_destroy(bz_system *sys)
 {
 	if (!sys || sys->magic != BZ_SYSTEM_MAGIC)
 		return;
+	bz__tcache_lock();
 	registry_del(sys);
+	bz__pcp_system_destroy(sys);
+	bz__tcache_unlock();
 	sys->magic = 0;
 	bz__free_system_memory(sys);
 	pthread_mutex_destroy(&sys->sysctl_lock);
 	free(sys);
 }
 
-static struct bz_system *default_sys;
+struct bz_system *_Atomic bz__default_sys;
 static pthread_once_t default_once = PTHREAD_ONCE_INIT;
 
 static void create_default(void)
@@ -155,13 +195,17 @@ static void create_default(void)
 	bz_system *sys;
 
 	if (bz_system_create(NULL, &sys) == 0)
-		default_sys = sys;
+		atomic_store_explicit(&bz__default_sys, sys, memory_order_release);
 }
 
 BZ_API bz_system *bz_default_system(void)
 {
+	struct bz_system *sys = atomic_load_explicit(&bz__default_sys, memory_order_acquire);
+
+	if (bz_likely(sys))
+		return sys;
 	pthread_once(&default_once, create_default);
-	return default_sys;
+	return atomic_load_explicit(&bz__default_sys, memory_order_acquire);
 }
 
 struct bz_system *bz__resolve(bz_system *sys)
@@ -192,8 +236,8 @@ BZ_API int bz_zone_stats(bz_system *sys, int nid, int zid, struct bz_zone_stats 
 	s.present = z->present_pages;
 	s.managed = z->managed_pages;
 	s.free = (unsigned long)zone_page_state(z, NR_FREE_PAGES);
-	s.cached = (unsigned long)zone_page_state(z, NR_ZONE_CACHED);
-	s.allocated = (unsigned long)zone_page_state(z, NR_ZONE_ALLOCATED);
+	s.cached = bz__zone_cached(z);
+	s.allocated = s.managed >= s.free + s.cached ? s.managed - s.free - s.cached : 0;
 	s.wmark_min = atomic_load(&z->watermark[WMARK_MIN]);
 	s.wmark_low = atomic_load(&z->watermark[WMARK_LOW]);
 	s.wmark_high = atomic_load(&z->watermark[WMARK_HIGH]);

@@ -14,6 +14,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "pcp.h"
 
 /* ---- names --------------------------------------------------------------- */
 
@@ -246,7 +247,7 @@ static unsigned long zone_stat_value(const struct bz_zone *zone, size_t text_idx
 
 static unsigned long zone_numa_value(const struct bz_zone *zone, size_t i)
 {
-	return zone_page_state(zone, (enum bz_zone_stat_item)(NUMA_HIT + i));
+	return bz__zone_numa_sum(zone, (enum bz_zone_stat_item)(NUMA_HIT + i));
 }
 
 static void zoneinfo_node_stats(FILE *out)
@@ -311,12 +312,10 @@ struct pcp_view {
  */
 static void zone_pcp_view(const struct bz_zone *zone, int cpu, struct pcp_view *v)
 {
-	(void)cpu;
 	v->batch = atomic_load_explicit(&zone->pcp_batch, memory_order_relaxed);
 	v->high_min = atomic_load_explicit(&zone->pcp_high_min, memory_order_relaxed);
 	v->high_max = atomic_load_explicit(&zone->pcp_high_max, memory_order_relaxed);
-	v->count = 0;
-	v->high = v->high_min;
+	bz__pcp_cpu_view(zone, cpu, &v->count, &v->high);
 }
 
 /* Every zone lists every online CPU (for_each_online_cpu), not its node's. */
@@ -572,8 +571,7 @@ static unsigned long vm_event_value(const struct bz_system *sys, const char *nam
 
 	for (i = 0; i < BZ_ARRAY_SIZE(kept_events); i++)
 		if (!strcmp(name, kept_events[i].name))
-			return atomic_load_explicit(&sys->events[kept_events[i].ev],
-						    memory_order_relaxed);
+			return bz__vm_event_sum(sys, kept_events[i].ev);
 	return 0;
 }
 
@@ -609,19 +607,9 @@ int bz_write_vmstat(bz_system *sys, FILE *out)
  */
 static int zonelist_node_order(const struct bz_node *node, int order[BZ_MAX_NUMNODES])
 {
-	const struct bz_zonelist *zl = &node->zonelists[ZONELIST_FALLBACK];
-	bool seen[BZ_MAX_NUMNODES] = { false };
-	int i, nr = 0;
-
-	for (i = 0; i < zl->nr; i++) {
-		int nid = zl->zones[i]->node->nid;
-
-		if (!seen[nid]) {
-			seen[nid] = true;
-			order[nr++] = nid;
-		}
-	}
-	return nr;
+	for (int i = 0; i < node->nr_node_order; i++)
+		order[i] = node->node_order[i];
+	return node->nr_node_order;
 }
 
 /*

@@ -22,7 +22,7 @@
 #define SWAP_CLUSTER_MAX                  32ul
 #define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
 #define MIN_FREE_KBYTES_FLOOR             128
-#define MIN_FREE_KBYTES_CEIL              262144 /* 256 MiB since v5.7; 64 MiB before */
+#define MIN_FREE_KBYTES_CEIL              262144 /* 256 MiB (older kernels: 64 MiB) */
 
 /* ---- kernel helpers ----------------------------------------------------- */
 
@@ -382,7 +382,8 @@ static bool free_area_empty(const struct bz_free_area *area, int mt)
 /*
  * A free block of at least this order exists that the request may take:
  * the pcp types always, HIGHATOMIC only for ALLOC_HIGHATOMIC or ALLOC_OOM.
- * Deferred max-order blocks (MOVABLE, counted but not yet listed) count.
+ * Deferred max-order blocks need no look: buddy.c keeps one of them on the
+ * MOVABLE list while any remain, so "list empty" stays exact.
  */
 static bool zone_has_free_block(const struct bz_zone *z, unsigned order, unsigned alloc_flags)
 {
@@ -396,8 +397,6 @@ static bool zone_has_free_block(const struct bz_zone *z, unsigned order, unsigne
 				return true;
 		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
 		    !free_area_empty(area, BZ_MIGRATE_HIGHATOMIC))
-			return true;
-		if (o == BZ_MAX_ORDER && READ_ONCE(z->deferred_pfn) < zone_end_pfn(z))
 			return true;
 	}
 	return false;

@@ -72,12 +72,26 @@ static void add_node_zones(struct bz_zonelist *zl, struct bz_node *node, int onl
 	}
 }
 
+/* Publishes zl as the node's list i; readers keep using the one they loaded. */
+static void publish(struct bz_node *pgdat, int i, struct bz_zonelist *zl)
+{
+	zl->retired = atomic_load_explicit(&pgdat->zonelists[i], memory_order_relaxed);
+	atomic_store_explicit(&pgdat->zonelists[i], zl, memory_order_release);
+}
+
 static void build_zonelists(struct bz_system *sys, struct bz_node *pgdat, int *node_load)
 {
 	bool used[BZ_MAX_NUMNODES] = { false };
-	struct bz_zonelist *fb = &pgdat->zonelists[ZONELIST_FALLBACK];
-	struct bz_zonelist *tn = &pgdat->zonelists[ZONELIST_NOFALLBACK];
+	struct bz_zonelist *fb = calloc(1, sizeof(*fb));
+	struct bz_zonelist *tn = calloc(1, sizeof(*tn));
 	int local = pgdat->nid, prev = local, node, nr = 0;
+
+	if (!fb || !tn) {
+		/* Keep the lists we have; only a first build must succeed (see mm_init.c). */
+		free(fb);
+		free(tn);
+		return;
+	}
 
 	while ((node = find_next_best_node(sys, local, used, node_load)) >= 0) {
 		/* Penalise the first node of each distance group: round-robin. */
@@ -98,6 +112,8 @@ static void build_zonelists(struct bz_system *sys, struct bz_node *pgdat, int *n
 	}
 	tn->nr = 0;
 	add_node_zones(tn, pgdat, -1);
+	publish(pgdat, ZONELIST_FALLBACK, fb);
+	publish(pgdat, ZONELIST_NOFALLBACK, tn);
 }
 
 void bz__build_all_zonelists(struct bz_system *sys)

@@ -73,14 +73,17 @@ static inline struct bz_zone_stats zone_stats(bz_system *sys, int nid, int zid)
 	return st;
 }
 
-/* Free pages of every zone of every node. */
+/* Pages not allocated, every zone of every node: in the buddy lists or a thread cache. */
 static inline unsigned long total_free(bz_system *sys)
 {
 	unsigned long sum = 0;
 
 	for (int nid = 0; nid < bz_nr_nodes(sys); nid++)
-		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
-			sum += zone_stats(sys, nid, zid).free;
+		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++) {
+			struct bz_zone_stats st = zone_stats(sys, nid, zid);
+
+			sum += st.free + st.cached;
+		}
 	return sum;
 }
 

@@ -6,6 +6,7 @@
  * and the recomputation each write triggers, seen through bz_zone_stats.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -461,6 +462,73 @@ static void test_sysctl_invalid_environment(void **state)
 	}
 }
 
+/* ---- writes while other threads allocate ----------------------------------------------- */
+
+struct churn {
+	bz_system *sys;
+	_Atomic int stop;
+	_Atomic int bad_frees;	/* cmocka's asserts belong to the main thread */
+};
+
+/* Allocates and frees small blocks until told to stop. */
+static void *churn_thread(void *arg)
+{
+	struct churn *c = arg;
+	struct { bz_page *page; unsigned order; } held[64] = { { 0 } };
+	unsigned seed = 1;
+
+	for (unsigned i = 0; !c->stop; i++) {
+		unsigned slot = i % 64, order = (seed = seed * 1103515245 + 12345) >> 29;
+
+		if (held[slot].page && bz_free_pages(held[slot].page, held[slot].order))
+			c->bad_frees++;
+		held[slot].page = bz_alloc_pages(c->sys, BZ_GFP_KERNEL | BZ_GFP_NOWARN, order & 3);
+		held[slot].order = order & 3;
+	}
+	for (int i = 0; i < 64; i++)
+		if (held[i].page && bz_free_pages(held[i].page, held[i].order))
+			c->bad_frees++;
+	return NULL;
+}
+
+/*
+ * Every tunable rewritten while two threads allocate: the writes recompute
+ * watermarks, reserves, pagesets and zonelists under the allocators' feet,
+ * and afterwards every invariant holds.
+ */
+static void test_sysctl_writes_during_allocation(void **state)
+{
+	static const struct { const char *name, *a, *b; } flips[] = {
+		{ "watermark_scale_factor", "10", "500" },
+		{ "min_free_kbytes", "2048", "65536" },
+		{ "lowmem_reserve_ratio", "256 256 32 0 0", "8 8 8 0 0" },
+		{ "percpu_pagelist_high_fraction", "0", "8" },
+		{ "watermark_boost_factor", "15000", "0" },
+		{ "zone_reclaim_mode", "0", "1" },
+		{ "numa_zonelist_order", "Node", "Zone" },
+	};
+	struct bz_config cfg;
+	struct churn c = { 0 };
+	pthread_t t[2];
+
+	(void)state;
+	bz_config_init(&cfg);
+	cfg.zones = "0:DMA=3840,0:DMA32=16384,0:Normal=16384,1:Normal=16384";
+	c.sys = make_cfg(&cfg);
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(pthread_create(&t[i], NULL, churn_thread, &c), 0);
+	for (int round = 0; round < 200; round++)
+		for (size_t i = 0; i < sizeof(flips) / sizeof(flips[0]); i++)
+			assert_int_equal(bz_sysctl_set(c.sys, flips[i].name,
+						       round % 2 ? flips[i].b : flips[i].a), 0);
+	c.stop = 1;
+	for (int i = 0; i < 2; i++)
+		pthread_join(t[i], NULL);
+	assert_int_equal(c.bad_frees, 0);
+	assert_int_equal(bz_check(c.sys), 0);
+	bz_system_destroy(c.sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -476,6 +544,7 @@ int main(void)
 		cmocka_unit_test_setup(test_sysctl_invalid_config, setup),
 		cmocka_unit_test_setup(test_sysctl_environment, setup),
 		cmocka_unit_test_setup(test_sysctl_invalid_environment, setup),
+		cmocka_unit_test_setup(test_sysctl_writes_during_allocation, setup),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -627,7 +627,7 @@ static void test_stat_threshold_cap(void **state)
 
 struct free_state {
 	struct bz_free_area area[BZ_NR_PAGE_ORDERS];
-	unsigned long deferred_pfn;
+	unsigned long deferred_pfn, deferred_end;
 };
 
 /* Empties a zone's free lists for a test (saved in *save), lock held by caller. */
@@ -635,18 +635,20 @@ static void hide_free_blocks(struct bz_zone *z, struct free_state *save)
 {
 	memcpy(save->area, z->free_area, sizeof(save->area));
 	save->deferred_pfn = z->deferred_pfn;
+	save->deferred_end = z->deferred_end;
 	for (int o = 0; o < BZ_NR_PAGE_ORDERS; o++) {
 		z->free_area[o].nr_free = 0;
 		for (int mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
 			z->free_area[o].free_list[mt].first = z->free_area[o].free_list[mt].last = BZ_NIL;
 	}
-	z->deferred_pfn = zone_end_pfn(z);
+	z->deferred_pfn = z->deferred_end = 0;
 }
 
 static void restore_free_blocks(struct bz_zone *z, const struct free_state *save)
 {
 	memcpy(z->free_area, save->area, sizeof(save->area));
 	z->deferred_pfn = save->deferred_pfn;
+	z->deferred_end = save->deferred_end;
 }
 
 /*
@@ -716,8 +718,8 @@ static void test_watermark_ok_lowmem_reserve(void **state)
 
 /*
  * Order > 0 needs a free block of that order or larger: of a pcp type, or
- * HIGHATOMIC for ALLOC_HIGHATOMIC / ALLOC_OOM.  Deferred max-order blocks
- * (not yet on a list) count as MOVABLE ones.
+ * HIGHATOMIC for ALLOC_HIGHATOMIC / ALLOC_OOM.  A fresh zone, its memory
+ * still deferred, has max-order MOVABLE blocks.
  */
 static void test_watermark_ok_high_order_blocks(void **state)
 {
@@ -755,9 +757,6 @@ static void test_watermark_ok_high_order_blocks(void **state)
 	assert_false(bz__zone_watermark_ok(z, 3, 1000, BZ_ZONE_NORMAL, 0, plenty));
 	z->free_area[5].free_list[BZ_MIGRATE_MOVABLE].first = BZ_NIL;
 
-	z->free_area[BZ_MAX_ORDER].nr_free = 1;		/* one deferred block */
-	z->deferred_pfn = zone_end_pfn(z) - MAX_ORDER_NR_PAGES;
-	assert_true(bz__zone_watermark_ok(z, 4, 1000, BZ_ZONE_NORMAL, 0, plenty));
 	restore_free_blocks(z, &save);
 	bz__zone_unlock(z);
 	bz_system_destroy(sys);

@@ -179,6 +179,14 @@ BZ_API int bz_free_pages_addr(void *addr, unsigned order);
 BZ_API unsigned bz_memalloc_save(void);
 BZ_API void bz_memalloc_restore(unsigned flags);
 
+/*
+ * Returns the pages every thread holds in its per-thread caches to the
+ * buddy lists (drain_all_pages), while those threads keep running.  Takes
+ * the zone locks; may spin briefly while a thread finishes a cache
+ * operation.  Not from a signal handler.  0, or -EINVAL.
+ */
+BZ_API int bz_drain_all_pages(bz_system *sys);
+
 /* ---- Pages and addresses --------------------------------------------------- */
 
 BZ_API void *bz_page_address(const bz_page *page);          /* NULL if not ours */

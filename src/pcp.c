@@ -1,0 +1,387 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * pcp.c - per-thread page caches in front of the buddy lists, after the
+ * kernel's per-CPU pagesets (struct per_cpu_pages, Linux 6.7+): lists per
+ * order 0..3 and pageblock order per pcp migratetype, refilled in batches
+ * under the zone lock (rmqueue_bulk), freed back in batches above an
+ * adaptive high mark (free_pcppages_bulk, nr_pcp_high, nr_pcp_alloc,
+ * nr_pcp_free, decay_pcp_high).  Also the caches' lifetime: created on a
+ * thread's first use of a system, drained at thread exit, dropped with
+ * their system, drained by bz_drain_all_pages, and made consistent across
+ * fork.
+ *
+ * One difference from the kernel: a list is a LIFO stack, so a batch
+ * returned to the buddy lists takes the most recently freed pages rather
+ * than the coldest; it keeps the owner's push and pop at two stores each.
+ */
+#include <linux/membarrier.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "pcp.h"
+
+_Thread_local struct bz_tls bz__tls __attribute__((tls_model("initial-exec")));
+
+bool bz__use_membarrier;
+
+/* ---- the owner's critical section -------------------------------------------------- */
+
+/*
+ * The handshake.  Owner: in_cs = 1; load drain_pending; if 0, use the lists
+ * and end with a release store in_cs = 0; if 1, clear in_cs and take
+ * tc->lock instead.  Drainer: take tc->lock; drain_pending = 1;
+ * membarrier(PRIVATE_EXPEDITED); wait until in_cs == 0 (acquire); drain;
+ * drain_pending = 0; unlock.
+ *
+ * Why it is safe: membarrier places a full memory barrier in every running
+ * thread of the process at some point between its call and its return
+ * (a thread not running passes one at its context switch).  Take the
+ * owner's barrier point P relative to its two accesses.  If P comes before
+ * the owner's load of drain_pending, that load sees 1 and the owner takes
+ * the lock the drainer holds.  Otherwise the owner's store in_cs = 1
+ * precedes P and is visible to the drainer after membarrier returns, so
+ * the drainer waits for the owner's release of in_cs, which orders every
+ * list write before the drainer's reads.  Either way owner and drainer
+ * never touch the lists at once, and the owner's fast path has no locked
+ * instruction and no fence.  Without membarrier (old kernels, seccomp)
+ * the owner issues a full fence itself: same argument, slower.
+ */
+static inline bool tcache_enter(struct bz_tcache *tc)
+{
+	atomic_store_explicit(&tc->in_cs, 1, memory_order_relaxed);
+	if (bz_likely(bz__use_membarrier))
+		atomic_signal_fence(memory_order_seq_cst);
+	else
+		atomic_thread_fence(memory_order_seq_cst);
+	if (bz_likely(!atomic_load_explicit(&tc->drain_pending, memory_order_relaxed)))
+		return true;
+	atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
+	bz_spin_lock(&tc->lock);
+	return false;
+}
+
+static inline void tcache_exit(struct bz_tcache *tc, bool fast)
+{
+	if (bz_likely(fast))
+		atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
+	else
+		bz_spin_unlock(&tc->lock);
+}
+
+void bz__force_barriers(void)
+{
+	if (bz__use_membarrier)
+		syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+	atomic_thread_fence(memory_order_seq_cst);
+}
+
+/* ---- list indices ---------------------------------------------------------------------- */
+
+static inline unsigned order_to_pindex(int mt, unsigned order)
+{
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		return NR_LOWORDER_PCP_LISTS + (mt == BZ_MIGRATE_MOVABLE);
+	return BZ_MIGRATE_PCPTYPES * order + (unsigned)mt;
+}
+
+static inline unsigned pindex_to_order(unsigned pindex)
+{
+	return pindex < NR_LOWORDER_PCP_LISTS ? pindex / BZ_MIGRATE_PCPTYPES : BZ_PAGEBLOCK_ORDER;
+}
+
+/* ---- sizing: the kernel's 6.7+ adaptive high ------------------------------------------ */
+
+static int clamp_int(int v, int lo, int hi)
+{
+	return v < lo ? lo : v > hi ? hi : v;
+}
+
+/* nr_pcp_alloc(): how many blocks a refill takes. */
+static int nr_pcp_alloc(struct bz_pcp *pcp, struct bz_zone *z, unsigned order)
+{
+	int base_batch = atomic_load_explicit(&z->pcp_batch, memory_order_relaxed);
+	int high_min = atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
+	int high_max = atomic_load_explicit(&z->pcp_high_max, memory_order_relaxed);
+	int high = clamp_int(PCP_GET(pcp, high), high_min, high_max);
+	int batch;
+
+	PCP_SET(pcp, high, high);
+	if (high < base_batch)
+		return 1;
+	batch = order ? base_batch : base_batch << pcp->alloc_factor;
+	if (high_min != high_max && !atomic_load_explicit(&z->below_high, memory_order_relaxed)) {
+		high = BZ_MIN(high + batch, high_max);
+		PCP_SET(pcp, high, high);
+	}
+	if (!order) {
+		int max_nr_alloc = BZ_MAX(high - PCP_GET(pcp, count) - base_batch, base_batch);
+
+		if (batch <= max_nr_alloc && pcp->alloc_factor < PCP_BATCH_SCALE_MAX)
+			pcp->alloc_factor++;
+		batch = BZ_MIN(batch, max_nr_alloc);
+	}
+	if (batch > 1)
+		batch = BZ_MAX(batch >> order, 2);
+	return batch;
+}
+
+/* nr_pcp_high(): the high mark now, adapting pcp->high on the way. */
+static int nr_pcp_high(struct bz_pcp *pcp, struct bz_zone *z, int batch, bool free_high)
+{
+	int high_min = atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
+	int high_max = atomic_load_explicit(&z->pcp_high_max, memory_order_relaxed);
+	int high = clamp_int(PCP_GET(pcp, high), high_min, high_max);
+
+	PCP_SET(pcp, high, high);
+	if (!high)
+		return 0;
+	if (free_high) {
+		PCP_SET(pcp, high, BZ_MAX(high - (batch << PCP_BATCH_SCALE_MAX), high_min));
+		return 0;
+	}
+	if (high_min == high_max)
+		return high;
+	if (atomic_load_explicit(&z->below_high, memory_order_relaxed)) {
+		PCP_SET(pcp, high, BZ_MAX(high - BZ_MAX(pcp->free_count, batch), high_min));
+		high = BZ_MAX(PCP_GET(pcp, count), high_min);
+	} else if (PCP_GET(pcp, count) >= high) {
+		int need_high = pcp->free_count + batch;
+
+		if (PCP_GET(pcp, high) < need_high)
+			PCP_SET(pcp, high, clamp_int(need_high, high_min, high_max));
+	}
+	return high;
+}
+
+/* nr_pcp_free(): how many pages a drain above high returns. */
+static int nr_pcp_free(struct bz_pcp *pcp, int batch, int high, bool free_high)
+{
+	if (free_high)
+		return BZ_MIN(PCP_GET(pcp, count), batch << PCP_BATCH_SCALE_MAX);
+	if (high < batch)
+		return 1;
+	return clamp_int(pcp->free_count, batch, high - batch);
+}
+
+/* ---- moving pages between a cache and the buddy lists ------------------------------- */
+
+/* rmqueue_bulk(): count blocks onto an empty list under one lock hold; returns how many. */
+static int rmqueue_bulk(struct bz_zone *z, unsigned order, int count, int mt, unsigned alloc_flags,
+			uint32_t *list)
+{
+	struct bz_system *sys = z->sys;
+	uint32_t head = BZ_NIL, tail = BZ_NIL;
+	int mode = 0, i;
+
+	bz__zone_lock(z);
+	for (i = 0; i < count; i++) {
+		struct bz_page *p = bz__rmqueue_mode_locked(z, order, mt, alloc_flags, &mode);
+		uint32_t pfn;
+
+		if (!p)
+			break;
+		pfn = (uint32_t)page_to_pfn(sys, p);
+		p->flags = (uint8_t)((p->flags & PG_init) | PG_pcp);
+		p->order = (uint8_t)order;
+		p->next = BZ_NIL;
+		if (tail == BZ_NIL)
+			head = pfn;
+		else
+			pfn_to_page(sys, tail)->next = pfn;
+		tail = pfn;
+	}
+	bz__zone_unlock(z);
+	if (tail != BZ_NIL) {
+		pfn_to_page(sys, tail)->next = *list;
+		*list = head;
+	}
+	return i;
+}
+
+/* free_pcppages_bulk(): count pages back to the buddy lists, lists in turn from pindex. */
+static void free_pcppages_bulk(struct bz_zone *z, int count, struct bz_pcp *pcp, unsigned pindex)
+{
+	struct bz_system *sys = z->sys;
+
+	count = BZ_MIN(PCP_GET(pcp, count), count);
+	if (count <= 0)
+		return;
+	pindex = pindex ? pindex - 1 : NR_PCP_LISTS - 1;
+	bz__zone_lock(z);
+	while (count > 0) {
+		unsigned order;
+
+		do {
+			if (++pindex > NR_PCP_LISTS - 1)
+				pindex = 0;
+		} while (pcp->lists[pindex] == BZ_NIL);
+		order = pindex_to_order(pindex);
+		do {
+			uint32_t pfn = pcp->lists[pindex];
+			struct bz_page *p = pfn_to_page(sys, pfn);
+
+			pcp->lists[pindex] = p->next;
+			p->flags &= (uint8_t)~PG_pcp;
+			count -= 1 << order;
+			PCP_ADD(pcp, count, -(1 << order));
+			bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(sys, pfn));
+		} while (count > 0 && pcp->lists[pindex] != BZ_NIL);
+	}
+	bz__zone_unlock(z);
+}
+
+static long now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec * 1000000000l + ts.tv_nsec;
+}
+
+/* decay_pcp_high(): let an idle cache shrink towards high_min, about once a second. */
+static void decay_pcp_high(struct bz_tcache *tc)
+{
+	long now = now_ns();
+
+	if (now - tc->last_decay_ns < 1000000000l)
+		return;
+	tc->last_decay_ns = now;
+	for (int i = 0; i < tc->nr_pcp; i++) {
+		struct bz_pcp *pcp = &tc->pcp[i];
+		struct bz_zone *z = &tc->sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES];
+		int high_min = atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
+		int batch = atomic_load_explicit(&z->pcp_batch, memory_order_relaxed);
+
+		if (!populated_zone(z))
+			continue;
+		int count = PCP_GET(pcp, count), high = PCP_GET(pcp, high);
+
+		if (high > high_min) {
+			high = BZ_MAX(BZ_MAX(count - (batch << PCP_BATCH_SCALE_MAX), high - (high >> 3)), high_min);
+			PCP_SET(pcp, high, high);
+		}
+		if (count - high > 0)
+			free_pcppages_bulk(z, count - high, pcp, 0);
+	}
+}
+
+/* ---- the cache's two operations --------------------------------------------------------- */
+
+struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, unsigned order, int mt,
+				    unsigned alloc_flags)
+{
+	struct bz_pcp *pcp = &tc->pcp[z->zone_id];
+	struct bz_system *sys = z->sys;
+	uint32_t *list, pfn;
+	struct bz_page *p;
+	bool fast = tcache_enter(tc);
+
+	pcp->free_count >>= 1;
+	list = &pcp->lists[order_to_pindex(mt, order)];
+	if (bz_unlikely(*list == BZ_NIL)) {
+		int got;
+
+		pcp->batch = atomic_load_explicit(&z->pcp_batch, memory_order_relaxed);
+		got = rmqueue_bulk(z, order, nr_pcp_alloc(pcp, z, order), mt, alloc_flags, list);
+
+		PCP_ADD(pcp, count, got << order);
+		tc->cpu = sched_getcpu();
+		decay_pcp_high(tc);
+		if (*list == BZ_NIL) {
+			tcache_exit(tc, fast);
+			return NULL;
+		}
+	}
+	pfn = *list;
+	p = pfn_to_page(sys, pfn);
+	*list = p->next;
+	PCP_ADD(pcp, count, -(1 << order));
+	p->flags = PG_init | PG_head;
+	p->mt = (uint8_t)mt;
+	tcache_exit(tc, fast);
+	tc_count_event(tc, (enum bz_vm_event)(PGALLOC_BASE + z->idx), 1ul << order);
+	return p;
+}
+
+/* The rest of free_unref_page_commit(): high-order bookkeeping and draining above high. */
+static void pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, unsigned pindex)
+{
+	int batch = pcp->batch = atomic_load_explicit(&z->pcp_batch, memory_order_relaxed);
+	bool free_high = false;
+	int high;
+
+	if (order && order <= PAGE_ALLOC_COSTLY_ORDER) {
+		int high_min = atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
+
+		free_high = pcp->free_count >= batch + high_min / 2 && (pcp->flags & PCPF_PREV_FREE_HIGH_ORDER) &&
+			    (!(pcp->flags & PCPF_FREE_HIGH_BATCH) || PCP_GET(pcp, count) >= batch);
+		pcp->flags |= PCPF_PREV_FREE_HIGH_ORDER;
+	}
+	if (order && pcp->free_count < (batch << PCP_BATCH_SCALE_MAX))
+		pcp->free_count += 1 << order;
+	high = nr_pcp_high(pcp, z, batch, free_high);
+	if (PCP_GET(pcp, count) < high)
+		return;
+	free_pcppages_bulk(z, nr_pcp_free(pcp, batch, high, free_high), pcp, pindex);
+	if (atomic_load_explicit(&z->below_high, memory_order_relaxed) &&
+	    bz__zone_watermark_ok(z, 0, wmark_pages(z, WMARK_HIGH), BZ_ZONE_MOVABLE, 0,
+				  zone_page_state(z, NR_FREE_PAGES)))
+		atomic_store_explicit(&z->below_high, false, memory_order_relaxed);
+}
+
+void bz__free_unref_page(struct bz_tcache *tc, struct bz_zone *z, unsigned long pfn, unsigned order)
+{
+	struct bz_system *sys = z->sys;
+	int mt = get_pageblock_migratetype(sys, pfn);
+	struct bz_page *p = pfn_to_page(sys, pfn);
+	struct bz_pcp *pcp = &tc->pcp[z->zone_id];
+	unsigned pindex;
+	uint32_t *list;
+	bool fast;
+
+	if (bz_unlikely(mt >= BZ_MIGRATE_PCPTYPES)) {
+		if (mt == BZ_MIGRATE_ISOLATE) {
+			bz__zone_lock(z);
+			p->flags &= (uint8_t)~PG_head;
+			bz__free_one_page_locked(z, pfn, order, mt);
+			bz__zone_unlock(z);
+			return;
+		}
+		mt = BZ_MIGRATE_MOVABLE;
+	}
+	pindex = order_to_pindex(mt, order);
+	fast = tcache_enter(tc);
+	list = &pcp->lists[pindex];
+	pcp->alloc_factor >>= 1;
+	p->flags = PG_init | PG_pcp;
+	p->next = *list;
+	*list = (uint32_t)pfn;
+	PCP_ADD(pcp, count, 1 << order);
+	if (bz_likely(!order)) {
+		pcp->flags &= (uint8_t)~PCPF_PREV_FREE_HIGH_ORDER;
+		if (pcp->free_count < (pcp->batch << PCP_BATCH_SCALE_MAX))
+			pcp->free_count++;
+	}
+	/* Below high, zone above its high watermark: nr_pcp_high() would change nothing. */
+	if (bz_unlikely(order || PCP_GET(pcp, count) >= PCP_GET(pcp, high) ||
+			atomic_load_explicit(&z->below_high, memory_order_relaxed)))
+		pcp_commit_slow(pcp, z, order, pindex);
+	tcache_exit(tc, fast);
+	tc_count_event(tc, PGFREE, 1ul << order);
+}
+
+/* Every block of every list back to the buddy lists; the caller owns the cache. */
+void bz__pcp_drain(struct bz_tcache *tc)
+{
+	for (int i = 0; i < tc->nr_pcp; i++) {
+		struct bz_pcp *pcp = &tc->pcp[i];
+
+		if (PCP_GET(pcp, count))
+			free_pcppages_bulk(&tc->sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES],
+					   PCP_GET(pcp, count), pcp, 0);
+	}
+}

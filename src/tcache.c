@@ -1,0 +1,332 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * tcache.c - the lifetime of per-thread caches: found through the thread's
+ * TLS, created on first use of a system, drained when the thread exits,
+ * freed with their system, drained remotely by bz_drain_all_pages
+ * (drain_all_pages), made consistent across fork, and summed for reports.
+ * The remote-drain handshake is argued at tcache_enter() in pcp.c.
+ */
+#include <linux/membarrier.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "pcp.h"
+
+#define TLS_MORE 8
+
+static _Thread_local struct bz_tls tls_more[TLS_MORE];
+_Atomic uint64_t bz__destroy_gen;
+static pthread_mutex_t tcache_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
+static pthread_key_t exit_key;
+
+static void thread_exit(void *arg);
+static void fork_prepare(void);
+static void fork_parent(void);
+static void fork_child(void);
+
+static void tcache_init_once(void)
+{
+	pthread_key_create(&exit_key, thread_exit);
+	if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
+		bz__use_membarrier = true;
+	pthread_atfork(fork_prepare, fork_parent, fork_child);
+}
+
+void bz__tcache_lock(void)
+{
+	pthread_mutex_lock(&tcache_lock);
+}
+
+void bz__tcache_unlock(void)
+{
+	pthread_mutex_unlock(&tcache_lock);
+}
+
+void bz__pcp_system_created(struct bz_system *sys)
+{
+	(void)sys;
+	pthread_once(&tcache_once, tcache_init_once);
+}
+
+/* ---- one cache ---------------------------------------------------------------------- */
+
+static struct bz_tcache *tcache_new(struct bz_system *sys)
+{
+	int n = sys->nr_nodes * BZ_MAX_NR_ZONES;
+	struct bz_tcache *tc = calloc(1, sizeof(*tc) + (size_t)n * sizeof(struct bz_pcp));
+
+	if (!tc)
+		return NULL;
+	tc->sys = sys;
+	tc->nr_pcp = n;
+	tc->owner = pthread_self();
+	tc->cpu = sched_getcpu();
+	bz_spin_init(&tc->lock);
+	for (int i = 0; i < n; i++) {
+		struct bz_zone *z = &sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES];
+
+		tc->pcp[i].batch = atomic_load(&z->pcp_batch);
+		for (int l = 0; l < NR_PCP_LISTS; l++)
+			tc->pcp[i].lists[l] = BZ_NIL;
+	}
+	bz__tcache_lock();
+	tc->next = sys->tcaches;
+	if (tc->next)
+		tc->next->prev = tc;
+	sys->tcaches = tc;
+	bz__tcache_unlock();
+	return tc;
+}
+
+/* Folds a cache's counters into its system, unlinks and frees it; tcache_lock held. */
+static void tcache_free_locked(struct bz_tcache *tc)
+{
+	struct bz_system *sys = tc->sys;
+
+	for (int ev = 0; ev < NR_VM_EVENTS; ev++)
+		atomic_fetch_add(&sys->dead_events[ev], atomic_load(&tc->events[ev]));
+	for (int i = 0; i < tc->nr_pcp; i++) {
+		struct bz_zone *z = &sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES];
+
+		for (int k = 0; k < NR_PCP_NUMA; k++)
+			zone_stat_add(z, (enum bz_zone_stat_item)(NUMA_HIT + k), (long)atomic_load(&tc->pcp[i].numa[k]));
+	}
+	if (tc->prev)
+		tc->prev->next = tc->next;
+	else
+		sys->tcaches = tc->next;
+	if (tc->next)
+		tc->next->prev = tc->prev;
+	free(tc);
+}
+
+/* A TLS entry whose system still lives: its cache goes back, then away. */
+static void release_entry(struct bz_tls *e)
+{
+	if (!e->tc)
+		return;
+	bz__tcache_lock();
+	if (bz__system_alive(e->sys, e->id)) {
+		bz__pcp_drain(e->tc);
+		tcache_free_locked(e->tc);
+	}
+	bz__tcache_unlock();
+	e->sys = NULL;
+	e->tc = NULL;
+}
+
+struct bz_tcache *bz__tcache_slow(struct bz_system *sys)
+{
+	uint64_t gen = atomic_load(&bz__destroy_gen);
+	struct bz_tls *slot = NULL;
+	struct bz_tcache *tc;
+
+	pthread_once(&tcache_once, tcache_init_once);
+	for (int i = 0; i < TLS_MORE; i++) {
+		struct bz_tls *e = &tls_more[i];
+
+		if (e->tc && e->sys == sys && e->id == sys->id) {
+			struct bz_tls t = *e;
+
+			*e = bz__tls;
+			t.gen = gen;
+			bz__tls = t;
+			return t.tc;
+		}
+		if (!slot && (!e->tc || !bz__system_alive(e->sys, e->id)))
+			slot = e;
+	}
+	tc = tcache_new(sys);
+	if (!tc)
+		return NULL;
+	if (!slot) {
+		slot = &tls_more[TLS_MORE - 1]; /* a thread using many systems: the oldest goes */
+		release_entry(slot);
+	}
+	if (bz__tls.tc)
+		*slot = bz__tls;
+	else
+		slot->tc = NULL;
+	bz__tls = (struct bz_tls){ sys, sys->id, tc, gen };
+	pthread_setspecific(exit_key, (void *)1);
+	return tc;
+}
+
+static void thread_exit(void *arg)
+{
+	(void)arg;
+	release_entry(&bz__tls);
+	for (int i = 0; i < TLS_MORE; i++)
+		release_entry(&tls_more[i]);
+}
+
+/* With tcache_lock held and sys leaving the registry: its caches go (their pages with it). */
+void bz__pcp_system_destroy(struct bz_system *sys)
+{
+	atomic_fetch_add(&bz__destroy_gen, 1);
+	while (sys->tcaches)
+		tcache_free_locked(sys->tcaches);
+}
+
+/* ---- draining other threads' caches ------------------------------------------------- */
+
+/* Asks every owner out of its lists and waits until each is out; tc locks end up held. */
+static void stop_owners(struct bz_system *sys)
+{
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next) {
+		bz_spin_lock(&tc->lock);
+		atomic_store(&tc->drain_pending, 1);
+	}
+}
+
+static void wait_owners(struct bz_system *sys)
+{
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
+		while (atomic_load_explicit(&tc->in_cs, memory_order_acquire))
+			bz_cpu_relax();
+}
+
+static void release_owners(struct bz_system *sys)
+{
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next) {
+		atomic_store_explicit(&tc->drain_pending, 0, memory_order_release);
+		bz_spin_unlock(&tc->lock);
+	}
+}
+
+BZ_API int bz_drain_all_pages(bz_system *sys)
+{
+	sys = bz__resolve(sys);
+	if (!sys)
+		return -EINVAL;
+	bz__tcache_lock();
+	stop_owners(sys);
+	bz__force_barriers();
+	wait_owners(sys);
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
+		bz__pcp_drain(tc);
+	release_owners(sys);
+	bz__tcache_unlock();
+	return 0;
+}
+
+/* ---- fork ------------------------------------------------------------------------------- */
+
+static void lock_system(struct bz_system *sys, void *arg)
+{
+	(void)arg;
+	stop_owners(sys);
+}
+
+static void wait_system(struct bz_system *sys, void *arg)
+{
+	(void)arg;
+	wait_owners(sys);
+	pthread_mutex_lock(&sys->sysctl_lock);
+	for (int nid = 0; nid < sys->nr_nodes; nid++)
+		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
+			bz__zone_lock(&sys->nodes[nid]->zones[zid]);
+}
+
+static void unlock_system(struct bz_system *sys, void *child)
+{
+	for (int nid = 0; nid < sys->nr_nodes; nid++)
+		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
+			bz__zone_unlock(&sys->nodes[nid]->zones[zid]);
+	pthread_mutex_unlock(&sys->sysctl_lock);
+	release_owners(sys);
+	if (!child)
+		return;
+	/* Only the forking thread lives on in the child: the others' caches come home. */
+	for (struct bz_tcache *tc = sys->tcaches, *next; tc; tc = next) {
+		next = tc->next;
+		if (pthread_equal(tc->owner, pthread_self()))
+			continue;
+		bz__pcp_drain(tc);
+		tcache_free_locked(tc);
+	}
+}
+
+/* No thread may be inside a cache or hold a zone lock while the address space is copied. */
+static void fork_prepare(void)
+{
+	bz__tcache_lock();
+	bz__registry_lock();
+	bz__for_each_system(lock_system, NULL);
+	bz__force_barriers();
+	bz__for_each_system(wait_system, NULL);
+}
+
+static void fork_parent(void)
+{
+	bz__for_each_system(unlock_system, NULL);
+	bz__registry_unlock();
+	bz__tcache_unlock();
+}
+
+static void fork_child(void)
+{
+	bz__for_each_system(unlock_system, (void *)1);
+	bz__registry_unlock();
+	bz__tcache_unlock();
+}
+
+/* ---- sums for reports ------------------------------------------------------------------ */
+
+unsigned long bz__vm_event_sum(const struct bz_system *sys, enum bz_vm_event ev)
+{
+	unsigned long sum = atomic_load(&sys->events[ev]) + atomic_load(&sys->dead_events[ev]);
+
+	bz__tcache_lock();
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
+		sum += atomic_load_explicit(&tc->events[ev], memory_order_relaxed);
+	bz__tcache_unlock();
+	return sum;
+}
+
+unsigned long bz__zone_numa_sum(const struct bz_zone *z, enum bz_zone_stat_item item)
+{
+	unsigned long sum = (unsigned long)zone_page_state(z, item);
+
+	bz__tcache_lock();
+	for (struct bz_tcache *tc = z->sys->tcaches; tc; tc = tc->next)
+		sum += atomic_load_explicit(&tc->pcp[z->zone_id].numa[item - NUMA_HIT], memory_order_relaxed);
+	bz__tcache_unlock();
+	return sum;
+}
+
+/* Pages in caches; read while owners run, so a snapshot, exact when they are quiet. */
+unsigned long bz__zone_cached(const struct bz_zone *z)
+{
+	unsigned long sum = 0;
+
+	bz__tcache_lock();
+	for (struct bz_tcache *tc = z->sys->tcaches; tc; tc = tc->next) {
+		sum += (unsigned long)PCP_GET(&tc->pcp[z->zone_id], count);
+	}
+	bz__tcache_unlock();
+	return sum;
+}
+
+void bz__pcp_cpu_view(const struct bz_zone *z, int cpu, int *count, int *high)
+{
+	int ncpus = 0;
+
+	for (int nid = 0; nid < z->sys->nr_nodes; nid++)
+		ncpus += z->sys->nodes[nid]->nr_cpus;
+	*count = 0;
+	*high = atomic_load(&z->pcp_high_min);
+	if (ncpus <= 0)
+		return;
+	bz__tcache_lock();
+	for (struct bz_tcache *tc = z->sys->tcaches; tc; tc = tc->next) {
+		if ((tc->cpu < 0 ? 0 : tc->cpu) % ncpus != cpu)
+			continue;
+		*count += PCP_GET(&tc->pcp[z->zone_id], count);
+		*high = BZ_MAX(*high, PCP_GET(&tc->pcp[z->zone_id], high));
+	}
+	bz__tcache_unlock();
+}
