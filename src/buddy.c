@@ -501,6 +501,7 @@ void bz__reserve_highatomic_pageblock(struct bz_zone *z, unsigned long pfn, unsi
 		change_pageblock_range(z, pfn, order, BZ_MIGRATE_HIGHATOMIC);
 		atomic_fetch_add(&z->nr_reserved_highatomic, 1ul << order);
 	}
+	zone_update_fast_mark(z);
 out:
 	bz__zone_unlock(z);
 }
@@ -525,6 +526,7 @@ bool bz__unreserve_highatomic_pageblock_locked(struct bz_zone *z, int mt, bool f
 		size = BZ_MAX(PAGEBLOCK_NR_PAGES, 1ul << o);
 		atomic_store_explicit(&z->nr_reserved_highatomic, reserved - BZ_MIN(size, reserved),
 				      memory_order_relaxed);
+		zone_update_fast_mark(z);
 		if (o < BZ_PAGEBLOCK_ORDER) {
 			if (move_freepages_block(z, pfn, mt) != -1)
 				return true;

@@ -182,6 +182,7 @@ static void init_zone(struct bz_system *sys, struct bz_node *node, int zid)
 	z->sys = sys;
 	z->idx = zid;
 	z->zone_id = (uint16_t)(node->nid * BZ_MAX_NR_ZONES + zid);
+	sys->zone_table[z->zone_id] = z;
 	bz_spin_init(&z->lock);
 	bz__zone_init_free_lists(z);
 	node->node_present_pages += z->present_pages;

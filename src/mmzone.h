@@ -71,7 +71,7 @@ enum bz_zone_stat_item {
 enum bz_vm_event {
 	PGALLOC_BASE,                                   /* + zone index */
 	ALLOCSTALL_BASE = PGALLOC_BASE + BZ_MAX_NR_ZONES,
-	PGFREE = ALLOCSTALL_BASE + BZ_MAX_NR_ZONES,
+	PGFREE = ALLOCSTALL_BASE + BZ_MAX_NR_ZONES,     /* derived: pgalloc less pages allocated now */
 	PAGEOUTRUN,
 	KSWAPD_LOW_WMARK_HIT_QUICKLY,
 	KSWAPD_HIGH_WMARK_HIT_QUICKLY,
@@ -92,6 +92,13 @@ struct bz_zone {
 	_Atomic unsigned long watermark_boost;      /* zone->lock to write */
 	_Atomic unsigned long nr_reserved_highatomic; /* zone->lock to write */
 	_Atomic long lowmem_reserve[BZ_MAX_NR_ZONES];
+	/*
+	 * What free pages must exceed for an order-0 request with highest zone
+	 * index i to pass every watermark test without a second look: the high
+	 * watermark, boost, lowmem_reserve[i] and the highatomic reserve.
+	 * Kept by zone_update_fast_mark() whenever one of them changes.
+	 */
+	_Atomic long fast_mark[BZ_MAX_NR_ZONES];
 	struct bz_node *node;
 	struct bz_system *sys;
 	int idx;                        /* enum bz_zone_type */
@@ -138,6 +145,18 @@ static inline unsigned long wmark_pages(const struct bz_zone *z, enum bz_wmark w
 {
 	return atomic_load_explicit(&z->watermark[w], memory_order_relaxed) +
 	       atomic_load_explicit(&z->watermark_boost, memory_order_relaxed);
+}
+
+static inline void zone_update_fast_mark(struct bz_zone *z)
+{
+	long base = (long)(atomic_load_explicit(&z->watermark[WMARK_HIGH], memory_order_relaxed) +
+			   atomic_load_explicit(&z->watermark_boost, memory_order_relaxed) +
+			   atomic_load_explicit(&z->nr_reserved_highatomic, memory_order_relaxed));
+
+	for (int i = 0; i < BZ_MAX_NR_ZONES; i++)
+		atomic_store_explicit(&z->fast_mark[i],
+				      base + atomic_load_explicit(&z->lowmem_reserve[i], memory_order_relaxed),
+				      memory_order_relaxed);
 }
 
 static inline long zone_page_state(const struct bz_zone *z, enum bz_zone_stat_item item)
@@ -227,6 +246,7 @@ struct bz_system {
 	_Atomic uint8_t *pageblock_mt;  /* migratetype per pageblock; written under zone->lock */
 	int nr_nodes;
 	struct bz_node *nodes[BZ_MAX_NUMNODES];
+	struct bz_zone *zone_table[BZ_MAX_NUMNODES * BZ_MAX_NR_ZONES]; /* by zone_id */
 	struct bz_topology topo;
 	struct bz_sysctls sysctl;
 	pthread_mutex_t sysctl_lock;    /* serialises tunables and recomputation */
@@ -250,8 +270,7 @@ static inline unsigned long page_to_pfn(const struct bz_system *sys, const struc
 
 static inline struct bz_zone *page_zone(const struct bz_system *sys, const struct bz_page *page)
 {
-	unsigned id = page->zone_id;
-	return &sys->nodes[id / BZ_MAX_NR_ZONES]->zones[id % BZ_MAX_NR_ZONES];
+	return sys->zone_table[page->zone_id];
 }
 
 static inline int get_pageblock_migratetype(const struct bz_system *sys, unsigned long pfn)

@@ -16,6 +16,9 @@
 /* What one request is about: struct alloc_context. */
 struct alloc_context {
 	struct bz_system *sys;
+	bz_system *sysarg;      /* as the caller passed it (NULL: the default system) */
+	uint64_t gen;           /* bz__tls_gen when the request began */
+	bool memo_ok;           /* a local request: may set the thread's memo */
 	const struct bz_zonelist *zonelist;
 	struct bz_zone *preferred_zone;
 	int highest_zoneidx;
@@ -95,13 +98,13 @@ static void zone_statistics(struct bz_system *sys, struct bz_tcache *tc, struct 
 	int local = zn == bz__numa_node_id(sys) ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER;
 
 	if (bz_likely(tc)) {
-		struct bz_pcp *pcp = &tc->pcp[z->zone_id];
+		struct bz_pcp_stats *pcp = &tc->stats[z->zone_id];
 
 		if (zn == preferred->node->nid) {
 			pcp_count_numa(pcp, PCP_NUMA_HIT);
 		} else {
 			pcp_count_numa(pcp, PCP_NUMA_MISS);
-			pcp_count_numa(&tc->pcp[preferred->zone_id], PCP_NUMA_FOREIGN);
+			pcp_count_numa(&tc->stats[preferred->zone_id], PCP_NUMA_FOREIGN);
 		}
 		pcp_count_numa(pcp, local);
 		return;
@@ -131,15 +134,51 @@ static struct bz_page *rmqueue_buddy(struct alloc_context *ac, struct bz_zone *z
 	return page;
 }
 
+/*
+ * Remembers a request the fast path served from the preferred zone's
+ * cache: the next identical one goes straight to that list (alloc_memo).
+ */
+static void set_memo(struct alloc_context *ac, struct bz_tcache *tc, struct bz_zone *z, bz_gfp_t gfp,
+		     unsigned order)
+{
+	struct bz_tls *t = &bz__tls;
+
+	/* Zeroing requests take the general path: the memset dwarfs the rest. */
+	if (t->tc != tc || (gfp & BZ_GFP_ZERO))
+		return;
+	t->m_key = memo_key(gfp, order);
+	t->m_sysarg = ac->sysarg;
+	t->m_zone = z;
+	t->m_free = &z->vm_stat[NR_FREE_PAGES];
+	t->m_mark = &z->fast_mark[ac->highest_zoneidx];
+	t->m_pcp = &tc->pcp[z->zone_id];
+	t->m_list = &t->m_pcp->lists[order_to_pindex(ac->migratetype, order)];
+	t->m_hz = ac->highest_zoneidx;
+	t->m_mt = ac->migratetype;
+	t->m_nid = ac->sys->nr_nodes > 1 ? ac->nid : -1;
+	t->m_cpu = bz__rseq_cpu();
+	t->m_nr = 1 << order;
+	t->m_count = &tc->stats[z->zone_id].fast_allocs[order > PAGE_ALLOC_COSTLY_ORDER ? PAGE_ALLOC_COSTLY_ORDER + 1 : order];
+	t->m_mem_map = ac->sys->mem_map;
+	/* Without rseq the thread's node cannot be checked cheaply: no memo on NUMA. */
+	if (t->m_nid >= 0 && t->m_cpu < 0)
+		t->m_key = 0;
+	t->gen = ac->gen;
+}
+
 /* rmqueue(): the thread's cache for the orders it holds, else the buddy lists. */
-static struct bz_page *rmqueue(struct alloc_context *ac, struct bz_zone *z, unsigned order,
+static struct bz_page *rmqueue(struct alloc_context *ac, struct bz_zone *z, bz_gfp_t gfp, unsigned order,
 			       unsigned alloc_flags)
 {
 	struct bz_tcache *tc = bz__tcache(ac->sys);
 	struct bz_page *page = NULL;
 
-	if (bz_likely(pcp_allowed_order(order) && tc))
+	if (bz_likely(pcp_allowed_order(order) && tc)) {
 		page = bz__rmqueue_pcplist(tc, z, order, ac->migratetype, alloc_flags);
+		if (page && ac->memo_ok && z == ac->preferred_zone &&
+		    (alloc_flags & (ALLOC_WMARK_MASK | ALLOC_NO_WATERMARKS)) == ALLOC_WMARK_LOW)
+			set_memo(ac, tc, z, gfp, order);
+	}
 	if (!page)
 		page = rmqueue_buddy(ac, z, order, alloc_flags);
 	if (page)
@@ -151,7 +190,8 @@ static struct bz_page *rmqueue(struct alloc_context *ac, struct bz_zone *z, unsi
  * get_page_from_freelist(): the first zone of the zonelist, at or below the
  * highest usable index, whose watermark allows the request.
  */
-static struct bz_page *get_page_from_freelist(struct alloc_context *ac, unsigned order, unsigned alloc_flags)
+static struct bz_page *get_page_from_freelist(struct alloc_context *ac, bz_gfp_t gfp, unsigned order,
+					      unsigned alloc_flags)
 {
 	const struct bz_zonelist *zl = ac->zonelist;
 	bool no_fallback;
@@ -175,7 +215,7 @@ retry:
 		if (!bz__zone_watermark_fast(z, order, mark, ac->highest_zoneidx, alloc_flags) &&
 		    !(alloc_flags & ALLOC_NO_WATERMARKS))
 			continue;
-		page = rmqueue(ac, z, order, alloc_flags);
+		page = rmqueue(ac, z, gfp, order, alloc_flags);
 		if (page) {
 			if (alloc_flags & ALLOC_HIGHATOMIC)
 				bz__reserve_highatomic_pageblock(z, page_to_pfn(ac->sys, page), order);
@@ -218,11 +258,12 @@ static void backoff(unsigned attempt)
  * __alloc_pages_direct_reclaim()'s retry: pages may sit in thread caches or
  * in the highatomic reserve; give them back and try again.
  */
-static struct bz_page *drain_and_retry(struct alloc_context *ac, unsigned order, unsigned alloc_flags)
+static struct bz_page *drain_and_retry(struct alloc_context *ac, bz_gfp_t gfp, unsigned order,
+				       unsigned alloc_flags)
 {
 	unreserve_highatomic(ac, false);
 	bz_drain_all_pages(ac->sys);
-	return get_page_from_freelist(ac, order, alloc_flags);
+	return get_page_from_freelist(ac, gfp, order, alloc_flags);
 }
 
 /*
@@ -236,12 +277,12 @@ static struct bz_page *alloc_pages_slowpath(struct alloc_context *ac, bz_gfp_t g
 	unsigned alloc_flags = gfp_to_alloc_flags(gfp, order), reserve = gfp_pfmemalloc_flags(gfp);
 	struct bz_page *page;
 
-	page = get_page_from_freelist(ac, order, alloc_flags);
+	page = get_page_from_freelist(ac, gfp, order, alloc_flags);
 	if (page)
 		return page;
 	if (reserve) {
 		alloc_flags = (alloc_flags & ~ALLOC_WMARK_MASK) | reserve;
-		page = get_page_from_freelist(ac, order, alloc_flags);
+		page = get_page_from_freelist(ac, gfp, order, alloc_flags);
 		if (page)
 			return page;
 	}
@@ -252,21 +293,21 @@ static struct bz_page *alloc_pages_slowpath(struct alloc_context *ac, bz_gfp_t g
 				"__GFP_NOFAIL without __GFP_DIRECT_RECLAIM cannot wait for memory; failing");
 		return NULL;
 	}
-	page = drain_and_retry(ac, order, alloc_flags);
+	page = drain_and_retry(ac, gfp, order, alloc_flags);
 	if (page)
 		return page;
 	/* Before giving up, the last highatomic pageblock too (should_reclaim_retry). */
 	if (unreserve_highatomic(ac, true)) {
-		page = get_page_from_freelist(ac, order, alloc_flags);
+		page = get_page_from_freelist(ac, gfp, order, alloc_flags);
 		if (page)
 			return page;
 	}
 	for (unsigned attempt = 0; gfp & BZ_GFP_NOFAIL; attempt++) {
-		page = get_page_from_freelist(ac, order, ALLOC_MIN_RESERVE | ALLOC_WMARK_MIN);
+		page = get_page_from_freelist(ac, gfp, order, ALLOC_MIN_RESERVE | ALLOC_WMARK_MIN);
 		if (page)
 			return page;
 		backoff(attempt);
-		page = drain_and_retry(ac, order, alloc_flags);
+		page = drain_and_retry(ac, gfp, order, alloc_flags);
 		if (page)
 			return page;
 	}
@@ -308,6 +349,7 @@ static void prep_user_page(struct bz_system *sys, struct bz_page *page, unsigned
 
 BZ_API bz_page *bz_alloc_pages_node(bz_system *sys_in, int nid, bz_gfp_t gfp, unsigned order)
 {
+	uint64_t gen = atomic_load_explicit(&bz__tls_gen, memory_order_relaxed);
 	struct bz_system *sys = bz__resolve(sys_in);
 	struct alloc_context ac;
 	struct bz_page *page;
@@ -317,6 +359,7 @@ BZ_API bz_page *bz_alloc_pages_node(bz_system *sys_in, int nid, bz_gfp_t gfp, un
 		return NULL;
 	if (!check_request(sys, gfp, order, &zidx))
 		goto fail_quiet;
+	ac.memo_ok = nid < 0;
 	if (nid < 0)
 		nid = bz__numa_node_id(sys);
 	if (nid >= sys->nr_nodes) {
@@ -324,6 +367,8 @@ BZ_API bz_page *bz_alloc_pages_node(bz_system *sys_in, int nid, bz_gfp_t gfp, un
 		goto fail_quiet;
 	}
 	ac.sys = sys;
+	ac.sysarg = sys_in;
+	ac.gen = gen;
 	ac.nid = nid;
 	ac.highest_zoneidx = zidx;
 	ac.migratetype = bz__gfp_migratetype(gfp);
@@ -336,7 +381,7 @@ BZ_API bz_page *bz_alloc_pages_node(bz_system *sys_in, int nid, bz_gfp_t gfp, un
 			ac.preferred_zone = ac.zonelist->zones[i];
 	if (!ac.preferred_zone)
 		goto fail;
-	page = get_page_from_freelist(&ac, order, ALLOC_WMARK_LOW |
+	page = get_page_from_freelist(&ac, gfp, order, ALLOC_WMARK_LOW |
 				      alloc_flags_nofragment(sys, ac.preferred_zone, gfp));
 	if (!page)
 		page = alloc_pages_slowpath(&ac, gfp, order);
@@ -352,8 +397,54 @@ fail_quiet:
 	return NULL;
 }
 
+/*
+ * The memo hit: straight to the list the last identical request used, if
+ * the zone is above everything zone_watermark_fast() could ask and the
+ * thread is still on that node.  No lock, no atomic read-modify-write.
+ */
+static inline struct bz_page *alloc_memo(struct bz_tls *t)
+{
+	struct bz_tcache *tc = t->tc;
+	struct bz_pcp *pcp = t->m_pcp;
+	struct bz_page *p;
+	uint32_t pfn;
+
+	if (bz_unlikely(atomic_load_explicit(t->m_free, memory_order_relaxed) <=
+			atomic_load_explicit(t->m_mark, memory_order_relaxed)))
+		return NULL;
+	/* Same CPU as when the memo was made: same node, so still a local allocation. */
+	if (bz_unlikely(t->m_nid >= 0) && bz__rseq_cpu() != t->m_cpu)
+		return NULL;
+	if (bz_unlikely(!tcache_try_enter(tc)))
+		return NULL;
+	pfn = *t->m_list;
+	if (bz_unlikely(pfn == BZ_NIL)) {
+		tcache_exit(tc, true);
+		return NULL;
+	}
+	p = t->m_mem_map + pfn;
+	*t->m_list = p->next;
+	PCP_ADD(pcp, count, -t->m_nr);
+	pcp->free_count >>= 1;
+	p->flags = PG_init | PG_head;
+	p->mt = (uint8_t)t->m_mt;
+	tcache_exit(tc, true);
+	atomic_store_explicit(t->m_count, atomic_load_explicit(t->m_count, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	return p;
+}
+
 BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
+	struct bz_tls *t = &bz__tls;
+
+	if (bz_likely(t->m_key == memo_key(gfp, order) && t->m_sysarg == sys &&
+		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed))) {
+		struct bz_page *p = alloc_memo(t);
+
+		if (bz_likely(p))
+			return p;
+	}
 	return bz_alloc_pages_node(sys, -1, gfp, order);
 }
 

@@ -123,48 +123,16 @@ static int free_to_buddy(struct bz_system *sys, unsigned long pfn, unsigned orde
 		bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(sys, pfn));
 	}
 	bz__zone_unlock(z);
-	if (!ret)
-		count_vm_events(sys, PGFREE, 1ul << order);
 	return ret;
 }
 
-/*
- * The system of a page: the thread's last one if the page is in its
- * mem_map and no system was destroyed since (so it is still alive), else
- * the registry.
- */
-static inline struct bz_system *page_system(const bz_page *page, unsigned long *pfn)
-{
-	struct bz_system *sys = bz__tls.sys;
-
-	if (bz_likely(sys && bz__tls.gen == atomic_load_explicit(&bz__destroy_gen, memory_order_relaxed) &&
-		      page >= sys->mem_map && page < sys->mem_map + sys->nr_pfns &&
-		      !(((uintptr_t)page - (uintptr_t)sys->mem_map) % sizeof(struct bz_page)))) {
-		*pfn = (unsigned long)(page - sys->mem_map);
-		return sys;
-	}
-	return page_owner(page, pfn);
-}
-
-BZ_API int bz_free_pages(bz_page *page, unsigned order)
+/* Every check and the buddy path; also the report for anything refused. */
+static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned order)
 {
 	struct bz_system *sys;
-	struct bz_tcache *tc;
 	unsigned long pfn = 0;
 
-	sys = page_system(page, &pfn);
-	if (bz_likely(sys && order <= BZ_MAX_ORDER)) {
-		const struct bz_page *p = pfn_to_page(sys, pfn);
-
-		/* An allocated block's head with this order: the cache takes it without a lock. */
-		if (bz_likely((p->flags & (PG_init | PG_head | PG_buddy | PG_pcp)) == (PG_init | PG_head) &&
-			      p->order == order && pcp_allowed_order(order) && (tc = bz__tcache(sys)))) {
-			bz__free_unref_page(tc, page_zone(sys, p), pfn, order);
-			return 0;
-		}
-		if (!bz__pfn_zone(sys, pfn))
-			sys = NULL;
-	}
+	sys = page_owner(page, &pfn);
 	if (bz_unlikely(!sys)) {
 		bz__log(NULL, BZ_LOG_ERR, "bz_free_pages(%p, %u): %s", (void *)page, order,
 			page ? "not a page of any live system" : "NULL page");
@@ -172,7 +140,64 @@ BZ_API int bz_free_pages(bz_page *page, unsigned order)
 	}
 	if (bz_unlikely(order > BZ_MAX_ORDER))
 		return bad_page(sys, pfn, "freeing with an order above the maximum");
+	if (pcp_allowed_order(order)) {
+		struct bz_page *p = pfn_to_page(sys, pfn);
+		struct bz_tcache *tc = bz__tcache(sys);
+
+		if (tc && (p->flags & (PG_init | PG_head | PG_buddy | PG_pcp)) == (PG_init | PG_head) &&
+		    p->order == order) {
+			bz__free_unref_page(tc, &tc->pcp[p->zone_id], p, pfn, order,
+					    get_pageblock_migratetype(sys, pfn));
+			return 0;
+		}
+	}
 	return free_to_buddy(sys, pfn, order);
+}
+
+/*
+ * The fast path, for the common case only: a single page of the thread's
+ * current system (no system was destroyed since it looked, so it is
+ * alive), the head of an allocated order-0 block, its pageblock of a pcp
+ * type, its zone not below the high watermark, the cache below high and no
+ * drainer about.  It goes onto the cache's list with no lock and no atomic
+ * read-modify-write; anything else, every misuse included, takes
+ * free_pages_slow.
+ */
+BZ_API int bz_free_pages(bz_page *page, unsigned order)
+{
+	struct bz_tls *t = &bz__tls;
+	uintptr_t off = (uintptr_t)page - t->mem_map;
+	struct bz_tcache *tc = t->tc;
+
+	/* mem_map_span is 0 while the thread has no cache (tc is NULL). */
+	if (bz_likely(off < t->mem_map_span && !(off % sizeof(struct bz_page)) && order == 0 &&
+		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed))) {
+		struct bz_page *p = page;
+		unsigned long pfn = off / sizeof(struct bz_page);
+		struct bz_pcp *pcp = &tc->pcp[p->zone_id];
+		unsigned mt = atomic_load_explicit(&t->pageblock_mt[pfn >> BZ_PAGEBLOCK_ORDER], memory_order_relaxed);
+
+		if (bz_likely((p->flags & (PG_init | PG_head | PG_buddy | PG_pcp)) == (PG_init | PG_head) &&
+			      p->order == 0 && mt < BZ_MIGRATE_PCPTYPES &&
+			      !atomic_load_explicit(&pcp->zone->below_high, memory_order_relaxed) &&
+			      tcache_try_enter(tc))) {
+			int count = PCP_GET(pcp, count) + 1;
+
+			if (bz_likely(count < PCP_GET(pcp, high))) {
+				p->flags = PG_init | PG_pcp;
+				p->next = pcp->lists[mt];
+				pcp->lists[mt] = (uint32_t)pfn;
+				PCP_SET(pcp, count, count);
+				pcp->state = (uint8_t)((pcp->state & PCP_ALLOC_FACTOR_MASK) >> 1);
+				if (pcp->free_count < pcp->free_cap)
+					pcp->free_count++;
+				tcache_exit(tc, true);
+				return 0;
+			}
+			tcache_exit(tc, true);
+		}
+	}
+	return free_pages_slow(page, order);
 }
 
 BZ_API int bz_free_pages_addr(void *addr, unsigned order)

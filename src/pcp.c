@@ -30,48 +30,6 @@ bool bz__use_membarrier;
 
 /* ---- the owner's critical section -------------------------------------------------- */
 
-/*
- * The handshake.  Owner: in_cs = 1; load drain_pending; if 0, use the lists
- * and end with a release store in_cs = 0; if 1, clear in_cs and take
- * tc->lock instead.  Drainer: take tc->lock; drain_pending = 1;
- * membarrier(PRIVATE_EXPEDITED); wait until in_cs == 0 (acquire); drain;
- * drain_pending = 0; unlock.
- *
- * Why it is safe: membarrier places a full memory barrier in every running
- * thread of the process at some point between its call and its return
- * (a thread not running passes one at its context switch).  Take the
- * owner's barrier point P relative to its two accesses.  If P comes before
- * the owner's load of drain_pending, that load sees 1 and the owner takes
- * the lock the drainer holds.  Otherwise the owner's store in_cs = 1
- * precedes P and is visible to the drainer after membarrier returns, so
- * the drainer waits for the owner's release of in_cs, which orders every
- * list write before the drainer's reads.  Either way owner and drainer
- * never touch the lists at once, and the owner's fast path has no locked
- * instruction and no fence.  Without membarrier (old kernels, seccomp)
- * the owner issues a full fence itself: same argument, slower.
- */
-static inline bool tcache_enter(struct bz_tcache *tc)
-{
-	atomic_store_explicit(&tc->in_cs, 1, memory_order_relaxed);
-	if (bz_likely(bz__use_membarrier))
-		atomic_signal_fence(memory_order_seq_cst);
-	else
-		atomic_thread_fence(memory_order_seq_cst);
-	if (bz_likely(!atomic_load_explicit(&tc->drain_pending, memory_order_relaxed)))
-		return true;
-	atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
-	bz_spin_lock(&tc->lock);
-	return false;
-}
-
-static inline void tcache_exit(struct bz_tcache *tc, bool fast)
-{
-	if (bz_likely(fast))
-		atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
-	else
-		bz_spin_unlock(&tc->lock);
-}
-
 void bz__force_barriers(void)
 {
 	if (bz__use_membarrier)
@@ -80,18 +38,6 @@ void bz__force_barriers(void)
 }
 
 /* ---- list indices ---------------------------------------------------------------------- */
-
-static inline unsigned order_to_pindex(int mt, unsigned order)
-{
-	if (order > PAGE_ALLOC_COSTLY_ORDER)
-		return NR_LOWORDER_PCP_LISTS + (mt == BZ_MIGRATE_MOVABLE);
-	return BZ_MIGRATE_PCPTYPES * order + (unsigned)mt;
-}
-
-static inline unsigned pindex_to_order(unsigned pindex)
-{
-	return pindex < NR_LOWORDER_PCP_LISTS ? pindex / BZ_MIGRATE_PCPTYPES : BZ_PAGEBLOCK_ORDER;
-}
 
 /* ---- sizing: the kernel's 6.7+ adaptive high ------------------------------------------ */
 
@@ -112,7 +58,7 @@ static int nr_pcp_alloc(struct bz_pcp *pcp, struct bz_zone *z, unsigned order)
 	PCP_SET(pcp, high, high);
 	if (high < base_batch)
 		return 1;
-	batch = order ? base_batch : base_batch << pcp->alloc_factor;
+	batch = order ? base_batch : base_batch << (pcp->state & PCP_ALLOC_FACTOR_MASK);
 	if (high_min != high_max && !atomic_load_explicit(&z->below_high, memory_order_relaxed)) {
 		high = BZ_MIN(high + batch, high_max);
 		PCP_SET(pcp, high, high);
@@ -120,8 +66,8 @@ static int nr_pcp_alloc(struct bz_pcp *pcp, struct bz_zone *z, unsigned order)
 	if (!order) {
 		int max_nr_alloc = BZ_MAX(high - PCP_GET(pcp, count) - base_batch, base_batch);
 
-		if (batch <= max_nr_alloc && pcp->alloc_factor < PCP_BATCH_SCALE_MAX)
-			pcp->alloc_factor++;
+		if (batch <= max_nr_alloc && (pcp->state & PCP_ALLOC_FACTOR_MASK) < PCP_BATCH_SCALE_MAX)
+			pcp->state++;
 		batch = BZ_MIN(batch, max_nr_alloc);
 	}
 	if (batch > 1)
@@ -269,6 +215,14 @@ static void decay_pcp_high(struct bz_tcache *tc)
 	}
 }
 
+void bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order)
+{
+	bz__zone_lock(z);
+	pfn_to_page(z->sys, pfn)->flags &= (uint8_t)~PG_head;
+	bz__free_one_page_locked(z, pfn, order, BZ_MIGRATE_ISOLATE);
+	bz__zone_unlock(z);
+}
+
 /* ---- the cache's two operations --------------------------------------------------------- */
 
 struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, unsigned order, int mt,
@@ -285,7 +239,7 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 	if (bz_unlikely(*list == BZ_NIL)) {
 		int got;
 
-		pcp->batch = atomic_load_explicit(&z->pcp_batch, memory_order_relaxed);
+		bz__pcp_refresh_batch(pcp);
 		got = rmqueue_bulk(z, order, nr_pcp_alloc(pcp, z, order), mt, alloc_flags, list);
 
 		PCP_ADD(pcp, count, got << order);
@@ -308,21 +262,28 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 }
 
 /* The rest of free_unref_page_commit(): high-order bookkeeping and draining above high. */
-static void pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, unsigned pindex)
+void bz__pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, unsigned pindex)
 {
-	int batch = pcp->batch = atomic_load_explicit(&z->pcp_batch, memory_order_relaxed);
+	int batch = bz__pcp_refresh_batch(pcp);
 	bool free_high = false;
 	int high;
 
-	if (order && order <= PAGE_ALLOC_COSTLY_ORDER) {
-		int high_min = atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
+	if (order) {
+		/* The order-0 fast path did this much already. */
+		pcp->state = (uint8_t)(((pcp->state & PCP_ALLOC_FACTOR_MASK) >> 1) |
+				       (pcp->state & PCPF_PREV_FREE_HIGH_ORDER));
+		if (order <= PAGE_ALLOC_COSTLY_ORDER) {
+			int high_min = atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
 
-		free_high = pcp->free_count >= batch + high_min / 2 && (pcp->flags & PCPF_PREV_FREE_HIGH_ORDER) &&
-			    (!(pcp->flags & PCPF_FREE_HIGH_BATCH) || PCP_GET(pcp, count) >= batch);
-		pcp->flags |= PCPF_PREV_FREE_HIGH_ORDER;
+			free_high = pcp->free_count >= batch + high_min / 2 &&
+				    (pcp->state & PCPF_PREV_FREE_HIGH_ORDER);
+			pcp->state |= PCPF_PREV_FREE_HIGH_ORDER;
+		} else {
+			pcp->state &= (uint8_t)~PCPF_PREV_FREE_HIGH_ORDER;
+		}
+		if (pcp->free_count < pcp->free_cap)
+			pcp->free_count += 1 << order;
 	}
-	if (order && pcp->free_count < (batch << PCP_BATCH_SCALE_MAX))
-		pcp->free_count += 1 << order;
 	high = nr_pcp_high(pcp, z, batch, free_high);
 	if (PCP_GET(pcp, count) < high)
 		return;
@@ -331,47 +292,6 @@ static void pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned orde
 	    bz__zone_watermark_ok(z, 0, wmark_pages(z, WMARK_HIGH), BZ_ZONE_MOVABLE, 0,
 				  zone_page_state(z, NR_FREE_PAGES)))
 		atomic_store_explicit(&z->below_high, false, memory_order_relaxed);
-}
-
-void bz__free_unref_page(struct bz_tcache *tc, struct bz_zone *z, unsigned long pfn, unsigned order)
-{
-	struct bz_system *sys = z->sys;
-	int mt = get_pageblock_migratetype(sys, pfn);
-	struct bz_page *p = pfn_to_page(sys, pfn);
-	struct bz_pcp *pcp = &tc->pcp[z->zone_id];
-	unsigned pindex;
-	uint32_t *list;
-	bool fast;
-
-	if (bz_unlikely(mt >= BZ_MIGRATE_PCPTYPES)) {
-		if (mt == BZ_MIGRATE_ISOLATE) {
-			bz__zone_lock(z);
-			p->flags &= (uint8_t)~PG_head;
-			bz__free_one_page_locked(z, pfn, order, mt);
-			bz__zone_unlock(z);
-			return;
-		}
-		mt = BZ_MIGRATE_MOVABLE;
-	}
-	pindex = order_to_pindex(mt, order);
-	fast = tcache_enter(tc);
-	list = &pcp->lists[pindex];
-	pcp->alloc_factor >>= 1;
-	p->flags = PG_init | PG_pcp;
-	p->next = *list;
-	*list = (uint32_t)pfn;
-	PCP_ADD(pcp, count, 1 << order);
-	if (bz_likely(!order)) {
-		pcp->flags &= (uint8_t)~PCPF_PREV_FREE_HIGH_ORDER;
-		if (pcp->free_count < (pcp->batch << PCP_BATCH_SCALE_MAX))
-			pcp->free_count++;
-	}
-	/* Below high, zone above its high watermark: nr_pcp_high() would change nothing. */
-	if (bz_unlikely(order || PCP_GET(pcp, count) >= PCP_GET(pcp, high) ||
-			atomic_load_explicit(&z->below_high, memory_order_relaxed)))
-		pcp_commit_slow(pcp, z, order, pindex);
-	tcache_exit(tc, fast);
-	tc_count_event(tc, PGFREE, 1ul << order);
 }
 
 /* Every block of every list back to the buddy lists; the caller owns the cache. */

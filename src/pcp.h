@@ -12,6 +12,8 @@
 #ifndef BZ_PCP_H
 #define BZ_PCP_H
 
+#include <sys/rseq.h>
+
 #include "internal.h"
 
 #define PAGE_ALLOC_COSTLY_ORDER 3
@@ -20,21 +22,31 @@
 #define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
 #define PCP_BATCH_SCALE_MAX 5          /* CONFIG_PCP_BATCH_SCALE_MAX default */
 
-#define PCPF_PREV_FREE_HIGH_ORDER 0x01u
-#define PCPF_FREE_HIGH_BATCH      0x02u
+/* pcp->state: alloc_factor in the low bits, pcp->flags above. */
+#define PCP_ALLOC_FACTOR_MASK     0x07u
+#define PCPF_PREV_FREE_HIGH_ORDER 0x08u
 
 enum { PCP_NUMA_HIT, PCP_NUMA_MISS, PCP_NUMA_FOREIGN, PCP_NUMA_INTERLEAVE, PCP_NUMA_LOCAL,
        PCP_NUMA_OTHER, NR_PCP_NUMA };
 
-struct bz_pcp {                         /* owner only, or a drainer holding tc->lock */
+struct bz_pcp {                         /* owner only, or a drainer holding tc->lock; 128 bytes */
 	_Atomic int count;              /* pages on all lists; owner writes (no RMW), reports read */
 	_Atomic int high;               /* adapts within [high_min, high_max] (6.7+); likewise */
 	int free_count;                 /* pages freed lately, decays on allocation */
+	int free_cap;                   /* batch << PCP_BATCH_SCALE_MAX: free_count's ceiling */
 	int batch;                      /* the zone's pcp_batch when last looked at */
-	uint8_t alloc_factor;           /* refills double while only allocating */
-	uint8_t flags;                  /* PCPF_* */
+	uint8_t state;                  /* alloc_factor (refills double while only allocating), PCPF_* */
+	struct bz_zone *zone;
 	uint32_t lists[NR_PCP_LISTS];   /* LIFO stacks of blocks linked by pfn through page->next */
-	_Atomic unsigned long numa[NR_PCP_NUMA]; /* owner writes (no RMW), readers sum */
+} __attribute__((aligned(128)));        /* a power of two: &tc->pcp[zone_id] is a shift */
+
+_Static_assert(sizeof(struct bz_pcp) == 128, "struct bz_pcp: keep it 128 bytes");
+
+struct bz_pcp_stats {                   /* per thread and zone; owner writes (no RMW), readers sum */
+	_Atomic unsigned long numa[NR_PCP_NUMA];
+	/* Requests the memo path served, per order (0..3, and [4] for the pageblock order):
+	 * they count in pgalloc (pages) and in numa_hit and numa_local (allocations). */
+	_Atomic unsigned long fast_allocs[PAGE_ALLOC_COSTLY_ORDER + 2];
 };
 
 struct bz_tcache {
@@ -48,6 +60,7 @@ struct bz_tcache {
 	long last_decay_ns;             /* decay_pcp_high() roughly once a second */
 	_Atomic unsigned long events[NR_VM_EVENTS]; /* owner writes (no RMW), readers sum */
 	int nr_pcp;
+	struct bz_pcp_stats *stats;     /* nr_pcp of them, after pcp[] */
 	struct bz_pcp pcp[];            /* one per zone id (nid * BZ_MAX_NR_ZONES + zone) */
 };
 
@@ -56,11 +69,55 @@ struct bz_tls {
 	struct bz_system *sys;
 	uint64_t id;
 	struct bz_tcache *tc;
-	uint64_t gen;                   /* bz__destroy_gen when set: sys is alive while equal */
+	uint64_t gen;                   /* bz__tls_gen when set: sys is alive while equal */
+	uintptr_t mem_map;              /* sys->mem_map, and its size in bytes: frees check */
+	uintptr_t mem_map_span;         /* a page pointer against these two */
+	_Atomic uint8_t *pageblock_mt;  /* sys->pageblock_mt */
+	/*
+	 * The memo: the last request the general path served from this
+	 * thread's cache of the preferred zone.  The same (sys argument, gfp,
+	 * order) goes straight to that list while the generation holds.
+	 */
+	uint64_t m_key;                 /* memo_key(gfp, order); 0: none */
+	bz_system *m_sysarg;
+	struct bz_zone *m_zone;
+	_Atomic long *m_free;           /* &m_zone->vm_stat[NR_FREE_PAGES] */
+	_Atomic long *m_mark;           /* &m_zone->fast_mark[highest zone index] */
+	struct bz_pcp *m_pcp;
+	uint32_t *m_list;
+	int m_hz;                       /* highest zone index of the gfp */
+	int m_mt;
+	int m_nid;                      /* -1: one-node system, no locality to check */
+	int m_cpu;                      /* the CPU the memo was made on (multi-node systems) */
+	int m_nr;                       /* 1 << order */
+	_Atomic unsigned long *m_count; /* tc->stats[zone].fast_allocs[order] */
+	struct bz_page *m_mem_map;
 };
 
-/* Bumped by every bz_system_destroy: TLS entries of older generations are rechecked. */
-extern _Atomic uint64_t bz__destroy_gen;
+/*
+ * The CPU the thread runs on, from the rseq area glibc registers (a load,
+ * no system call); -1 when rseq is not registered.
+ */
+static inline int bz__rseq_cpu(void)
+{
+	const struct rseq *rs;
+
+	if (!__rseq_size)
+		return -1;
+	rs = (const struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
+	return (int)__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
+}
+
+/*
+ * Bumped by every bz_system_destroy and zonelist rebuild: TLS entries and
+ * memos of older generations are looked up again.
+ */
+extern _Atomic uint64_t bz__tls_gen;
+
+static inline uint64_t memo_key(bz_gfp_t gfp, unsigned order)
+{
+	return (1ull << 63) | ((uint64_t)order << 32) | gfp;
+}
 
 extern _Thread_local struct bz_tls bz__tls __attribute__((tls_model("initial-exec")));
 extern bool bz__use_membarrier;        /* set once, before the first cache exists */
@@ -80,17 +137,93 @@ static inline struct bz_tcache *bz__tcache(struct bz_system *sys)
 	return bz__tcache_slow(sys);
 }
 
+/*
+ * The handshake.  Owner: in_cs = 1; load drain_pending; if 0, use the lists
+ * and end with a release store in_cs = 0; if 1, clear in_cs and take
+ * tc->lock instead.  Drainer: take tc->lock; drain_pending = 1;
+ * membarrier(PRIVATE_EXPEDITED); wait until in_cs == 0 (acquire); drain;
+ * drain_pending = 0; unlock.
+ *
+ * Why it is safe: membarrier places a full memory barrier in every running
+ * thread of the process at some point between its call and its return
+ * (a thread not running passes one at its context switch).  Take the
+ * owner's barrier point P relative to its two accesses.  If P comes before
+ * the owner's load of drain_pending, that load sees 1 and the owner takes
+ * the lock the drainer holds.  Otherwise the owner's store in_cs = 1
+ * precedes P and is visible to the drainer after membarrier returns, so
+ * the drainer waits for the owner's release of in_cs, which orders every
+ * list write before the drainer's reads.  Either way owner and drainer
+ * never touch the lists at once, and the owner's fast path has no locked
+ * instruction and no fence.  Without membarrier (old kernels, seccomp)
+ * there are no thread caches at all: every request takes the zone lock.
+ */
+static inline bool tcache_enter(struct bz_tcache *tc)
+{
+	atomic_store_explicit(&tc->in_cs, 1, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst); /* the CPU's barrier comes from membarrier */
+	if (bz_likely(!atomic_load_explicit(&tc->drain_pending, memory_order_relaxed)))
+		return true;
+	atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
+	bz_spin_lock(&tc->lock);
+	return false;
+}
+
+/*
+ * The owner's entry when it must not wait: false (and out again) when a
+ * drainer is at work, for callers that then take their general path.
+ */
+static inline bool tcache_try_enter(struct bz_tcache *tc)
+{
+	atomic_store_explicit(&tc->in_cs, 1, memory_order_relaxed);
+	atomic_signal_fence(memory_order_seq_cst);
+	if (bz_likely(!atomic_load_explicit(&tc->drain_pending, memory_order_relaxed)))
+		return true;
+	atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
+	return false;
+}
+
+static inline void tcache_exit(struct bz_tcache *tc, bool fast)
+{
+	if (bz_likely(fast))
+		atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
+	else
+		bz_spin_unlock(&tc->lock);
+}
+
 /* Orders the caches hold: 0..3 and the pageblock order (pcp_allowed_order). */
 static inline bool pcp_allowed_order(unsigned order)
 {
 	return order <= PAGE_ALLOC_COSTLY_ORDER || order == BZ_PAGEBLOCK_ORDER;
 }
 
+static inline unsigned order_to_pindex(int mt, unsigned order)
+{
+	if (order > PAGE_ALLOC_COSTLY_ORDER)
+		return NR_LOWORDER_PCP_LISTS + (mt == BZ_MIGRATE_MOVABLE);
+	return BZ_MIGRATE_PCPTYPES * order + (unsigned)mt;
+}
+
+static inline unsigned pindex_to_order(unsigned pindex)
+{
+	return pindex < NR_LOWORDER_PCP_LISTS ? pindex / BZ_MIGRATE_PCPTYPES : BZ_PAGEBLOCK_ORDER;
+}
+
+/* Re-reads the zone's batch (tunables may have changed it); returns it. */
+static inline int bz__pcp_refresh_batch(struct bz_pcp *pcp)
+{
+	pcp->batch = atomic_load_explicit(&pcp->zone->pcp_batch, memory_order_relaxed);
+	pcp->free_cap = pcp->batch << PCP_BATCH_SCALE_MAX;
+	return pcp->batch;
+}
+
+/* free_unref_page_commit()'s rarer part: high-order bookkeeping, adapting high, draining. */
+void bz__pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, unsigned pindex);
+/* A block of an isolated pageblock goes straight to the buddy lists. */
+void bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order);
+
 /* rmqueue_pcplist(): a block from the thread's cache, refilled in a batch when empty. */
 struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, unsigned order, int mt,
 				    unsigned alloc_flags);
-/* free_unref_page(): into the thread's cache, a batch back to the buddy lists above high. */
-void bz__free_unref_page(struct bz_tcache *tc, struct bz_zone *z, unsigned long pfn, unsigned order);
 
 /* Owner-side updates of fields that reports read: plain load and store, never RMW. */
 #define PCP_GET(pcp, f) atomic_load_explicit(&(pcp)->f, memory_order_relaxed)
@@ -103,10 +236,72 @@ static inline void tc_count_event(struct bz_tcache *tc, enum bz_vm_event ev, uns
 			      memory_order_relaxed);
 }
 
-static inline void pcp_count_numa(struct bz_pcp *pcp, int item)
+static inline void pcp_count_numa(struct bz_pcp_stats *pcp, int item)
 {
 	atomic_store_explicit(&pcp->numa[item], atomic_load_explicit(&pcp->numa[item], memory_order_relaxed) + 1,
 			      memory_order_relaxed);
+}
+
+/* free_unref_page(): into the thread's cache, a batch back to the buddy lists above high. */
+/*
+ * free_unref_page_commit(): onto the list, then the kernel's bookkeeping.
+ * Order 0 with the cache below high and the zone not below its high
+ * watermark is the common case, where nr_pcp_high() would change nothing.
+ */
+static inline void bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp, struct bz_page *p,
+				       unsigned long pfn, unsigned order, int mt)
+{
+	unsigned pindex;
+	uint32_t *list;
+	bool fast;
+	int count;
+
+	if (bz_unlikely(mt >= BZ_MIGRATE_PCPTYPES)) {
+		if (mt == BZ_MIGRATE_ISOLATE) {
+			bz__free_isolated(pcp->zone, pfn, order);
+			return;
+		}
+		mt = BZ_MIGRATE_MOVABLE;
+	}
+	pindex = order_to_pindex(mt, order);
+	fast = tcache_enter(tc);
+	list = &pcp->lists[pindex];
+	p->flags = PG_init | PG_pcp;
+	p->next = *list;
+	*list = (uint32_t)pfn;
+	count = PCP_GET(pcp, count) + (1 << order);
+	PCP_SET(pcp, count, count);
+	if (bz_likely(!order)) {
+		pcp->state = (uint8_t)((pcp->state & PCP_ALLOC_FACTOR_MASK) >> 1);
+		if (pcp->free_count < pcp->free_cap)
+			pcp->free_count++;
+		if (bz_likely(count < PCP_GET(pcp, high) &&
+			      !atomic_load_explicit(&pcp->zone->below_high, memory_order_relaxed)))
+			goto out;
+	}
+	bz__pcp_commit_slow(pcp, pcp->zone, order, pindex);
+out:
+	tcache_exit(tc, fast);
+}
+
+/* What the memo path counted: allocations, and pages. */
+static inline unsigned long pcp_fast_allocs(const struct bz_pcp_stats *pcp)
+{
+	unsigned long n = 0;
+
+	for (int o = 0; o <= PAGE_ALLOC_COSTLY_ORDER + 1; o++)
+		n += atomic_load_explicit(&pcp->fast_allocs[o], memory_order_relaxed);
+	return n;
+}
+
+static inline unsigned long pcp_fast_pages(const struct bz_pcp_stats *pcp)
+{
+	unsigned long n = 0;
+
+	for (int o = 0; o <= PAGE_ALLOC_COSTLY_ORDER; o++)
+		n += atomic_load_explicit(&pcp->fast_allocs[o], memory_order_relaxed) << o;
+	return n + (atomic_load_explicit(&pcp->fast_allocs[PAGE_ALLOC_COSTLY_ORDER + 1], memory_order_relaxed)
+		    << BZ_PAGEBLOCK_ORDER);
 }
 
 /* Sums over threads (take bz__tcache_lock briefly). */

@@ -9,6 +9,7 @@
 #include <linux/membarrier.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -17,7 +18,7 @@
 #define TLS_MORE 8
 
 static _Thread_local struct bz_tls tls_more[TLS_MORE];
-_Atomic uint64_t bz__destroy_gen;
+_Atomic uint64_t bz__tls_gen;
 static pthread_mutex_t tcache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key;
@@ -56,10 +57,13 @@ void bz__pcp_system_created(struct bz_system *sys)
 static struct bz_tcache *tcache_new(struct bz_system *sys)
 {
 	int n = sys->nr_nodes * BZ_MAX_NR_ZONES;
-	struct bz_tcache *tc = calloc(1, sizeof(*tc) + (size_t)n * sizeof(struct bz_pcp));
+	size_t size = sizeof(struct bz_tcache) + (size_t)n * (sizeof(struct bz_pcp) + sizeof(struct bz_pcp_stats));
+	struct bz_tcache *tc = aligned_alloc(128, (size + 127) & ~(size_t)127);
 
 	if (!tc)
 		return NULL;
+	memset(tc, 0, size);
+	tc->stats = (struct bz_pcp_stats *)&tc->pcp[n];
 	tc->sys = sys;
 	tc->nr_pcp = n;
 	tc->owner = pthread_self();
@@ -68,7 +72,8 @@ static struct bz_tcache *tcache_new(struct bz_system *sys)
 	for (int i = 0; i < n; i++) {
 		struct bz_zone *z = &sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES];
 
-		tc->pcp[i].batch = atomic_load(&z->pcp_batch);
+		tc->pcp[i].zone = z;
+		bz__pcp_refresh_batch(&tc->pcp[i]);
 		for (int l = 0; l < NR_PCP_LISTS; l++)
 			tc->pcp[i].lists[l] = BZ_NIL;
 	}
@@ -90,9 +95,13 @@ static void tcache_free_locked(struct bz_tcache *tc)
 		atomic_fetch_add(&sys->dead_events[ev], atomic_load(&tc->events[ev]));
 	for (int i = 0; i < tc->nr_pcp; i++) {
 		struct bz_zone *z = &sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES];
+		const struct bz_pcp_stats *pcp = &tc->stats[i];
 
 		for (int k = 0; k < NR_PCP_NUMA; k++)
-			zone_stat_add(z, (enum bz_zone_stat_item)(NUMA_HIT + k), (long)atomic_load(&tc->pcp[i].numa[k]));
+			zone_stat_add(z, (enum bz_zone_stat_item)(NUMA_HIT + k), (long)atomic_load(&pcp->numa[k]));
+		zone_stat_add(z, NUMA_HIT, (long)pcp_fast_allocs(pcp));
+		zone_stat_add(z, NUMA_LOCAL, (long)pcp_fast_allocs(pcp));
+		atomic_fetch_add(&sys->dead_events[PGALLOC_BASE + z->idx], pcp_fast_pages(pcp));
 	}
 	if (tc->prev)
 		tc->prev->next = tc->next;
@@ -116,15 +125,19 @@ static void release_entry(struct bz_tls *e)
 	bz__tcache_unlock();
 	e->sys = NULL;
 	e->tc = NULL;
+	e->m_key = 0;
 }
 
 struct bz_tcache *bz__tcache_slow(struct bz_system *sys)
 {
-	uint64_t gen = atomic_load(&bz__destroy_gen);
+	uint64_t gen = atomic_load(&bz__tls_gen);
 	struct bz_tls *slot = NULL;
 	struct bz_tcache *tc;
 
 	pthread_once(&tcache_once, tcache_init_once);
+	/* Without membarrier the owners' fast path could not be stopped: no caches. */
+	if (!bz__use_membarrier)
+		return NULL;
 	for (int i = 0; i < TLS_MORE; i++) {
 		struct bz_tls *e = &tls_more[i];
 
@@ -133,6 +146,7 @@ struct bz_tcache *bz__tcache_slow(struct bz_system *sys)
 
 			*e = bz__tls;
 			t.gen = gen;
+			t.m_key = 0;
 			bz__tls = t;
 			return t.tc;
 		}
@@ -150,7 +164,10 @@ struct bz_tcache *bz__tcache_slow(struct bz_system *sys)
 		*slot = bz__tls;
 	else
 		slot->tc = NULL;
-	bz__tls = (struct bz_tls){ sys, sys->id, tc, gen };
+	bz__tls = (struct bz_tls){ .sys = sys, .id = sys->id, .tc = tc, .gen = gen,
+				   .mem_map = (uintptr_t)sys->mem_map,
+				   .mem_map_span = sys->nr_pfns * sizeof(struct bz_page),
+				   .pageblock_mt = sys->pageblock_mt };
 	pthread_setspecific(exit_key, (void *)1);
 	return tc;
 }
@@ -166,7 +183,7 @@ static void thread_exit(void *arg)
 /* With tcache_lock held and sys leaving the registry: its caches go (their pages with it). */
 void bz__pcp_system_destroy(struct bz_system *sys)
 {
-	atomic_fetch_add(&bz__destroy_gen, 1);
+	atomic_fetch_add(&bz__tls_gen, 1);
 	while (sys->tcaches)
 		tcache_free_locked(sys->tcaches);
 }
@@ -276,13 +293,42 @@ static void fork_child(void)
 
 /* ---- sums for reports ------------------------------------------------------------------ */
 
+/*
+ * pgfree is not counted on the way: every page handed out comes back
+ * through a counted allocation, so pages freed = pages allocated (pgalloc)
+ * less pages allocated now.  A snapshot while threads run.
+ */
+static unsigned long pgfree_sum(const struct bz_system *sys)
+{
+	long sum = 0;
+
+	for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
+		sum += (long)bz__vm_event_sum(sys, (enum bz_vm_event)(PGALLOC_BASE + zid));
+	for (int nid = 0; nid < sys->nr_nodes; nid++)
+		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++) {
+			const struct bz_zone *z = &sys->nodes[nid]->zones[zid];
+
+			sum -= (long)z->managed_pages - zone_page_state(z, NR_FREE_PAGES) -
+			       (long)bz__zone_cached(z);
+		}
+	return sum < 0 ? 0 : (unsigned long)sum;
+}
+
 unsigned long bz__vm_event_sum(const struct bz_system *sys, enum bz_vm_event ev)
 {
+	if (ev == PGFREE)
+		return pgfree_sum(sys);
+
 	unsigned long sum = atomic_load(&sys->events[ev]) + atomic_load(&sys->dead_events[ev]);
+	bool pgalloc = ev >= PGALLOC_BASE && ev < PGALLOC_BASE + BZ_MAX_NR_ZONES;
 
 	bz__tcache_lock();
-	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next) {
 		sum += atomic_load_explicit(&tc->events[ev], memory_order_relaxed);
+		for (int i = 0; pgalloc && i < tc->nr_pcp; i++)
+			if (i % BZ_MAX_NR_ZONES == (int)(ev - PGALLOC_BASE))
+				sum += pcp_fast_pages(&tc->stats[i]);
+	}
 	bz__tcache_unlock();
 	return sum;
 }
@@ -292,8 +338,13 @@ unsigned long bz__zone_numa_sum(const struct bz_zone *z, enum bz_zone_stat_item 
 	unsigned long sum = (unsigned long)zone_page_state(z, item);
 
 	bz__tcache_lock();
-	for (struct bz_tcache *tc = z->sys->tcaches; tc; tc = tc->next)
-		sum += atomic_load_explicit(&tc->pcp[z->zone_id].numa[item - NUMA_HIT], memory_order_relaxed);
+	for (struct bz_tcache *tc = z->sys->tcaches; tc; tc = tc->next) {
+		const struct bz_pcp_stats *pcp = &tc->stats[z->zone_id];
+
+		sum += atomic_load_explicit(&pcp->numa[item - NUMA_HIT], memory_order_relaxed);
+		if (item == NUMA_HIT || item == NUMA_LOCAL)
+			sum += pcp_fast_allocs(pcp);
+	}
 	bz__tcache_unlock();
 	return sum;
 }

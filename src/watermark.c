@@ -181,6 +181,7 @@ static void zone_setup_wmarks_locked(struct bz_zone *z, unsigned long pages_min,
 	set_wmark(z, WMARK_LOW, min + tmp);
 	set_wmark(z, WMARK_HIGH, min + 2 * tmp);
 	set_wmark(z, WMARK_PROMO, min + 3 * tmp);
+	zone_update_fast_mark(z);
 }
 
 /* __setup_per_zone_wmarks(): share pages_min among the zones by size. */
@@ -245,6 +246,7 @@ void bz__setup_per_zone_lowmem_reserve(struct bz_system *sys)
 				reserve = clear ? 0 : (long)(managed_pages / (unsigned long)ratio);
 				atomic_store_explicit(&z->lowmem_reserve[j], reserve, memory_order_relaxed);
 			}
+			zone_update_fast_mark(z);
 		}
 	}
 }
@@ -499,5 +501,6 @@ bool bz__boost_watermark_locked(struct bz_zone *zone)
 	boost = atomic_load_explicit(&zone->watermark_boost, memory_order_relaxed);
 	boost = BZ_MIN(boost + PAGEBLOCK_NR_PAGES, max_boost);
 	atomic_store_explicit(&zone->watermark_boost, boost, memory_order_relaxed);
+	zone_update_fast_mark(zone);
 	return true;
 }
