@@ -22,6 +22,12 @@ static const int fallbacks[BZ_MIGRATE_PCPTYPES][BZ_MIGRATE_PCPTYPES - 1] = {
 	[BZ_MIGRATE_RECLAIMABLE] = { BZ_MIGRATE_UNMOVABLE, BZ_MIGRATE_MOVABLE },
 };
 
+/*
+ * nr_free and a list's first block are also read without the lock, by
+ * zone_watermark_ok() (the kernel's READ_ONCE): written as relaxed atomics.
+ */
+#define WRITE_ONCE(x, v) __atomic_store_n(&(x), (v), __ATOMIC_RELAXED)
+
 static inline struct bz_page *zpage(const struct bz_zone *z, unsigned long pfn)
 {
 	return pfn_to_page(z->sys, pfn);
@@ -50,7 +56,8 @@ static void list_link(struct bz_zone *z, struct bz_free_list *l, unsigned long p
 
 	if (l->first == BZ_NIL) {
 		p->next = p->prev = BZ_NIL;
-		l->first = l->last = (uint32_t)pfn;
+		WRITE_ONCE(l->first, (uint32_t)pfn);
+		l->last = (uint32_t)pfn;
 	} else if (tail) {
 		p->prev = l->last;
 		p->next = BZ_NIL;
@@ -60,7 +67,7 @@ static void list_link(struct bz_zone *z, struct bz_free_list *l, unsigned long p
 		p->next = l->first;
 		p->prev = BZ_NIL;
 		zpage(z, l->first)->prev = (uint32_t)pfn;
-		l->first = (uint32_t)pfn;
+		WRITE_ONCE(l->first, (uint32_t)pfn);
 	}
 }
 
@@ -74,7 +81,7 @@ static void list_unlink(struct bz_zone *z, unsigned order, int mt, unsigned long
 	if (p->prev != BZ_NIL)
 		zpage(z, p->prev)->next = p->next;
 	else
-		l->first = p->next;
+		WRITE_ONCE(l->first, p->next);
 	if (p->next != BZ_NIL)
 		zpage(z, p->next)->prev = p->prev;
 	else
@@ -119,7 +126,7 @@ static void add_to_free_list(struct bz_zone *z, unsigned long pfn, unsigned orde
 	p->order = (uint8_t)order;
 	p->mt = (uint8_t)mt;
 	list_link(z, &z->free_area[order].free_list[mt], pfn, tail);
-	z->free_area[order].nr_free++;
+	WRITE_ONCE(z->free_area[order].nr_free, z->free_area[order].nr_free + 1);
 	account_freepages(z, 1l << order, order, mt);
 }
 
@@ -130,7 +137,7 @@ static void del_page_from_free_list(struct bz_zone *z, unsigned long pfn, unsign
 
 	p->flags &= (uint8_t)~PG_buddy;
 	list_unlink(z, order, mt, pfn);
-	z->free_area[order].nr_free--;
+	WRITE_ONCE(z->free_area[order].nr_free, z->free_area[order].nr_free - 1);
 	account_freepages(z, -(1l << order), order, mt);
 }
 
@@ -183,7 +190,7 @@ void bz__zone_init_free_lists(struct bz_zone *z)
 	free_range(z, start, mid_start);
 	free_range(z, mid_end, end);
 	blocks = (mid_end - mid_start) / MAX_ORDER_NR_PAGES;
-	z->free_area[BZ_MAX_ORDER].nr_free += blocks;
+	WRITE_ONCE(z->free_area[BZ_MAX_ORDER].nr_free, z->free_area[BZ_MAX_ORDER].nr_free + blocks);
 	account_freepages(z, (long)(blocks * MAX_ORDER_NR_PAGES), BZ_MAX_ORDER, BZ_MIGRATE_MOVABLE);
 	z->deferred_pfn = mid_start;
 	z->deferred_end = mid_end;
