@@ -1,0 +1,382 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_pcp.c - the per-thread caches under threads: random mixed-order
+ * allocation with frees by other threads, exhaustion near the watermarks,
+ * thousands of short-lived threads, bz_drain_all_pages while owners run,
+ * fork while others allocate, a system destroyed while threads still hold
+ * caches.  bz_check after joining; every test also runs under TSan in CI.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common.h"
+
+#define THREADS 4
+
+struct ring {                     /* blocks handed from one thread to another */
+	pthread_mutex_t lock;
+	bz_page *page[1024];
+	unsigned order[1024];
+	unsigned head, tail;
+};
+
+struct shared {
+	bz_system *sys;
+	struct ring ring[THREADS];
+	_Atomic int stop;
+	_Atomic long allocs, fails;
+	int ops;
+};
+
+static uint64_t xorshift(uint64_t *s)
+{
+	*s ^= *s << 13;
+	*s ^= *s >> 7;
+	*s ^= *s << 17;
+	return *s;
+}
+
+static bool ring_put(struct ring *r, bz_page *p, unsigned order)
+{
+	bool ok;
+
+	pthread_mutex_lock(&r->lock);
+	ok = r->head - r->tail < 1024;
+	if (ok) {
+		r->page[r->head % 1024] = p;
+		r->order[r->head % 1024] = order;
+		r->head++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return ok;
+}
+
+static bz_page *ring_get(struct ring *r, unsigned *order)
+{
+	bz_page *p = NULL;
+
+	pthread_mutex_lock(&r->lock);
+	if (r->head != r->tail) {
+		p = r->page[r->tail % 1024];
+		*order = r->order[r->tail % 1024];
+		r->tail++;
+	}
+	pthread_mutex_unlock(&r->lock);
+	return p;
+}
+
+struct worker_arg {
+	struct shared *sh;
+	int id;
+};
+
+/* Allocates mixed orders, frees half itself and hands half to the next thread. */
+static void *worker(void *argp)
+{
+	struct worker_arg *arg = argp;
+	struct shared *sh = arg->sh;
+	uint64_t seed = 0x12345u + (uint64_t)arg->id * 7919u;
+	static const unsigned orders[] = { 0, 0, 0, 0, 1, 2, 3, 0, 9, 5 };
+
+	for (int i = 0; i < sh->ops; i++) {
+		unsigned order = orders[xorshift(&seed) % 10], got_order;
+		bz_gfp_t gfp = (xorshift(&seed) & 1) ? BZ_GFP_KERNEL : BZ_GFP_HIGHUSER_MOVABLE;
+		bz_page *p = bz_alloc_pages(sh->sys, gfp | BZ_GFP_NOWARN, order);
+
+		if (p) {
+			unsigned char *a = bz_page_address(p);
+
+			a[0] = (unsigned char)i;
+			atomic_fetch_add(&sh->allocs, 1);
+			if ((xorshift(&seed) & 1) || !ring_put(&sh->ring[(arg->id + 1) % THREADS], p, order))
+				assert_int_equal(bz_free_pages(p, order), 0);
+		} else {
+			atomic_fetch_add(&sh->fails, 1);
+		}
+		while ((p = ring_get(&sh->ring[arg->id], &got_order)) != NULL)
+			assert_int_equal(bz_free_pages(p, got_order), 0);
+	}
+	return NULL;
+}
+
+static void run_workers(struct shared *sh, void *(*extra)(void *))
+{
+	pthread_t t[THREADS], ex;
+	struct worker_arg args[THREADS];
+
+	for (int i = 0; i < THREADS; i++)
+		pthread_mutex_init(&sh->ring[i].lock, NULL);
+	if (extra)
+		pthread_create(&ex, NULL, extra, sh);
+	for (int i = 0; i < THREADS; i++) {
+		args[i] = (struct worker_arg){ sh, i };
+		pthread_create(&t[i], NULL, worker, &args[i]);
+	}
+	for (int i = 0; i < THREADS; i++)
+		pthread_join(t[i], NULL);
+	atomic_store(&sh->stop, 1);
+	if (extra)
+		pthread_join(ex, NULL);
+	for (int i = 0; i < THREADS; i++) {
+		unsigned order;
+		bz_page *p;
+
+		while ((p = ring_get(&sh->ring[i], &order)) != NULL)
+			assert_int_equal(bz_free_pages(p, order), 0);
+	}
+}
+
+static void assert_everything_back(bz_system *sys)
+{
+	unsigned long managed = 0;
+
+	for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
+		managed += zone_stats(sys, 0, zid).managed;
+	assert_int_equal(bz_check(sys), 0);
+	assert_int_equal(total_free(sys), managed);
+	assert_int_equal(bz_drain_all_pages(sys), 0);
+	for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
+		assert_int_equal(zone_stats(sys, 0, zid).cached, 0);
+	assert_int_equal(bz_check(sys), 0);
+}
+
+static void test_threads_cross_free_mixed_orders(void **state)
+{
+	(void)state;
+	struct shared sh = { .sys = make_system("0:DMA32=16384,0:Normal=65536", 4, NULL), .ops = 20000 };
+
+	run_workers(&sh, NULL);
+	assert_true(atomic_load(&sh.allocs) > 0);
+	assert_everything_back(sh.sys);
+	bz_system_destroy(sh.sys);
+}
+
+/* A zone so small the workers live at its watermarks: failures, refills, drains. */
+static void test_threads_near_watermarks(void **state)
+{
+	(void)state;
+	struct shared sh = { .sys = make_system("0:Normal=4096", 4, NULL), .ops = 20000 };
+
+	run_workers(&sh, NULL);
+	assert_true(atomic_load(&sh.fails) > 0);
+	assert_everything_back(sh.sys);
+	bz_system_destroy(sh.sys);
+}
+
+static void *drainer(void *p)
+{
+	struct shared *sh = p;
+	long drains = 0;
+
+	while (!atomic_load(&sh->stop)) {
+		assert_int_equal(bz_drain_all_pages(sh->sys), 0);
+		drains++;
+	}
+	assert_true(drains > 0);
+	return NULL;
+}
+
+static void test_drain_while_owners_run(void **state)
+{
+	(void)state;
+	struct shared sh = { .sys = make_system("0:Normal=65536", 4, NULL), .ops = 20000 };
+
+	run_workers(&sh, drainer);
+	assert_everything_back(sh.sys);
+	bz_system_destroy(sh.sys);
+}
+
+static void *short_lived(void *p)
+{
+	bz_system *sys = p;
+	bz_page *pg[8];
+
+	for (int i = 0; i < 8; i++)
+		pg[i] = bz_alloc_pages(sys, BZ_GFP_KERNEL, (unsigned)i % 4);
+	for (int i = 0; i < 8; i++)
+		if (pg[i])
+			assert_int_equal(bz_free_pages(pg[i], (unsigned)i % 4), 0);
+	return NULL;
+}
+
+/* Thread exit gives the cache back: nothing stays cached after thousands of threads. */
+static void test_thousands_of_short_lived_threads(void **state)
+{
+	(void)state;
+	bz_system *sys = make_system("0:Normal=65536", 2, NULL);
+
+	for (int round = 0; round < 50; round++) {
+		pthread_t t[40];
+
+		for (int i = 0; i < 40; i++)
+			assert_int_equal(pthread_create(&t[i], NULL, short_lived, sys), 0);
+		for (int i = 0; i < 40; i++)
+			pthread_join(t[i], NULL);
+	}
+	assert_int_equal(zone_stats(sys, 0, BZ_ZONE_NORMAL).cached, 0);
+	assert_int_equal(bz_check(sys), 0);
+	assert_int_equal(zone_stats(sys, 0, BZ_ZONE_NORMAL).free, 65536);
+	bz_system_destroy(sys);
+}
+
+/* A broken invariant in a child is worth seeing: bz_check's report to stderr. */
+static void child_log(void *arg, int level, const char *msg)
+{
+	(void)arg;
+	(void)level;
+	fprintf(stderr, "fork child: %s\n", msg);
+}
+
+static void *forker(void *p)
+{
+	struct shared *sh = p;
+	int forks = 0;
+
+	while (!atomic_load(&sh->stop) && forks < 20) {
+		pid_t pid = fork();
+
+		if (pid == 0) {
+			/* The child: the caches of threads that did not come along are back. */
+			/* Memory may be short (the parent's threads hold pages): consistency is the point. */
+			bz_page *q;
+			int ok;
+
+			bz_set_log_callback(child_log, NULL);
+			q = bz_alloc_pages(sh->sys, BZ_GFP_KERNEL | BZ_GFP_NOWARN, 0);
+			ok = (!q || bz_free_pages(q, 0) == 0) && bz_drain_all_pages(sh->sys) == 0 &&
+			     bz_check(sh->sys) == 0;
+
+			_exit(ok ? 0 : 1);
+		}
+		if (pid > 0) {
+			int status;
+
+			waitpid(pid, &status, 0);
+			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			forks++;
+		}
+	}
+	return NULL;
+}
+
+static void test_fork_while_others_allocate(void **state)
+{
+	(void)state;
+	struct shared sh = { .sys = make_system("0:Normal=65536", 4, NULL), .ops = 20000 };
+
+	run_workers(&sh, forker);
+	assert_everything_back(sh.sys);
+	bz_system_destroy(sh.sys);
+}
+
+struct holder {
+	bz_system *sys;
+	pthread_barrier_t *held, *destroyed;
+};
+
+static void *hold_cache(void *p)
+{
+	struct holder *h = p;
+	bz_page *pg = bz_alloc_pages(h->sys, BZ_GFP_KERNEL, 0);
+
+	assert_non_null(pg);
+	assert_int_equal(bz_free_pages(pg, 0), 0); /* now cached in this thread */
+	pthread_barrier_wait(h->held);
+	pthread_barrier_wait(h->destroyed);
+	/* The system is gone; this thread's exit must not touch its cache. */
+	assert_int_equal(bz_free_pages(pg, 0), -EINVAL);
+	return NULL;
+}
+
+static void test_destroy_while_threads_hold_caches(void **state)
+{
+	(void)state;
+	pthread_barrier_t held, destroyed;
+	struct holder h = { make_system("0:Normal=8192", 2, NULL), &held, &destroyed };
+	pthread_t t[3];
+
+	pthread_barrier_init(&held, NULL, 4);
+	pthread_barrier_init(&destroyed, NULL, 4);
+	for (int i = 0; i < 3; i++)
+		pthread_create(&t[i], NULL, hold_cache, &h);
+	pthread_barrier_wait(&held);
+	assert_true(zone_stats(h.sys, 0, BZ_ZONE_NORMAL).cached > 0);
+	bz_system_destroy(h.sys);
+	pthread_barrier_wait(&destroyed);
+	for (int i = 0; i < 3; i++)
+		pthread_join(t[i], NULL);
+	pthread_barrier_destroy(&held);
+	pthread_barrier_destroy(&destroyed);
+}
+
+/* Frees go to the freeing thread's cache, whoever allocated the page. */
+static void *free_here(void *p)
+{
+	bz_page **pages = p;
+
+	for (int i = 0; i < 16; i++)
+		assert_int_equal(bz_free_pages(pages[i], 0), 0);
+	return NULL;
+}
+
+static void test_free_goes_to_freeing_threads_cache(void **state)
+{
+	(void)state;
+	bz_system *sys = make_system("0:Normal=65536", 2, NULL);
+	bz_page *pages[16];
+	pthread_t t;
+	unsigned long before;
+
+	for (int i = 0; i < 16; i++)
+		assert_non_null(pages[i] = bz_alloc_pages(sys, BZ_GFP_KERNEL, 0));
+	before = zone_stats(sys, 0, BZ_ZONE_NORMAL).free;
+	pthread_create(&t, NULL, free_here, pages);
+	pthread_join(t, NULL);
+	/* That thread's cache went back to the buddy lists when it exited. */
+	assert_true(zone_stats(sys, 0, BZ_ZONE_NORMAL).free >= before + 16);
+	assert_int_equal(bz_check(sys), 0);
+	bz_system_destroy(sys);
+}
+
+/* The adaptive high mark: a thread that frees a lot keeps at most high_max pages. */
+static void test_cache_bounded_by_high_max(void **state)
+{
+	(void)state;
+	bz_system *sys = make_system("0:Normal=262144", 2, NULL);
+	struct bz_zone_stats st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
+	bz_page **pages = calloc(20000, sizeof(*pages));
+
+	for (int i = 0; i < 20000; i++)
+		assert_non_null(pages[i] = bz_alloc_pages(sys, BZ_GFP_KERNEL, 0));
+	for (int i = 0; i < 20000; i++)
+		assert_int_equal(bz_free_pages(pages[i], 0), 0);
+	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
+	assert_true(st.cached > 0);
+	assert_true(st.cached <= st.pcp_high_max);
+	assert_int_equal(bz_drain_all_pages(sys), 0);
+	assert_int_equal(zone_stats(sys, 0, BZ_ZONE_NORMAL).cached, 0);
+	assert_int_equal(zone_stats(sys, 0, BZ_ZONE_NORMAL).free, 262144);
+	free(pages);
+	bz_system_destroy(sys);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_threads_cross_free_mixed_orders),
+		cmocka_unit_test(test_threads_near_watermarks),
+		cmocka_unit_test(test_drain_while_owners_run),
+		cmocka_unit_test(test_thousands_of_short_lived_threads),
+		cmocka_unit_test(test_fork_while_others_allocate),
+		cmocka_unit_test(test_destroy_while_threads_hold_caches),
+		cmocka_unit_test(test_free_goes_to_freeing_threads_cache),
+		cmocka_unit_test(test_cache_bounded_by_high_max),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
