@@ -42,9 +42,9 @@ static void init_page_range(struct bz_zone *z, unsigned long pfn, unsigned long 
 
 		p->next = p->prev = BZ_NIL;
 		p->zone_id = z->zone_id;
-		p->flags = PG_init | PG_zeroed;
-		p->order = 0;
-		p->mt = 0;
+		PAGE_SET(p, flags, PG_init | PG_zeroed);
+		PAGE_SET(p, order, 0);
+		PAGE_SET(p, mt, 0);
 	}
 }
 
@@ -101,9 +101,9 @@ static void deferred_take_block(struct bz_zone *z)
 
 	init_page_range(z, pfn, pfn + MAX_ORDER_NR_PAGES);
 	z->deferred_pfn += MAX_ORDER_NR_PAGES;
-	p->flags |= PG_buddy;
-	p->order = BZ_MAX_ORDER;
-	p->mt = BZ_MIGRATE_MOVABLE;
+	PAGE_SET(p, flags, PAGE_GET(p, flags) | (PG_buddy));
+	PAGE_SET(p, order, BZ_MAX_ORDER);
+	PAGE_SET(p, mt, BZ_MIGRATE_MOVABLE);
 	list_link(z, &z->free_area[BZ_MAX_ORDER].free_list[BZ_MIGRATE_MOVABLE], pfn, true);
 }
 
@@ -122,9 +122,9 @@ static void add_to_free_list(struct bz_zone *z, unsigned long pfn, unsigned orde
 {
 	struct bz_page *p = zpage(z, pfn);
 
-	p->flags = (uint8_t)((p->flags & ~(PG_head | PG_pcp)) | PG_buddy);
-	p->order = (uint8_t)order;
-	p->mt = (uint8_t)mt;
+	PAGE_SET(p, flags, (uint8_t)((PAGE_GET(p, flags) & ~(PG_head | PG_pcp)) | PG_buddy));
+	PAGE_SET(p, order, (uint8_t)order);
+	PAGE_SET(p, mt, (uint8_t)mt);
 	list_link(z, &z->free_area[order].free_list[mt], pfn, tail);
 	WRITE_ONCE(z->free_area[order].nr_free, z->free_area[order].nr_free + 1);
 	account_freepages(z, 1l << order, order, mt);
@@ -133,9 +133,9 @@ static void add_to_free_list(struct bz_zone *z, unsigned long pfn, unsigned orde
 static void del_page_from_free_list(struct bz_zone *z, unsigned long pfn, unsigned order)
 {
 	struct bz_page *p = zpage(z, pfn);
-	int mt = p->mt;
+	int mt = PAGE_GET(p, mt);
 
-	p->flags &= (uint8_t)~PG_buddy;
+	PAGE_SET(p, flags, PAGE_GET(p, flags) & ((uint8_t)~PG_buddy));
 	list_unlink(z, order, mt, pfn);
 	WRITE_ONCE(z->free_area[order].nr_free, z->free_area[order].nr_free - 1);
 	account_freepages(z, -(1l << order), order, mt);
@@ -145,10 +145,10 @@ static void del_page_from_free_list(struct bz_zone *z, unsigned long pfn, unsign
 static void move_to_free_list(struct bz_zone *z, unsigned long pfn, unsigned order, int new_mt)
 {
 	struct bz_page *p = zpage(z, pfn);
-	int old_mt = p->mt;
+	int old_mt = PAGE_GET(p, mt);
 
 	list_unlink(z, order, old_mt, pfn);
-	p->mt = (uint8_t)new_mt;
+	PAGE_SET(p, mt, (uint8_t)new_mt);
 	list_link(z, &z->free_area[order].free_list[new_mt], pfn, true);
 	if (old_mt == BZ_MIGRATE_ISOLATE || new_mt == BZ_MIGRATE_ISOLATE)
 		account_freepages(z, (old_mt == BZ_MIGRATE_ISOLATE ? 1l : -1l) << order, order,
@@ -310,12 +310,12 @@ static bool prep_move_freepages_block(struct bz_zone *z, unsigned long pfn, unsi
 	for (pfn = start; pfn < end;) {
 		struct bz_page *p = zpage(z, pfn);
 
-		if (p->flags & PG_buddy) {
+		if (PAGE_GET(p, flags) & PG_buddy) {
 			*num_free += 1l << p->order;
-			pfn += 1ul << p->order;
-		} else if ((p->flags & PG_head) && p->mt == BZ_MIGRATE_MOVABLE) {
+			pfn += 1ul << PAGE_GET(p, order);
+		} else if ((PAGE_GET(p, flags) & PG_head) && PAGE_GET(p, mt) == BZ_MIGRATE_MOVABLE) {
 			*num_movable += 1l << p->order;
-			pfn += 1ul << p->order;
+			pfn += 1ul << PAGE_GET(p, order);
 		} else {
 			pfn++;
 		}
@@ -331,13 +331,13 @@ static long move_freepages_range(struct bz_zone *z, unsigned long start, int new
 	for (unsigned long pfn = start; pfn < start + PAGEBLOCK_NR_PAGES;) {
 		struct bz_page *p = zpage(z, pfn);
 
-		if (!(p->flags & PG_buddy)) {
+		if (!(PAGE_GET(p, flags) & PG_buddy)) {
 			pfn++;
 			continue;
 		}
-		move_to_free_list(z, pfn, p->order, new_mt);
-		moved += 1l << p->order;
-		pfn += 1ul << p->order;
+		move_to_free_list(z, pfn, PAGE_GET(p, order), new_mt);
+		moved += 1l << PAGE_GET(p, order);
+		pfn += 1ul << PAGE_GET(p, order);
 	}
 	return moved;
 }
@@ -476,9 +476,9 @@ struct bz_page *bz__rmqueue_locked(struct bz_zone *z, unsigned order, int mt, un
 void bz__prep_new_page(struct bz_system *sys, struct bz_page *page, unsigned order, int mt)
 {
 	(void)sys;
-	page->flags = (uint8_t)((page->flags & ~(PG_buddy | PG_pcp)) | PG_head);
-	page->order = (uint8_t)order;
-	page->mt = (uint8_t)mt;
+	PAGE_SET(page, flags, (uint8_t)((PAGE_GET(page, flags) & ~(PG_buddy | PG_pcp)) | PG_head));
+	PAGE_SET(page, order, (uint8_t)order);
+	PAGE_SET(page, mt, (uint8_t)mt);
 }
 
 /* ---- the highatomic reserve ------------------------------------------------------- */
@@ -553,7 +553,7 @@ static bool page_is_buddy(const struct bz_zone *z, unsigned long buddy_pfn, unsi
 {
 	const struct bz_page *b = zpage(z, buddy_pfn);
 
-	return (b->flags & PG_buddy) && b->order == order && b->zone_id == z->zone_id;
+	return (PAGE_GET(b, flags) & PG_buddy) && PAGE_GET(b, order) == order && b->zone_id == z->zone_id;
 }
 
 /* buddy_merge_likely(): will this block's buddy soon free and merge a level higher? */

@@ -26,9 +26,9 @@ static int check_list(struct bz_zone *z, unsigned order, int mt, unsigned long *
 			BROKEN("node %d %s: order-%u %s list loops", z->node->nid, zn, order, bz__migratetype_names[mt]);
 		if (p->prev != prev)
 			BROKEN("pfn %05x: broken back link on the order-%u list", pfn, order);
-		if (!(p->flags & PG_buddy) || p->order != order || p->mt != mt)
+		if (!(PAGE_GET(p, flags) & PG_buddy) || PAGE_GET(p, order) != order || PAGE_GET(p, mt) != mt)
 			BROKEN("pfn %05x on the order-%u %s list has flags %#x order %u type %u", pfn, order,
-			       bz__migratetype_names[mt], p->flags, p->order, p->mt);
+			       bz__migratetype_names[mt], PAGE_GET(p, flags), PAGE_GET(p, order), PAGE_GET(p, mt));
 		if (pfn & ((1u << order) - 1))
 			BROKEN("free block at pfn %05x is not aligned to its order %u", pfn, order);
 		if (!zone_spans_pfn(z, pfn) || !zone_spans_pfn(z, pfn + (1ul << order) - 1) ||
@@ -41,7 +41,7 @@ static int check_list(struct bz_zone *z, unsigned order, int mt, unsigned long *
 		if (order < BZ_PAGEBLOCK_ORDER && zone_spans_pfn(z, buddy)) {
 			const struct bz_page *b = pfn_to_page(z->sys, buddy);
 
-			if ((b->flags & PG_buddy) && b->order == order)
+			if ((PAGE_GET(b, flags) & PG_buddy) && PAGE_GET(b, order) == order)
 				BROKEN("free blocks at pfn %05x and its buddy %05lx (order %u) did not merge", pfn,
 				       buddy, order);
 		}
@@ -63,18 +63,18 @@ static int check_coverage(struct bz_zone *z, long *free, long *cached, long *all
 			pfn = z->deferred_end;
 			continue;
 		}
-		if (!(p->flags & (PG_buddy | PG_pcp | PG_head)))
+		if (!(PAGE_GET(p, flags) & (PG_buddy | PG_pcp | PG_head)))
 			BROKEN("pfn %05lx (node %d %s) is in no block: neither free, cached nor allocated", pfn,
 			       z->node->nid, bz__zone_names[z->idx]);
-		if (pfn + (1ul << p->order) > end)
-			BROKEN("block at pfn %05lx order %u runs past the zone's end", pfn, p->order);
-		if (p->flags & PG_buddy)
+		if (pfn + (1ul << PAGE_GET(p, order)) > end)
+			BROKEN("block at pfn %05lx order %u runs past the zone's end", pfn, PAGE_GET(p, order));
+		if (PAGE_GET(p, flags) & PG_buddy)
 			*free += 1l << p->order;
-		else if (p->flags & PG_pcp)
+		else if (PAGE_GET(p, flags) & PG_pcp)
 			*cached += 1l << p->order;
 		else
 			*allocated += 1l << p->order;
-		pfn += 1ul << p->order;
+		pfn += 1ul << PAGE_GET(p, order);
 	}
 	return 0;
 }

@@ -44,6 +44,15 @@ struct bz_page {
 };
 _Static_assert(sizeof(struct bz_page) == 16, "struct bz_page must stay 16 bytes");
 
+/*
+ * flags, order and mt of a page are read across threads: under a zone lock
+ * (page_is_buddy, pageblock scans) while a cache's owner rewrites those of
+ * its own pages without it.  Either value read is handled, as in the
+ * kernel; relaxed atomics (plain byte moves) make that well defined.
+ */
+#define PAGE_GET(p, f) __atomic_load_n(&(p)->f, __ATOMIC_RELAXED)
+#define PAGE_SET(p, f, v) __atomic_store_n(&(p)->f, (__typeof__((p)->f))(v), __ATOMIC_RELAXED)
+
 /* ---- free areas -------------------------------------------------------- */
 
 struct bz_free_list {

@@ -426,8 +426,8 @@ static inline struct bz_page *alloc_memo(struct bz_tls *t)
 	*t->m_list = p->next;
 	PCP_ADD(pcp, count, -t->m_nr);
 	pcp->free_count >>= 1;
-	p->flags = PG_init | PG_head;
-	p->mt = (uint8_t)t->m_mt;
+	PAGE_SET(p, flags, PG_init | PG_head);
+	PAGE_SET(p, mt, (uint8_t)t->m_mt);
 	tcache_exit(tc, true);
 	atomic_store_explicit(t->m_count, atomic_load_explicit(t->m_count, memory_order_relaxed) + 1,
 			      memory_order_relaxed);

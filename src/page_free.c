@@ -45,14 +45,14 @@ static struct bz_system *page_owner(const bz_page *page, unsigned long *pfn)
 
 static void describe_state(const struct bz_page *p, char *buf, size_t size)
 {
-	if (!(p->flags & PG_init))
+	if (!(PAGE_GET(p, flags) & PG_init))
 		snprintf(buf, size, "never used");
-	else if (p->flags & PG_buddy)
-		snprintf(buf, size, "free (buddy, order %u, %s list)", p->order, bz__migratetype_names[p->mt]);
-	else if (p->flags & PG_pcp)
-		snprintf(buf, size, "free (per-thread cache, order %u)", p->order);
-	else if (p->flags & PG_head)
-		snprintf(buf, size, "allocated (order %u)", p->order);
+	else if (PAGE_GET(p, flags) & PG_buddy)
+		snprintf(buf, size, "free (buddy, order %u, %s list)", PAGE_GET(p, order), bz__migratetype_names[PAGE_GET(p, mt)]);
+	else if (PAGE_GET(p, flags) & PG_pcp)
+		snprintf(buf, size, "free (per-thread cache, order %u)", PAGE_GET(p, order));
+	else if (PAGE_GET(p, flags) & PG_head)
+		snprintf(buf, size, "allocated (order %u)", PAGE_GET(p, order));
 	else
 		snprintf(buf, size, "not the first page of a block");
 }
@@ -66,7 +66,7 @@ static int bad_page(struct bz_system *sys, unsigned long pfn, const char *reason
 
 	describe_state(p, state, sizeof(state));
 	bz__log(sys, BZ_LOG_ERR, "Bad page state: pfn:%05lx node:%d zone:%s flags:%#x state:%s: %s",
-		pfn, z ? z->node->nid : -1, z ? bz__zone_names[z->idx] : "none", p->flags, state, reason);
+		pfn, z ? z->node->nid : -1, z ? bz__zone_names[z->idx] : "none", PAGE_GET(p, flags), state, reason);
 	count_vm_event(sys, PGALLOC_BAD_FREE);
 	return -EINVAL;
 }
@@ -80,11 +80,11 @@ static int bad_inner_page(struct bz_system *sys, struct bz_zone *z, unsigned lon
 		unsigned long h = pfn & ~((1ul << o) - 1);
 		const struct bz_page *hp = pfn_to_page(sys, h);
 
-		if (!zone_spans_pfn(z, h) || !(hp->flags & (PG_head | PG_buddy | PG_pcp)) || hp->order < o)
+		if (!zone_spans_pfn(z, h) || !(PAGE_GET(hp, flags) & (PG_head | PG_buddy | PG_pcp)) || PAGE_GET(hp, order) < o)
 			continue;
 		snprintf(why, sizeof(why), "%s page %lu of the %s order-%u block at pfn %05lx",
-			 hp->flags & PG_head ? "tail" : "free", pfn - h,
-			 hp->flags & PG_head ? "allocated" : "free", hp->order, h);
+			 PAGE_GET(hp, flags) & PG_head ? "tail" : "free", pfn - h,
+			 PAGE_GET(hp, flags) & PG_head ? "allocated" : "free", PAGE_GET(hp, order), h);
 		return bad_page(sys, pfn, why);
 	}
 	return bad_page(sys, pfn, "not the first page of an allocated block");
@@ -95,16 +95,16 @@ static int check_free_locked(struct bz_system *sys, struct bz_zone *z, unsigned 
 	const struct bz_page *p = pfn_to_page(sys, pfn);
 	char why[96];
 
-	if (!(p->flags & PG_init))
+	if (!(PAGE_GET(p, flags) & PG_init))
 		return bad_page(sys, pfn, "freeing a page that was never allocated");
-	if (p->flags & PG_buddy)
+	if (PAGE_GET(p, flags) & PG_buddy)
 		return bad_page(sys, pfn, "double free: the page is already free");
-	if (p->flags & PG_pcp)
+	if (PAGE_GET(p, flags) & PG_pcp)
 		return bad_page(sys, pfn, "double free: the page is already in a per-thread cache");
-	if (!(p->flags & PG_head))
+	if (!(PAGE_GET(p, flags) & PG_head))
 		return bad_inner_page(sys, z, pfn);
-	if (p->order != order) {
-		snprintf(why, sizeof(why), "wrong order: allocated as order %u, freed as order %u", p->order, order);
+	if (PAGE_GET(p, order) != order) {
+		snprintf(why, sizeof(why), "wrong order: allocated as order %u, freed as order %u", PAGE_GET(p, order), order);
 		return bad_page(sys, pfn, why);
 	}
 	return 0;
@@ -119,7 +119,7 @@ static int free_to_buddy(struct bz_system *sys, unsigned long pfn, unsigned orde
 	bz__zone_lock(z);
 	ret = check_free_locked(sys, z, pfn, order);
 	if (!ret) {
-		pfn_to_page(sys, pfn)->flags &= (uint8_t)~PG_head;
+		PAGE_SET(pfn_to_page(sys, pfn), flags, PAGE_GET(pfn_to_page(sys, pfn), flags) & ((uint8_t)~PG_head));
 		bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(sys, pfn));
 	}
 	bz__zone_unlock(z);
@@ -144,8 +144,8 @@ static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned ord
 		struct bz_page *p = pfn_to_page(sys, pfn);
 		struct bz_tcache *tc = bz__tcache(sys);
 
-		if (tc && (p->flags & (PG_init | PG_head | PG_buddy | PG_pcp)) == (PG_init | PG_head) &&
-		    p->order == order) {
+		if (tc && (PAGE_GET(p, flags) & (PG_init | PG_head | PG_buddy | PG_pcp)) == (PG_init | PG_head) &&
+		    PAGE_GET(p, order) == order) {
 			bz__free_unref_page(tc, &tc->pcp[p->zone_id], p, pfn, order,
 					    get_pageblock_migratetype(sys, pfn));
 			return 0;
@@ -177,14 +177,14 @@ BZ_API int bz_free_pages(bz_page *page, unsigned order)
 		struct bz_pcp *pcp = &tc->pcp[p->zone_id];
 		unsigned mt = atomic_load_explicit(&t->pageblock_mt[pfn >> BZ_PAGEBLOCK_ORDER], memory_order_relaxed);
 
-		if (bz_likely((p->flags & (PG_init | PG_head | PG_buddy | PG_pcp)) == (PG_init | PG_head) &&
-			      p->order == 0 && mt < BZ_MIGRATE_PCPTYPES &&
+		if (bz_likely((PAGE_GET(p, flags) & (PG_init | PG_head | PG_buddy | PG_pcp)) == (PG_init | PG_head) &&
+			      PAGE_GET(p, order) == 0 && mt < BZ_MIGRATE_PCPTYPES &&
 			      !atomic_load_explicit(&pcp->zone->below_high, memory_order_relaxed) &&
 			      tcache_try_enter(tc))) {
 			int count = PCP_GET(pcp, count) + 1;
 
 			if (bz_likely(count < PCP_GET(pcp, high))) {
-				p->flags = PG_init | PG_pcp;
+				PAGE_SET(p, flags, PG_init | PG_pcp);
 				p->next = pcp->lists[mt];
 				pcp->lists[mt] = (uint32_t)pfn;
 				PCP_SET(pcp, count, count);

@@ -131,8 +131,8 @@ static int rmqueue_bulk(struct bz_zone *z, unsigned order, int count, int mt, un
 		if (!p)
 			break;
 		pfn = (uint32_t)page_to_pfn(sys, p);
-		p->flags = (uint8_t)((p->flags & PG_init) | PG_pcp);
-		p->order = (uint8_t)order;
+		PAGE_SET(p, flags, (uint8_t)((PAGE_GET(p, flags) & PG_init) | PG_pcp));
+		PAGE_SET(p, order, (uint8_t)order);
 		p->next = BZ_NIL;
 		if (tail == BZ_NIL)
 			head = pfn;
@@ -171,7 +171,7 @@ static void free_pcppages_bulk(struct bz_zone *z, int count, struct bz_pcp *pcp,
 			struct bz_page *p = pfn_to_page(sys, pfn);
 
 			pcp->lists[pindex] = p->next;
-			p->flags &= (uint8_t)~PG_pcp;
+			PAGE_SET(p, flags, PAGE_GET(p, flags) & ((uint8_t)~PG_pcp));
 			count -= 1 << order;
 			PCP_ADD(pcp, count, -(1 << order));
 			bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(sys, pfn));
@@ -218,7 +218,7 @@ static void decay_pcp_high(struct bz_tcache *tc)
 void bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order)
 {
 	bz__zone_lock(z);
-	pfn_to_page(z->sys, pfn)->flags &= (uint8_t)~PG_head;
+	PAGE_SET(pfn_to_page(z->sys, pfn), flags, PAGE_GET(pfn_to_page(z->sys, pfn), flags) & ((uint8_t)~PG_head));
 	bz__free_one_page_locked(z, pfn, order, BZ_MIGRATE_ISOLATE);
 	bz__zone_unlock(z);
 }
@@ -254,8 +254,8 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 	p = pfn_to_page(sys, pfn);
 	*list = p->next;
 	PCP_ADD(pcp, count, -(1 << order));
-	p->flags = PG_init | PG_head;
-	p->mt = (uint8_t)mt;
+	PAGE_SET(p, flags, PG_init | PG_head);
+	PAGE_SET(p, mt, (uint8_t)mt);
 	tcache_exit(tc, fast);
 	tc_count_event(tc, (enum bz_vm_event)(PGALLOC_BASE + z->idx), 1ul << order);
 	return p;

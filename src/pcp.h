@@ -161,7 +161,7 @@ static inline bool tcache_enter(struct bz_tcache *tc)
 {
 	atomic_store_explicit(&tc->in_cs, 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst); /* the CPU's barrier comes from membarrier */
-	if (bz_likely(!atomic_load_explicit(&tc->drain_pending, memory_order_relaxed)))
+	if (bz_likely(!atomic_load_explicit(&tc->drain_pending, memory_order_acquire)))
 		return true;
 	atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
 	bz_spin_lock(&tc->lock);
@@ -176,7 +176,7 @@ static inline bool tcache_try_enter(struct bz_tcache *tc)
 {
 	atomic_store_explicit(&tc->in_cs, 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
-	if (bz_likely(!atomic_load_explicit(&tc->drain_pending, memory_order_relaxed)))
+	if (bz_likely(!atomic_load_explicit(&tc->drain_pending, memory_order_acquire)))
 		return true;
 	atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
 	return false;
@@ -266,7 +266,7 @@ static inline void bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp,
 	pindex = order_to_pindex(mt, order);
 	fast = tcache_enter(tc);
 	list = &pcp->lists[pindex];
-	p->flags = PG_init | PG_pcp;
+	PAGE_SET(p, flags, PG_init | PG_pcp);
 	p->next = *list;
 	*list = (uint32_t)pfn;
 	count = PCP_GET(pcp, count) + (1 << order);
