@@ -183,6 +183,8 @@ void bz__show_free_areas(struct bz_system *sys, int level);
 
 extern const char *const bz__zone_names[BZ_MAX_NR_ZONES];
 extern const char *const bz__migratetype_names[BZ_MIGRATE_TYPES];
+/* Names of enum bz_vm_event: the kernel's vmstat names, then libbuddyzone's own. */
+extern const char *const bz__vm_event_names[NR_VM_EVENTS];
 /* Index of a zone name as the kernel prints it ("DMA32"), -1 if unknown. */
 int bz__zone_index_by_name(const char *name);
 

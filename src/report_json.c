@@ -249,30 +249,6 @@ static void json_zonelists(struct json *j, struct bz_system *sys)
 	json_close(j, '}');
 }
 
-/* The vm events we count, under their /proc/vmstat names, then ours. */
-static const struct {
-	const char *name;
-	enum bz_vm_event ev;
-} json_events[] = {
-	{ "pgalloc_dma", PGALLOC_BASE + BZ_ZONE_DMA },
-	{ "pgalloc_dma32", PGALLOC_BASE + BZ_ZONE_DMA32 },
-	{ "pgalloc_normal", PGALLOC_BASE + BZ_ZONE_NORMAL },
-	{ "pgalloc_movable", PGALLOC_BASE + BZ_ZONE_MOVABLE },
-	{ "pgalloc_device", PGALLOC_BASE + BZ_ZONE_DEVICE },
-	{ "allocstall_dma", ALLOCSTALL_BASE + BZ_ZONE_DMA },
-	{ "allocstall_dma32", ALLOCSTALL_BASE + BZ_ZONE_DMA32 },
-	{ "allocstall_normal", ALLOCSTALL_BASE + BZ_ZONE_NORMAL },
-	{ "allocstall_movable", ALLOCSTALL_BASE + BZ_ZONE_MOVABLE },
-	{ "allocstall_device", ALLOCSTALL_BASE + BZ_ZONE_DEVICE },
-	{ "pgfree", PGFREE },
-	{ "kswapd_low_wmark_hit_quickly", KSWAPD_LOW_WMARK_HIT_QUICKLY },
-	{ "kswapd_high_wmark_hit_quickly", KSWAPD_HIGH_WMARK_HIT_QUICKLY },
-	{ "pageoutrun", PAGEOUTRUN },
-	{ "compact_stall", COMPACT_STALL },
-	{ "pgalloc_fail", PGALLOC_FAIL },
-	{ "pgalloc_bad_free", PGALLOC_BAD_FREE },
-};
-
 /* Zone counters summed over all zones; the last two are ours, not the kernel's. */
 static const struct {
 	const char *name;
@@ -310,8 +286,9 @@ static void json_vmstat(struct json *j, const struct bz_system *sys)
 	json_open(j, "vmstat", '{');
 	for (i = 0; i < BZ_ARRAY_SIZE(json_zone_items); i++)
 		json_ulong(j, json_zone_items[i].name, zone_item_sum(sys, json_zone_items[i].item));
-	for (i = 0; i < BZ_ARRAY_SIZE(json_events); i++)
-		json_ulong(j, json_events[i].name, bz__vm_event_sum(sys, json_events[i].ev));
+	for (i = 0; i < NR_VM_EVENTS; i++)
+		if (bz__vm_event_names[i])
+			json_ulong(j, bz__vm_event_names[i], bz__vm_event_sum(sys, (enum bz_vm_event)i));
 	{
 		unsigned long cached = 0;
 

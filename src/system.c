@@ -175,8 +175,12 @@ BZ_API int bz_system_create(const struct bz_config *user_cfg, bz_system **out)
 
 BZ_API void bz_system_destroy(bz_system *sys)
 {
+	struct bz_system *dflt = sys;
+
 	if (!sys || sys->magic != BZ_SYSTEM_MAGIC)
 		return;
+	/* The default system, once destroyed, stays gone: NULL then means "no system". */
+	atomic_compare_exchange_strong(&bz__default_sys, &dflt, NULL);
 	bz__tcache_lock();
 	registry_del(sys);
 	bz__pcp_system_destroy(sys);

@@ -142,29 +142,29 @@ static const char *const vm_event_text[] = {
 };
 
 /*
- * The vm events we count, by their vmstat name.  Matched by name rather
- * than by position so that a kernel adding an event in the middle of
- * vm_event_text only means editing that list.
+ * The vm events we count, by name: the kernel's vmstat names, then ours
+ * (libbuddyzone's own, shown in the JSON report but not in /proc/vmstat's
+ * layout).  vmstat_show matches by name, so a kernel adding an event in
+ * the middle of vm_event_text only means editing that list.
  */
-static const struct {
-	const char *name;
-	enum bz_vm_event ev;
-} kept_events[] = {
-	{ "pgalloc_dma", PGALLOC_BASE + BZ_ZONE_DMA },
-	{ "pgalloc_dma32", PGALLOC_BASE + BZ_ZONE_DMA32 },
-	{ "pgalloc_normal", PGALLOC_BASE + BZ_ZONE_NORMAL },
-	{ "pgalloc_movable", PGALLOC_BASE + BZ_ZONE_MOVABLE },
-	{ "pgalloc_device", PGALLOC_BASE + BZ_ZONE_DEVICE },
-	{ "allocstall_dma", ALLOCSTALL_BASE + BZ_ZONE_DMA },
-	{ "allocstall_dma32", ALLOCSTALL_BASE + BZ_ZONE_DMA32 },
-	{ "allocstall_normal", ALLOCSTALL_BASE + BZ_ZONE_NORMAL },
-	{ "allocstall_movable", ALLOCSTALL_BASE + BZ_ZONE_MOVABLE },
-	{ "allocstall_device", ALLOCSTALL_BASE + BZ_ZONE_DEVICE },
-	{ "pgfree", PGFREE },
-	{ "kswapd_low_wmark_hit_quickly", KSWAPD_LOW_WMARK_HIT_QUICKLY },
-	{ "kswapd_high_wmark_hit_quickly", KSWAPD_HIGH_WMARK_HIT_QUICKLY },
-	{ "pageoutrun", PAGEOUTRUN },
-	{ "compact_stall", COMPACT_STALL },
+const char *const bz__vm_event_names[NR_VM_EVENTS] = {
+	[PGALLOC_BASE + BZ_ZONE_DMA] = "pgalloc_dma",
+	[PGALLOC_BASE + BZ_ZONE_DMA32] = "pgalloc_dma32",
+	[PGALLOC_BASE + BZ_ZONE_NORMAL] = "pgalloc_normal",
+	[PGALLOC_BASE + BZ_ZONE_MOVABLE] = "pgalloc_movable",
+	[PGALLOC_BASE + BZ_ZONE_DEVICE] = "pgalloc_device",
+	[ALLOCSTALL_BASE + BZ_ZONE_DMA] = "allocstall_dma",
+	[ALLOCSTALL_BASE + BZ_ZONE_DMA32] = "allocstall_dma32",
+	[ALLOCSTALL_BASE + BZ_ZONE_NORMAL] = "allocstall_normal",
+	[ALLOCSTALL_BASE + BZ_ZONE_MOVABLE] = "allocstall_movable",
+	[ALLOCSTALL_BASE + BZ_ZONE_DEVICE] = "allocstall_device",
+	[PGFREE] = "pgfree",
+	[PAGEOUTRUN] = "pageoutrun",
+	[KSWAPD_LOW_WMARK_HIT_QUICKLY] = "kswapd_low_wmark_hit_quickly",
+	[KSWAPD_HIGH_WMARK_HIT_QUICKLY] = "kswapd_high_wmark_hit_quickly",
+	[COMPACT_STALL] = "compact_stall",
+	[PGALLOC_FAIL] = "pgalloc_fail",
+	[PGALLOC_BAD_FREE] = "pgalloc_bad_free",
 };
 
 /* Position of our counters in zone_stat_text (enum zone_stat_item). */
@@ -569,9 +569,9 @@ static unsigned long vm_event_value(const struct bz_system *sys, const char *nam
 {
 	size_t i;
 
-	for (i = 0; i < BZ_ARRAY_SIZE(kept_events); i++)
-		if (!strcmp(name, kept_events[i].name))
-			return bz__vm_event_sum(sys, kept_events[i].ev);
+	for (i = 0; i < NR_VM_EVENTS; i++)
+		if (bz__vm_event_names[i] && !strcmp(name, bz__vm_event_names[i]))
+			return bz__vm_event_sum(sys, (enum bz_vm_event)i);
 	return 0;
 }
 

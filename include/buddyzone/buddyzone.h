@@ -137,7 +137,10 @@ BZ_API int bz_system_create(const struct bz_config *cfg, bz_system **out);
  */
 BZ_API void bz_system_destroy(bz_system *sys);
 
-/* The process's default system, created on first use; NULL if that failed. */
+/*
+ * The process's default system, created on first use; NULL if that failed
+ * or if it was destroyed (calls given NULL then fail with NULL/-EINVAL).
+ */
 BZ_API bz_system *bz_default_system(void);
 
 /* ---- Allocation ---------------------------------------------------------- */
