@@ -23,6 +23,12 @@ extern "C" {
 bz_system *bz_bench_system_create(void);
 void bz_bench_system_destroy(bz_system *sys);
 
+/*
+ * The benchmark system with debug options (BZ_DEBUG_*) and a fault-injection
+ * spec (NULL: none) in its config; NULL, with a message, on failure.
+ */
+bz_system *bz_bench_debug_system_create(unsigned debug, const char *fail_spec);
+
 /* iters times: allocate a block of 2^order pages with GFP_KERNEL and free it. */
 size_t bz_bench_alloc_free(bz_system *sys, unsigned order, size_t iters);
 

@@ -5,12 +5,15 @@
  * Builds a small machine (one node: DMA, DMA32 and Normal zones), prints its
  * /proc/buddyinfo, allocates blocks of several orders with different gfp
  * flags (zone modifiers, migratetypes, __GFP_ZERO), writes to every page,
- * prints buddyinfo again and the Normal zone's watermarks, frees everything
- * and lets bz_check walk the invariants.  Exits 0 only if all of it worked.
+ * prints buddyinfo again and each zone's watermarks and reserves, frees
+ * everything, drains the per-thread page cache and checks that buddyinfo is
+ * back where it started, and lets bz_check walk the invariants.  Exits 0
+ * only if all of it worked.
  */
 #include <buddyzone/buddyzone.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* 15 MiB of DMA, 240 MiB of DMA32, 256 MiB of Normal. */
@@ -93,6 +96,24 @@ static int allocate(bz_system *sys, struct request *rq)
 }
 
 /* One zone's sizes and the watermarks __setup_per_zone_wmarks gave it. */
+/* The system's /proc/buddyinfo as a string (free() it); NULL on failure. */
+static char *buddyinfo_text(bz_system *sys)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	if (!f)
+		return NULL;
+	if (bz_write_buddyinfo(sys, f) != 0) {
+		fclose(f);
+		free(text);
+		return NULL;
+	}
+	fclose(f);
+	return text;
+}
+
 static int show_zone(bz_system *sys, int zid)
 {
 	struct bz_zone_stats st = { .size = sizeof(st) };
@@ -102,9 +123,9 @@ static int show_zone(bz_system *sys, int zid)
 		fprintf(stderr, "demo: bz_zone_stats: %s\n", bz_strerror(err));
 		return -1;
 	}
-	printf("  %-6s  managed %6lu  free %6lu  allocated %5lu  min %4lu  low %4lu  high %4lu"
-	       "  protection (%lu, %lu, %lu, %lu, %lu)\n", zone_names[zid], st.managed, st.free,
-	       st.allocated, st.wmark_min, st.wmark_low, st.wmark_high, st.lowmem_reserve[0],
+	printf("  %-6s  managed %6lu  free %6lu  cached %4lu  allocated %5lu  min %4lu  low %4lu"
+	       "  high %4lu  protection (%lu, %lu, %lu, %lu, %lu)\n", zone_names[zid], st.managed,
+	       st.free, st.cached, st.allocated, st.wmark_min, st.wmark_low, st.wmark_high, st.lowmem_reserve[0],
 	       st.lowmem_reserve[1], st.lowmem_reserve[2], st.lowmem_reserve[3],
 	       st.lowmem_reserve[4]);
 	return 0;
@@ -126,6 +147,7 @@ int main(void)
 	const size_t n = sizeof(rq) / sizeof(rq[0]);
 	struct bz_config cfg;
 	bz_system *sys;
+	char *before, *after;
 	void *zeroed;
 	int err, ok = 1;
 
@@ -139,8 +161,8 @@ int main(void)
 		return 1;
 	}
 
-	printf("buddyinfo before:\n");
-	bz_write_buddyinfo(sys, stdout);
+	before = buddyinfo_text(sys);
+	printf("buddyinfo before:\n%s", before ? before : "?\n");
 
 	printf("\nallocations:\n");
 	for (size_t i = 0; i < n; i++)
@@ -157,7 +179,8 @@ int main(void)
 
 	printf("\nbuddyinfo with everything allocated:\n");
 	bz_write_buddyinfo(sys, stdout);
-	printf("\nzones of node 0 (pages; protection is lowmem_reserve against each higher zone):\n");
+	printf("\nzones of node 0, in pages (cached: in per-thread page caches; protection:\n"
+	       "lowmem_reserve, what a request for each zone must leave here):\n");
 	for (int zid = BZ_ZONE_DMA; zid <= BZ_ZONE_NORMAL; zid++)
 		if (show_zone(sys, zid))
 			ok = 0;
@@ -173,8 +196,19 @@ int main(void)
 		ok = 0;
 	}
 
+	/* Freed order-0..3 and pageblock-order blocks sit in this thread's page
+	 * cache (the kernel's per-CPU pageset) until drained to the buddy lists. */
 	printf("\nbuddyinfo after freeing everything:\n");
 	bz_write_buddyinfo(sys, stdout);
+	err = bz_drain_all_pages(sys);
+	after = buddyinfo_text(sys);
+	printf("\nbuddyinfo after bz_drain_all_pages:\n%s", after ? after : "?\n");
+	if (err || !before || !after || strcmp(before, after) != 0) {
+		fprintf(stderr, "demo: the buddy lists did not merge back to where they started\n");
+		ok = 0;
+	}
+	free(before);
+	free(after);
 	err = bz_check(sys);
 	printf("\nbz_check: %s\n", err ? bz_strerror(err) : "all invariants hold");
 	if (err)

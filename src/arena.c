@@ -5,8 +5,8 @@
  * reservation, bound to a real node with mbind() before anything touches
  * it, backed by hugetlb pages from that node's pool when they can be had,
  * else by transparent huge pages, else by base pages.  Nothing else in the
- * library calls mmap, mbind or madvise, so tests can make each of them fail
- * here (bz__os_fail_next, arena.h).
+ * library calls mmap, mbind, madvise or mprotect, so tests can make each of
+ * them fail here (bz__os_fail_next, bz__os_fail_arm, arena.h).
  *
  * The OS contract (declared in internal.h; extras in arena.h):
  *   bz__os_reserve(bytes, align)
@@ -16,6 +16,10 @@
  *	Returns the address, or NULL (bytes 0, bad align, mmap refused).
  *   bz__os_release(addr, bytes)
  *	Unmaps what bz__os_reserve returned (NULL: no-op), hugetlb parts too.
+ *   bz__os_protect(addr, bytes, accessible)
+ *	Page-aligned range of a reservation without hugetlb parts: read-write
+ *	or PROT_NONE (guard mode).  0, or -errno; each call may split a
+ *	mapping, and past vm.max_map_count the kernel refuses (-ENOMEM).
  *   bz__arena_setup(sys, cfg, nid, arena)
  *	arena->start/bytes lie inside a reservation, untouched; start is
  *	page-aligned.  Backs and binds them (below), fills os_node, backing,
@@ -80,6 +84,7 @@
 /* ---- the primitives, each with its fault-injection point ------------------ */
 
 static atomic_uint fail_ops;
+static _Thread_local unsigned armed_ops, armed_skip;
 
 void bz__os_fail_next(unsigned ops)
 {
@@ -89,8 +94,19 @@ void bz__os_fail_next(unsigned ops)
 		atomic_store(&fail_ops, 0);
 }
 
+void bz__os_fail_arm(unsigned ops, unsigned skip)
+{
+	armed_ops = ops;
+	armed_skip = skip;
+}
+
 static bool inject(unsigned op)
 {
+	if (bz_unlikely(armed_ops & op)) {
+		if (!armed_skip)
+			return true;
+		armed_skip--;
+	}
 	if (bz_likely(!atomic_load_explicit(&fail_ops, memory_order_relaxed)))
 		return false;
 	return atomic_fetch_and(&fail_ops, ~op) & op;
@@ -161,6 +177,15 @@ void bz__os_release(void *addr, size_t bytes)
 {
 	if (addr && bytes)
 		munmap(addr, ALIGN_UP(bytes, BZ_PAGE_SIZE));
+}
+
+int bz__os_protect(void *addr, size_t bytes, bool accessible)
+{
+	if (inject(BZ_OS_MPROTECT))
+		return -ENOMEM;
+	if (mprotect(addr, bytes, accessible ? PROT_READ | PROT_WRITE : PROT_NONE) == 0)
+		return 0;
+	return -errno;
 }
 
 /* ---- configuration: cfg, else BUDDYZONE_HUGETLB*, else defaults ------------ */

@@ -15,6 +15,7 @@ enum bz_os_op {
 	BZ_OS_MBIND   = 1u << 1,  /* mbind(MPOL_BIND) of an arena */
 	BZ_OS_HUGETLB = 1u << 2,  /* the MAP_HUGETLB mmap over an arena */
 	BZ_OS_MADVISE = 1u << 3,  /* madvise(MADV_HUGEPAGE) */
+	BZ_OS_MPROTECT = 1u << 4, /* mprotect of bz__os_protect() (guard mode) */
 };
 
 /*
@@ -24,6 +25,13 @@ enum bz_os_op {
  * For tests only.
  */
 void bz__os_fail_next(unsigned ops);
+
+/*
+ * Makes every call of the primitives in ops fail in the calling thread
+ * only, after skip calls of them succeeded: a system's build with the os=
+ * part of its fault-injection spec.  bz__os_fail_arm(0, 0) disarms.
+ */
+void bz__os_fail_arm(unsigned ops, unsigned skip);
 
 /* "base", "THP" or "hugetlb", for reports. */
 const char *bz__backing_name(int backing);

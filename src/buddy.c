@@ -198,6 +198,29 @@ void bz__zone_init_free_lists(struct bz_zone *z)
 		deferred_take_block(z);
 }
 
+/*
+ * online_pages() -> __free_pages_core(): hot-added pages join the lists in
+ * the largest aligned blocks, each through __free_one_page so that it
+ * merges with free buddies at the old end of the zone, on the list of its
+ * pageblock's type.  The pages are touched now (memmap_init_range does as
+ * much in the kernel); the caller has grown the zone's span over them.
+ */
+void bz__zone_grow_locked(struct bz_zone *z, unsigned long start, unsigned long end)
+{
+	unsigned long pfn = start;
+
+	init_page_range(z, start, end);
+	while (pfn < end) {
+		unsigned order = pfn ? (unsigned)__builtin_ctzl(pfn) : BZ_MAX_ORDER;
+
+		order = BZ_MIN(order, (unsigned)BZ_MAX_ORDER);
+		while (pfn + (1ul << order) > end)
+			order--;
+		bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(z->sys, pfn));
+		pfn += 1ul << order;
+	}
+}
+
 unsigned long bz__free_list_count_locked(struct bz_zone *z, unsigned order, int mt)
 {
 	unsigned long n = 0;

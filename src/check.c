@@ -110,11 +110,18 @@ static int check_zone(struct bz_zone *z, unsigned long cached_counted)
 	return 0;
 }
 
-BZ_API int bz_check(bz_system *sys)
+/* Pages the thread caches hold in z; bz__tcache_lock held, their owners stopped. */
+static unsigned long zone_cached_stopped(const struct bz_zone *z)
 {
-	sys = bz__resolve(sys);
-	if (!sys)
-		return -EINVAL;
+	unsigned long sum = 0;
+
+	for (struct bz_tcache *tc = z->sys->tcaches; tc; tc = tc->next)
+		sum += (unsigned long)PCP_GET(&tc->pcp[z->zone_id], count);
+	return sum;
+}
+
+static int check_system(struct bz_system *sys, bool stopped)
+{
 	for (int nid = 0; nid < sys->nr_nodes; nid++) {
 		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++) {
 			struct bz_zone *z = &sys->nodes[nid]->zones[zid];
@@ -123,7 +130,8 @@ BZ_API int bz_check(bz_system *sys)
 
 			if (!populated_zone(z))
 				continue;
-			cached = bz__zone_cached(z); /* tcache lock before zone lock, as drains take them */
+			/* tcache lock before zone lock, as drains take them */
+			cached = stopped ? zone_cached_stopped(z) : bz__zone_cached(z);
 			bz__zone_lock(z);
 			ret = check_zone(z, cached);
 			bz__zone_unlock(z);
@@ -132,4 +140,19 @@ BZ_API int bz_check(bz_system *sys)
 		}
 	}
 	return 0;
+}
+
+BZ_API int bz_check(bz_system *sys)
+{
+	sys = bz__resolve(sys);
+	if (!sys)
+		return -EINVAL;
+	return check_system(sys, false);
+}
+
+/* Exact while other threads run: their caches are stopped (bz__tcache_stopped_call). */
+int bz__check_stopped(struct bz_system *sys, void *arg)
+{
+	(void)arg;
+	return check_system(sys, true);
 }

@@ -78,6 +78,12 @@ void bz__os_release(void *addr, size_t bytes);
  * met (logged).  Never leaves memory that can SIGBUS on first touch.
  */
 int bz__arena_setup(struct bz_system *sys, const struct bz_config *cfg, int nid, struct bz_arena *arena);
+/*
+ * mprotect(): [addr, +bytes) read-write (accessible) or PROT_NONE; page
+ * aligned, inside a reservation without hugetlb parts.  0, or -errno
+ * (-ENOMEM: the kernel's map count limit, vm.max_map_count).
+ */
+int bz__os_protect(void *addr, size_t bytes, bool accessible);
 
 /* ---- mm_init.c: laying out nodes and zones ------------------------------------- */
 
@@ -140,6 +146,11 @@ int bz__gfp_migratetype(bz_gfp_t gfp);
 
 /* Sets up empty free lists with the zone's memory as deferred MOVABLE blocks. */
 void bz__zone_init_free_lists(struct bz_zone *zone);
+/*
+ * Memory hot-add: [start, end), just inside the zone's span, becomes free
+ * memory, merged with free buddies as __free_pages_core() would.
+ */
+void bz__zone_grow_locked(struct bz_zone *zone, unsigned long start, unsigned long end);
 enum { RMQUEUE_NORMAL, RMQUEUE_CLAIM, RMQUEUE_STEAL };
 /* __rmqueue with a mode kept across a batch (rmqueue_bulk). */
 struct bz_page *bz__rmqueue_mode_locked(struct bz_zone *zone, unsigned order, int mt, unsigned alloc_flags,
@@ -179,6 +190,23 @@ void bz__warn_alloc(struct bz_system *sys, bz_gfp_t gfp, unsigned order, int nid
 /* show_free_areas() text into the log at level. */
 void bz__show_free_areas(struct bz_system *sys, int level);
 
+/* A nodemask: bit n for node n (BZ_MAX_NUMNODES is 64); every node, as the kernel's NULL mask. */
+#define BZ_NODEMASK_ALL (~0ull)
+/*
+ * __alloc_pages(): from node nid's zonelist (__GFP_THISNODE: its own zones),
+ * zones of nodes in nodemask only; the slow path and the failure report as
+ * gfp says.  The request is checked already (order, gfp); no policy.
+ */
+struct bz_page *bz__alloc_pages(struct bz_system *sys, bz_gfp_t gfp, unsigned order, int nid,
+				uint64_t nodemask);
+
+/* ---- mempolicy.c: per-thread memory policies ------------------------------------------- */
+
+/* Has the calling thread a policy other than the default for sys? */
+bool bz__mpol_active(const struct bz_system *sys);
+/* alloc_pages_mpol(): a checked request under the calling thread's policy for sys. */
+struct bz_page *bz__alloc_pages_mpol(struct bz_system *sys, bz_gfp_t gfp, unsigned order);
+
 /* ---- vmstat.c --------------------------------------------------------------------------- */
 
 extern const char *const bz__zone_names[BZ_MAX_NR_ZONES];
@@ -192,5 +220,63 @@ int bz__zone_index_by_name(const char *name);
 
 /* Fills sys->sysctl from cfg, then BUDDYZONE_<NAME>, then the kernel's defaults. */
 int bz__sysctl_init(struct bz_system *sys, const struct bz_config *cfg);
+
+/* ---- stats_shm.c: live statistics in shared memory (bzstat) ------------------------------ */
+
+struct bz_stats_shm;
+/*
+ * Starts publishing when cfg (then BUDDYZONE_STATS) asks for it: creates
+ * the segment and its thread.  0 (also when the segment cannot be made:
+ * logged, the system works without it), or -EINVAL for a bad config.
+ */
+int bz__stats_publish_start(struct bz_system *sys, const struct bz_config *cfg);
+/* Stops the thread, unlinks and unmaps the segment; before anything else of destroy. */
+void bz__stats_publish_stop(struct bz_system *sys);
+/* The segment's name ("/buddyzone.<pid>.<id>"), NULL when not publishing. */
+const char *bz__stats_shm_name(const struct bz_system *sys);
+/* One snapshot into seg under its seqlock: the payload words of snap (total_size set). */
+void bz__stats_shm_write(struct bz_stats_shm *seg, const struct bz_stats_shm *snap);
+
+/* ---- check.c ------------------------------------------------------------------------------ */
+
+/* bz_check() for a caller holding every cache of sys stopped (bz__tcache_stopped_call). */
+int bz__check_stopped(struct bz_system *sys, void *arg);
+
+/* ---- debug_pagealloc.c: debug mode ---------------------------------------------------------- */
+
+/*
+ * Fills sys->debug from cfg->debug (else BUDDYZONE_DEBUG); guard mode turns
+ * cfg's hugetlb off.  0, or -EINVAL (logged) for flags it does not know or
+ * guard mode with hugetlb required.
+ */
+int bz__debug_init(struct bz_system *sys, struct bz_config *cfg);
+/* After the build: guard mode makes every arena PROT_NONE.  0, or -ENOMEM (logged). */
+int bz__debug_start(struct bz_system *sys);
+/*
+ * A block taken for the caller, before it is returned: unguarded, checked
+ * for poison, zeroed as the options and gfp say.  False when guard mode
+ * could not make it accessible: the block has been freed again.
+ */
+bool bz__debug_alloc(struct bz_system *sys, struct bz_page *page, unsigned order, bz_gfp_t gfp);
+/* A block whose free passed every check, before it enters a cache or the buddy lists. */
+void bz__debug_free(struct bz_system *sys, unsigned long pfn, unsigned order);
+/* After a refused free (bad_page): BZ_DEBUG_ABORT aborts. */
+void bz__debug_bad_page(struct bz_system *sys);
+
+/* ---- fail_page_alloc.c: fault injection ------------------------------------------------------ */
+
+/*
+ * Fills sys->fail from cfg->fail_page_alloc (else BUDDYZONE_FAIL_PAGE_ALLOC)
+ * and returns its os= part in *os_ops (enum bz_os_op bits, arena.h) and
+ * *os_skip.  0, or -EINVAL (logged).
+ */
+int bz__fail_init(struct bz_system *sys, const struct bz_config *cfg, unsigned *os_ops, unsigned *os_skip);
+/* should_fail_alloc_page(): must this request fail?  Counts and reports the failure. */
+bool bz__should_fail_alloc_page(struct bz_system *sys, bz_gfp_t gfp, unsigned order);
+
+static inline bool bz__fail_enabled(struct bz_system *sys)
+{
+	return atomic_load_explicit(&sys->fail.probability, memory_order_relaxed) != 0;
+}
 
 #endif /* BZ_INTERNAL_H */

@@ -140,7 +140,7 @@ static unsigned long align_up(unsigned long v, unsigned long a)
  * belong to no zone, as on real machines.
  */
 static int place_node(struct bz_system *sys, struct bz_node *node,
-		      const unsigned long pages[BZ_MAX_NR_ZONES], unsigned long *pfn)
+		      const unsigned long pages[BZ_MAX_NR_ZONES], unsigned long reserve, unsigned long *pfn)
 {
 	static const unsigned long floor[] = { 0, DMA_END_PFN, DMA32_END_PFN, DMA32_END_PFN };
 	static const unsigned long ceil[] = { DMA_END_PFN, DMA32_END_PFN, ~0ul, ~0ul };
@@ -170,7 +170,29 @@ static int place_node(struct bz_system *sys, struct bz_node *node,
 	node->zones[BZ_ZONE_DEVICE].zone_start_pfn = cur;
 	node->node_start_pfn = first == ~0ul ? *pfn : first;
 	node->node_spanned_pages = cur - node->node_start_pfn;
-	*pfn = align_up(cur, NODE_ALIGN_PAGES);
+	/* Room for memory hot-add (memory_hotplug.c) right after the node's zones. */
+	node->node_reserved_end_pfn = cur + reserve;
+	if (node->node_reserved_end_pfn > BZ_MAX_PFNS) {
+		bz__log(sys, BZ_LOG_ERR, "hotplug_reserve: node %d's %lu pages of room end above pfn %lu",
+			node->nid, reserve, BZ_MAX_PFNS);
+		return -EINVAL;
+	}
+	*pfn = align_up(node->node_reserved_end_pfn, NODE_ALIGN_PAGES);
+	return 0;
+}
+
+/* bz_config.hotplug_reserve, else BUDDYZONE_HOTPLUG_RESERVE (pages, or a K/M/G/T size). */
+static int hotplug_reserve(const struct bz_system *sys, const struct bz_config *cfg, unsigned long *reserve)
+{
+	const char *env = getenv("BUDDYZONE_HOTPLUG_RESERVE"), *end;
+
+	*reserve = cfg->hotplug_reserve;
+	if (*reserve || !env || !*env)
+		return 0;
+	if (parse_pages(env, &end, reserve) || *end) {
+		bz__log(sys, BZ_LOG_ERR, "BUDDYZONE_HOTPLUG_RESERVE=\"%s\": expected pages or a size like 1G", env);
+		return -EINVAL;
+	}
 	return 0;
 }
 
@@ -247,9 +269,12 @@ static int read_layout(struct bz_system *sys, const struct bz_config *cfg,
 static int build_nodes(struct bz_system *sys, const struct bz_config *cfg,
 		       unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
 {
-	unsigned long pfn = 0;
+	unsigned long pfn = 0, reserve;
 	int ret;
 
+	ret = hotplug_reserve(sys, cfg, &reserve);
+	if (ret)
+		return ret;
 	sys->nr_nodes = sys->topo.nr_nodes;
 	for (int nid = 0; nid < sys->nr_nodes; nid++) {
 		struct bz_node *node = calloc(1, sizeof(*node));
@@ -259,7 +284,7 @@ static int build_nodes(struct bz_system *sys, const struct bz_config *cfg,
 		sys->nodes[nid] = node;
 		node->nid = nid;
 		node->nr_cpus = node_cpus(&sys->topo, cfg, nid);
-		ret = place_node(sys, node, pages[nid], &pfn);
+		ret = place_node(sys, node, pages[nid], reserve, &pfn);
 		if (ret)
 			return ret;
 	}
@@ -281,8 +306,8 @@ static int build_nodes(struct bz_system *sys, const struct bz_config *cfg,
 		struct bz_node *node = sys->nodes[nid];
 
 		node->arena.start = sys->base + (node->node_start_pfn << BZ_PAGE_SHIFT);
-		node->arena.bytes = node->node_spanned_pages << BZ_PAGE_SHIFT;
-		if (node->node_spanned_pages) {
+		node->arena.bytes = (node->node_reserved_end_pfn - node->node_start_pfn) << BZ_PAGE_SHIFT;
+		if (node->arena.bytes) {
 			ret = bz__arena_setup(sys, cfg, nid, &node->arena);
 			if (ret)
 				return ret;

@@ -40,7 +40,8 @@ struct bz_page {
 	uint8_t flags;        /* enum bz_page_flags */
 	uint8_t order;        /* block order while PG_buddy, PG_head or PG_pcp */
 	uint8_t mt;           /* free list (migratetype) of a PG_buddy block */
-	uint8_t pad[3];
+	uint8_t debug;        /* debug_pagealloc.c's PGDBG_* state; whoever holds the page */
+	uint8_t pad[2];
 };
 _Static_assert(sizeof(struct bz_page) == 16, "struct bz_page must stay 16 bytes");
 
@@ -87,6 +88,10 @@ enum bz_vm_event {
 	COMPACT_STALL,
 	PGALLOC_FAIL,                                   /* ours: NULL returned */
 	PGALLOC_BAD_FREE,                               /* ours: frees refused */
+	PGALLOC_FAIL_INJECTED,                          /* ours: of pgalloc_fail, injected (fail_page_alloc.c) */
+	PAGEALLOC_CORRUPTION,                           /* ours: pages found corrupted (debug_pagealloc.c) */
+	DEBUG_CHECK_RUN,                                /* ours: bz_check runs of debug mode */
+	DEBUG_CHECK_FAIL,                               /* ours: of which found a broken invariant */
 	NR_VM_EVENTS
 };
 
@@ -134,19 +139,21 @@ struct bz_zone {
 	alignas(BZ_CACHELINE) _Atomic long vm_stat[NR_ZONE_STAT_ITEMS];
 };
 
+/* Spans and present pages grow at run time (memory_hotplug.c): single untorn loads. */
 static inline unsigned long zone_end_pfn(const struct bz_zone *z)
 {
-	return z->zone_start_pfn + z->spanned_pages;
+	return __atomic_load_n(&z->zone_start_pfn, __ATOMIC_RELAXED) +
+	       __atomic_load_n(&z->spanned_pages, __ATOMIC_RELAXED);
 }
 
 static inline bool populated_zone(const struct bz_zone *z)
 {
-	return z->present_pages != 0;
+	return __atomic_load_n(&z->present_pages, __ATOMIC_RELAXED) != 0;
 }
 
 static inline bool zone_spans_pfn(const struct bz_zone *z, unsigned long pfn)
 {
-	return pfn >= z->zone_start_pfn && pfn < zone_end_pfn(z);
+	return pfn >= __atomic_load_n(&z->zone_start_pfn, __ATOMIC_RELAXED) && pfn < zone_end_pfn(z);
 }
 
 /* The kernel's wmark_pages(): the watermark plus any boost. */
@@ -213,6 +220,13 @@ struct bz_node {
 	struct bz_zonelist *_Atomic zonelists[MAX_ZONELISTS];
 	int node_order[BZ_MAX_NUMNODES]; /* fallback node order, as the boot log prints it */
 	int nr_node_order;
+	/*
+	 * End of the pfns reserved for the node: its zones and the room
+	 * bz_memory_add() may grow into (bz_config.hotplug_reserve).  Fixed at
+	 * creation.  Spans and page counts above grow under sys->sysctl_lock,
+	 * stored atomically; lock-free readers see the old or the new value.
+	 */
+	unsigned long node_reserved_end_pfn;
 };
 
 /* ---- topology (filled by topology.c) -------------------------------------- */
@@ -240,6 +254,30 @@ struct bz_sysctls {       /* sys->sysctl_lock */
 	int zone_reclaim_mode;
 };
 
+/* ---- debugging (debug_pagealloc.c, fail_page_alloc.c) ------------------------ */
+
+/* Debug mode of a system: set at creation, read without a lock. */
+struct bz_debug {
+	unsigned flags;                 /* BZ_DEBUG_* in effect */
+	unsigned long check_interval;   /* BZ_DEBUG_CHECK: operations between checks */
+	_Atomic unsigned long ops;      /* allocations and frees so far */
+	_Atomic long report_last_ns, report_burst; /* corruption reports' rate limit */
+};
+
+/* The kernel's struct fault_attr plus fail_page_alloc's filters; relaxed atomics. */
+struct bz_fault_attr {
+	_Atomic unsigned long probability; /* percent; 0: injection off */
+	_Atomic unsigned long interval;
+	_Atomic int times;              /* failures left; -1: no limit */
+	_Atomic int space;              /* pages to let through first */
+	_Atomic unsigned long verbose;
+	_Atomic unsigned min_order;
+	_Atomic bool ignore_gfp_reclaim, ignore_gfp_highmem;
+	_Atomic unsigned long count;    /* requests seen, for interval */
+	_Atomic uint64_t seed, draws;   /* random draws: splitmix64(seed + draws++) */
+	_Atomic long warn_last_ns, warn_burst; /* fail_dump's rate limit */
+};
+
 /* ---- system ---------------------------------------------------------------- */
 
 struct bz_tcache;
@@ -265,6 +303,11 @@ struct bz_system {
 	_Atomic long warn_last_ns, warn_burst; /* warn_alloc rate limit */
 	struct bz_tcache *tcaches;      /* every thread's cache of this system; bz__tcache_lock */
 	_Atomic unsigned long dead_events[NR_VM_EVENTS]; /* events of threads that left */
+	struct bz_debug debug;          /* debug_pagealloc.c */
+	struct bz_fault_attr fail;      /* fail_page_alloc.c */
+	struct bz_stats_pub *stats_pub; /* stats_shm.c: the publisher, NULL when not publishing */
+	/* Weighted interleave's weight per node (mempolicy.c); 0: the default, 1.  Relaxed atomics. */
+	_Atomic uint8_t iw_table[BZ_MAX_NUMNODES];
 };
 
 static inline struct bz_page *pfn_to_page(const struct bz_system *sys, unsigned long pfn)

@@ -24,7 +24,14 @@ struct alloc_context {
 	int highest_zoneidx;
 	int migratetype;
 	int nid;                /* node whose zonelist we walk */
+	uint64_t nodemask;      /* nodes whose zones we may use (policy_nodemask); BZ_NODEMASK_ALL */
 };
+
+/* for_each_zone_zonelist_nodemask()'s filter: a zone of a node in the request's mask. */
+static inline bool zone_allowed(const struct alloc_context *ac, const struct bz_zone *z)
+{
+	return ac->nodemask >> z->node->nid & 1;
+}
 
 /* ---- gfp to alloc flags -------------------------------------------------------- */
 
@@ -146,6 +153,9 @@ static void set_memo(struct alloc_context *ac, struct bz_tcache *tc, struct bz_z
 	/* Zeroing requests take the general path: the memset dwarfs the rest. */
 	if (t->tc != tc || (gfp & BZ_GFP_ZERO))
 		return;
+	/* Debug hooks and fault injection live on the general path only. */
+	if (bz_unlikely(ac->sys->debug.flags || bz__fail_enabled(ac->sys)))
+		return;
 	t->m_key = memo_key(gfp, order);
 	t->m_sysarg = ac->sysarg;
 	t->m_zone = z;
@@ -203,7 +213,7 @@ retry:
 		unsigned long mark;
 		struct bz_page *page;
 
-		if (z->idx > ac->highest_zoneidx)
+		if (z->idx > ac->highest_zoneidx || !zone_allowed(ac, z))
 			continue;
 		/* Moving to a remote node: locality beats fragmentation avoidance. */
 		if (no_fallback && ac->sys->nr_nodes > 1 && z != ac->preferred_zone &&
@@ -237,7 +247,7 @@ static bool unreserve_highatomic(struct alloc_context *ac, bool force)
 	for (int i = 0; i < ac->zonelist->nr && !released; i++) {
 		struct bz_zone *z = ac->zonelist->zones[i];
 
-		if (z->idx > ac->highest_zoneidx ||
+		if (z->idx > ac->highest_zoneidx || !zone_allowed(ac, z) ||
 		    atomic_load_explicit(&z->nr_reserved_highatomic, memory_order_relaxed) == 0)
 			continue;
 		bz__zone_lock(z);
@@ -341,60 +351,113 @@ static bool check_request(struct bz_system *sys, bz_gfp_t gfp, unsigned order, i
 	return true;
 }
 
-static void prep_user_page(struct bz_system *sys, struct bz_page *page, unsigned order, bz_gfp_t gfp)
+/* post_alloc_hook(): false when debug mode could not hand the block out (it went back). */
+static bool prep_user_page(struct bz_system *sys, struct bz_page *page, unsigned order, bz_gfp_t gfp)
 {
+	if (bz_unlikely(sys->debug.flags))
+		return bz__debug_alloc(sys, page, order, gfp);
 	if (gfp & BZ_GFP_ZERO)
 		memset(sys->base + (page_to_pfn(sys, page) << BZ_PAGE_SHIFT), 0, BZ_PAGE_SIZE << order);
+	return true;
 }
 
-BZ_API bz_page *bz_alloc_pages_node(bz_system *sys_in, int nid, bz_gfp_t gfp, unsigned order)
+/*
+ * prepare_alloc_pages() and __alloc_pages() for a checked request: node
+ * nid's zonelist, the first zone in the nodemask as the preferred one
+ * (first_zones_zonelist), the fast path at the low watermark, then the slow
+ * path; the failure report unless BZ_GFP_NOWARN.  ac has sys, sysarg, gen
+ * and memo_ok set.
+ */
+static struct bz_page *__alloc_pages(struct alloc_context *ac, bz_gfp_t gfp, unsigned order, int nid,
+				     uint64_t nodemask)
+{
+	struct bz_system *sys = ac->sys;
+	struct bz_page *page = NULL;
+
+	ac->nid = nid;
+	ac->nodemask = nodemask;
+	ac->highest_zoneidx = bz__gfp_zone(gfp);
+	ac->migratetype = bz__gfp_migratetype(gfp);
+	ac->zonelist = atomic_load_explicit(&sys->nodes[nid]->zonelists[(gfp & BZ_GFP_THISNODE) ?
+									  ZONELIST_NOFALLBACK : ZONELIST_FALLBACK],
+					    memory_order_acquire);
+	ac->preferred_zone = NULL;
+	for (int i = 0; i < ac->zonelist->nr && !ac->preferred_zone; i++) {
+		struct bz_zone *z = ac->zonelist->zones[i];
+
+		if (z->idx <= ac->highest_zoneidx && zone_allowed(ac, z))
+			ac->preferred_zone = z;
+	}
+	if (ac->preferred_zone) {
+		page = get_page_from_freelist(ac, gfp, order, ALLOC_WMARK_LOW |
+					      alloc_flags_nofragment(sys, ac->preferred_zone, gfp));
+		if (!page)
+			page = alloc_pages_slowpath(ac, gfp, order);
+	}
+	if (page && prep_user_page(sys, page, order, gfp))
+		return page;
+	if (!(gfp & BZ_GFP_NOWARN))
+		bz__warn_alloc(sys, gfp, order, nid);
+	return NULL;
+}
+
+struct bz_page *bz__alloc_pages(struct bz_system *sys, bz_gfp_t gfp, unsigned order, int nid,
+				uint64_t nodemask)
+{
+	struct alloc_context ac = { .sys = sys, .sysarg = sys, .memo_ok = false };
+
+	return __alloc_pages(&ac, gfp, order, nid, nodemask);
+}
+
+/*
+ * alloc_pages() (policy: the thread's memory policy applies) and
+ * alloc_pages_node(): the checks, fault injection, then the policy's
+ * allocation or __alloc_pages from the node asked for.  The memo is set
+ * only while the thread's policy is the default: a memo hit skips policies.
+ */
+static bz_page *alloc_pages_entry(bz_system *sys_in, int nid, bz_gfp_t gfp, unsigned order, bool policy)
 {
 	uint64_t gen = atomic_load_explicit(&bz__tls_gen, memory_order_relaxed);
 	struct bz_system *sys = bz__resolve(sys_in);
 	struct alloc_context ac;
 	struct bz_page *page;
-	int zidx;
+	int zidx, target;
 
 	if (bz_unlikely(!sys))
 		return NULL;
 	if (!check_request(sys, gfp, order, &zidx))
-		goto fail_quiet;
-	ac.memo_ok = nid < 0;
-	if (nid < 0)
-		nid = bz__numa_node_id(sys);
+		goto fail;
 	if (nid >= sys->nr_nodes) {
 		bz__log(sys, BZ_LOG_ERR, "allocation refused: node %d does not exist", nid);
-		goto fail_quiet;
-	}
-	ac.sys = sys;
-	ac.sysarg = sys_in;
-	ac.gen = gen;
-	ac.nid = nid;
-	ac.highest_zoneidx = zidx;
-	ac.migratetype = bz__gfp_migratetype(gfp);
-	ac.zonelist = atomic_load_explicit(&sys->nodes[nid]->zonelists[(gfp & BZ_GFP_THISNODE) ?
-									 ZONELIST_NOFALLBACK : ZONELIST_FALLBACK],
-					   memory_order_acquire);
-	ac.preferred_zone = NULL;
-	for (int i = 0; i < ac.zonelist->nr && !ac.preferred_zone; i++)
-		if (ac.zonelist->zones[i]->idx <= zidx)
-			ac.preferred_zone = ac.zonelist->zones[i];
-	if (!ac.preferred_zone)
 		goto fail;
-	page = get_page_from_freelist(&ac, gfp, order, ALLOC_WMARK_LOW |
-				      alloc_flags_nofragment(sys, ac.preferred_zone, gfp));
-	if (!page)
-		page = alloc_pages_slowpath(&ac, gfp, order);
-	if (page) {
-		prep_user_page(sys, page, order, gfp);
-		return page;
 	}
+	target = nid < 0 ? bz__numa_node_id(sys) : nid;
+	/* prepare_alloc_pages(): an injected failure is decided before any zone is looked at. */
+	if (bz_unlikely(bz__fail_enabled(sys)) && bz__should_fail_alloc_page(sys, gfp, order)) {
+		if (!(gfp & BZ_GFP_NOWARN))
+			bz__warn_alloc(sys, gfp, order, target);
+		goto fail;
+	}
+	/* alloc_pages(): __GFP_THISNODE requests take the default policy. */
+	if (policy && !(gfp & BZ_GFP_THISNODE) && bz__mpol_active(sys)) {
+		page = bz__alloc_pages_mpol(sys, gfp, order);
+	} else {
+		ac.sys = sys;
+		ac.sysarg = sys_in;
+		ac.gen = gen;
+		ac.memo_ok = nid < 0 && ((gfp & BZ_GFP_THISNODE) || !bz__mpol_active(sys));
+		page = __alloc_pages(&ac, gfp, order, target, BZ_NODEMASK_ALL);
+	}
+	if (page)
+		return page;
 fail:
-	if (!(gfp & BZ_GFP_NOWARN))
-		bz__warn_alloc(sys, gfp, order, nid);
-fail_quiet:
 	count_vm_event(sys, PGALLOC_FAIL);
 	return NULL;
+}
+
+BZ_API bz_page *bz_alloc_pages_node(bz_system *sys, int nid, bz_gfp_t gfp, unsigned order)
+{
+	return alloc_pages_entry(sys, nid, gfp, order, false);
 }
 
 /*
@@ -445,7 +508,7 @@ BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 		if (bz_likely(p))
 			return p;
 	}
-	return bz_alloc_pages_node(sys, -1, gfp, order);
+	return alloc_pages_entry(sys, -1, gfp, order, true);
 }
 
 BZ_API void *bz_get_free_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)

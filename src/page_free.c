@@ -15,8 +15,10 @@ struct bz_zone *bz__pfn_zone(const struct bz_system *sys, unsigned long pfn)
 {
 	for (int nid = 0; nid < sys->nr_nodes; nid++) {
 		struct bz_node *node = sys->nodes[nid];
+		/* Memory hot-add grows these while we look (memory_hotplug.c). */
+		unsigned long start = __atomic_load_n(&node->node_start_pfn, __ATOMIC_RELAXED);
 
-		if (pfn < node->node_start_pfn || pfn >= node->node_start_pfn + node->node_spanned_pages)
+		if (pfn < start || pfn >= start + __atomic_load_n(&node->node_spanned_pages, __ATOMIC_RELAXED))
 			continue;
 		for (int zid = 0; zid < BZ_ZONE_DEVICE; zid++) {
 			struct bz_zone *z = &node->zones[zid];
@@ -57,18 +59,50 @@ static void describe_state(const struct bz_page *p, char *buf, size_t size)
 		snprintf(buf, size, "not the first page of a block");
 }
 
-/* bad_page(): report and refuse; nothing has changed. */
+/* bad_page(): report and refuse; nothing has changed.  pfn may lie in a hole. */
 static int bad_page(struct bz_system *sys, unsigned long pfn, const char *reason)
 {
 	struct bz_zone *z = bz__pfn_zone(sys, pfn);
 	const struct bz_page *p = pfn_to_page(sys, pfn);
 	char state[96];
 
-	describe_state(p, state, sizeof(state));
+	if (z)
+		describe_state(p, state, sizeof(state));
+	else
+		snprintf(state, sizeof(state), "no page (a hole between zones)");
 	bz__log(sys, BZ_LOG_ERR, "Bad page state: pfn:%05lx node:%d zone:%s flags:%#x state:%s: %s",
-		pfn, z ? z->node->nid : -1, z ? bz__zone_names[z->idx] : "none", PAGE_GET(p, flags), state, reason);
+		pfn, z ? z->node->nid : -1, z ? bz__zone_names[z->idx] : "none", z ? PAGE_GET(p, flags) : 0,
+		state, reason);
 	count_vm_event(sys, PGALLOC_BAD_FREE);
+	bz__debug_bad_page(sys);
 	return -EINVAL;
+}
+
+/* The live system whose mem_map holds page, and its pfn; a refused page is reported. */
+static struct bz_system *free_owner(bz_page *page, unsigned order, unsigned long *pfn)
+{
+	struct bz_system *sys = page ? bz__system_of_page(page) : NULL;
+	uintptr_t off;
+	char why[96];
+
+	if (!sys) {
+		bz__log(NULL, BZ_LOG_ERR, "Bad page state: bz_free_pages(%p, %u): %s", (void *)page, order,
+			page ? "not a page of any live system" : "NULL page");
+		return NULL;
+	}
+	off = (uintptr_t)page - (uintptr_t)sys->mem_map;
+	*pfn = off / sizeof(struct bz_page);
+	if (off % sizeof(struct bz_page)) {
+		snprintf(why, sizeof(why), "page pointer %p is %zu bytes into a struct page: not a page",
+			 (void *)page, (size_t)(off % sizeof(struct bz_page)));
+		bad_page(sys, *pfn, why);
+		return NULL;
+	}
+	if (!bz__pfn_zone(sys, *pfn)) {
+		bad_page(sys, *pfn, "page pointer into mem_map where no zone has memory");
+		return NULL;
+	}
+	return sys;
 }
 
 /* For a page that is not a block head: which block is it inside of? */
@@ -90,7 +124,11 @@ static int bad_inner_page(struct bz_system *sys, struct bz_zone *z, unsigned lon
 	return bad_page(sys, pfn, "not the first page of an allocated block");
 }
 
-static int check_free_locked(struct bz_system *sys, struct bz_zone *z, unsigned long pfn, unsigned order)
+/*
+ * free_page_is_bad(): under the zone lock it decides; without it (debug
+ * mode's hooks run first) it is a pre-check, decided again under the lock.
+ */
+static int free_page_is_bad(struct bz_system *sys, struct bz_zone *z, unsigned long pfn, unsigned order)
 {
 	const struct bz_page *p = pfn_to_page(sys, pfn);
 	char why[96];
@@ -117,7 +155,7 @@ static int free_to_buddy(struct bz_system *sys, unsigned long pfn, unsigned orde
 	int ret;
 
 	bz__zone_lock(z);
-	ret = check_free_locked(sys, z, pfn, order);
+	ret = free_page_is_bad(sys, z, pfn, order);
 	if (!ret) {
 		PAGE_SET(pfn_to_page(sys, pfn), flags, PAGE_GET(pfn_to_page(sys, pfn), flags) & ((uint8_t)~PG_head));
 		bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(sys, pfn));
@@ -132,14 +170,19 @@ static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned ord
 	struct bz_system *sys;
 	unsigned long pfn = 0;
 
-	sys = page_owner(page, &pfn);
-	if (bz_unlikely(!sys)) {
-		bz__log(NULL, BZ_LOG_ERR, "bz_free_pages(%p, %u): %s", (void *)page, order,
-			page ? "not a page of any live system" : "NULL page");
+	sys = free_owner(page, order, &pfn);
+	if (bz_unlikely(!sys))
 		return -EINVAL;
-	}
 	if (bz_unlikely(order > BZ_MAX_ORDER))
 		return bad_page(sys, pfn, "freeing with an order above the maximum");
+	/* Debug mode: poison, zero or guard the block before a cache or a list holds it. */
+	if (bz_unlikely(sys->debug.flags)) {
+		int ret = free_page_is_bad(sys, bz__pfn_zone(sys, pfn), pfn, order);
+
+		if (ret)
+			return ret;
+		bz__debug_free(sys, pfn, order);
+	}
 	if (pcp_allowed_order(order)) {
 		struct bz_page *p = pfn_to_page(sys, pfn);
 		struct bz_tcache *tc = bz__tcache(sys);
@@ -206,20 +249,20 @@ BZ_API int bz_free_pages_addr(void *addr, unsigned order)
 	uintptr_t off;
 
 	if (!sys) {
-		bz__log(NULL, BZ_LOG_ERR, "bz_free_pages_addr(%p, %u): %s", addr, order,
+		bz__log(NULL, BZ_LOG_ERR, "Bad page state: bz_free_pages_addr(%p, %u): %s", addr, order,
 			addr ? "not an address of any live system" : "NULL address");
 		return -EINVAL;
 	}
 	off = (uintptr_t)((char *)addr - sys->base);
 	if (off & (BZ_PAGE_SIZE - 1)) {
-		bz__log(sys, BZ_LOG_ERR, "bz_free_pages_addr(%p, %u): misaligned address (%#lx bytes into pfn %05lx)",
-			addr, order, (unsigned long)(off & (BZ_PAGE_SIZE - 1)), (unsigned long)(off >> BZ_PAGE_SHIFT));
-		return -EINVAL;
+		char why[96];
+
+		snprintf(why, sizeof(why), "bz_free_pages_addr(%p, %u): misaligned address, %#lx bytes into the page",
+			 addr, order, (unsigned long)(off & (BZ_PAGE_SIZE - 1)));
+		return bad_page(sys, off >> BZ_PAGE_SHIFT, why);
 	}
-	if (!bz__pfn_zone(sys, off >> BZ_PAGE_SHIFT)) {
-		bz__log(sys, BZ_LOG_ERR, "bz_free_pages_addr(%p, %u): address in a hole between zones", addr, order);
-		return -EINVAL;
-	}
+	if (!bz__pfn_zone(sys, off >> BZ_PAGE_SHIFT))
+		return bad_page(sys, off >> BZ_PAGE_SHIFT, "bz_free_pages_addr: address in a hole between zones");
 	return bz_free_pages(pfn_to_page(sys, off >> BZ_PAGE_SHIFT), order);
 }
 

@@ -313,6 +313,12 @@ void bz__pcp_cpu_view(const struct bz_zone *z, int cpu, int *count, int *high);
 /* bz__tcache_lock serialises cache lists, system destruction, drains and fork. */
 void bz__tcache_lock(void);
 void bz__tcache_unlock(void);
+/*
+ * Runs fn(sys, arg) with bz__tcache_lock held and every thread's cache of
+ * sys stopped, as a remote drain stops them; returns what fn returns.  The
+ * caller must not be inside its own cache.
+ */
+int bz__tcache_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg);
 
 /* Lifetime hooks from system.c; destroy runs with bz__tcache_lock held. */
 void bz__pcp_system_created(struct bz_system *sys);

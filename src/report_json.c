@@ -9,6 +9,7 @@
  * reads: atomics relaxed, free lists under the zone lock, tunables and
  * zonelists under sysctl_lock.
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -190,6 +191,23 @@ static void json_zone_watermarks(struct json *j, const struct bz_zone *zone)
 	json_close(j, ']');
 }
 
+/*
+ * extfrag.c's indices per order from the same counts, as decimals
+ * ("0.950", "-1.000"), signed properly where the kernel's text is not.
+ */
+static void json_frag_indices(struct json *j, const char *key, const unsigned long *nr_free,
+			      int (*fn)(const unsigned long *, unsigned))
+{
+	json_open(j, key, '[');
+	for (unsigned order = 0; order < BZ_NR_PAGE_ORDERS; order++) {
+		int v = fn(nr_free, order);
+
+		json_member(j, NULL);
+		fprintf(j->out, "%s%d.%03d", v < 0 ? "-" : "", abs(v) / 1000, abs(v) % 1000);
+	}
+	json_close(j, ']');
+}
+
 static void json_zone(struct json *j, struct bz_zone *zone)
 {
 	struct zone_free_snapshot snap;
@@ -199,6 +217,8 @@ static void json_zone(struct json *j, struct bz_zone *zone)
 	json_zone_sizes(j, zone);
 	json_zone_watermarks(j, zone);
 	json_zone_free(j, &snap);
+	json_frag_indices(j, "unusable_index", snap.nr_free, bz_unusable_index);
+	json_frag_indices(j, "extfrag_index", snap.nr_free, bz_extfrag_index);
 	json_open(j, "pcp", '{');
 	json_long(j, "batch", atomic_load_explicit(&zone->pcp_batch, memory_order_relaxed));
 	json_long(j, "high_min", atomic_load_explicit(&zone->pcp_high_min, memory_order_relaxed));

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "internal.h"
+#include "arena.h"
 #include "pcp.h"
 
 #define BZ_MAX_SYSTEMS 256
@@ -117,6 +118,9 @@ BZ_API void bz_config_init(struct bz_config *cfg)
 	cfg->numa_zonelist_order = BZ_DEFAULT;
 	cfg->zone_reclaim_mode = BZ_DEFAULT;
 	cfg->hugetlb = BZ_DEFAULT;
+	cfg->debug = (unsigned)BZ_DEFAULT;
+	cfg->publish_stats = BZ_DEFAULT;
+	cfg->publish_interval_ms = BZ_DEFAULT;
 }
 
 /* A caller built against an older, shorter struct gets defaults for the rest. */
@@ -138,6 +142,7 @@ BZ_API int bz_system_create(const struct bz_config *user_cfg, bz_system **out)
 {
 	struct bz_config cfg;
 	struct bz_system *sys;
+	unsigned os_fail = 0, os_skip = 0;
 	int ret;
 
 	if (!out)
@@ -157,7 +162,16 @@ BZ_API int bz_system_create(const struct bz_config *user_cfg, bz_system **out)
 	pthread_mutex_init(&sys->sysctl_lock, NULL);
 	ret = bz__sysctl_init(sys, &cfg);
 	if (!ret)
+		ret = bz__debug_init(sys, &cfg);
+	if (!ret)
+		ret = bz__fail_init(sys, &cfg, &os_fail, &os_skip);
+	if (!ret) {
+		bz__os_fail_arm(os_fail, os_skip); /* the spec's os= failures hit this creation only */
 		ret = bz__build_system(sys, &cfg);
+		if (!ret)
+			ret = bz__debug_start(sys);
+		bz__os_fail_arm(0, 0);
+	}
 	if (!ret) {
 		bz__pcp_system_created(sys);
 		ret = registry_add(sys);
@@ -169,6 +183,11 @@ BZ_API int bz_system_create(const struct bz_config *user_cfg, bz_system **out)
 		return ret;
 	}
 	sys->magic = BZ_SYSTEM_MAGIC;
+	ret = bz__stats_publish_start(sys, &cfg);
+	if (ret) {
+		bz_system_destroy(sys);
+		return ret;
+	}
 	*out = sys;
 	return 0;
 }
@@ -179,6 +198,7 @@ BZ_API void bz_system_destroy(bz_system *sys)
 
 	if (!sys || sys->magic != BZ_SYSTEM_MAGIC)
 		return;
+	bz__stats_publish_stop(sys);    /* its thread reads the system: first */
 	/* The default system, once destroyed, stays gone: NULL then means "no system". */
 	atomic_compare_exchange_strong(&bz__default_sys, &dflt, NULL);
 	bz__tcache_lock();

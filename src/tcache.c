@@ -166,7 +166,8 @@ struct bz_tcache *bz__tcache_slow(struct bz_system *sys)
 		slot->tc = NULL;
 	bz__tls = (struct bz_tls){ .sys = sys, .id = sys->id, .tc = tc, .gen = gen,
 				   .mem_map = (uintptr_t)sys->mem_map,
-				   .mem_map_span = sys->nr_pfns * sizeof(struct bz_page),
+				   /* Debug mode: every free takes the slow path, where its hooks are. */
+				   .mem_map_span = sys->debug.flags ? 0 : sys->nr_pfns * sizeof(struct bz_page),
 				   .pageblock_mt = sys->pageblock_mt };
 	pthread_setspecific(exit_key, (void *)1);
 	return tc;
@@ -228,6 +229,20 @@ BZ_API int bz_drain_all_pages(bz_system *sys)
 	release_owners(sys);
 	bz__tcache_unlock();
 	return 0;
+}
+
+int bz__tcache_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg)
+{
+	int ret;
+
+	bz__tcache_lock();
+	stop_owners(sys);
+	bz__force_barriers();
+	wait_owners(sys);
+	ret = fn(sys, arg);
+	release_owners(sys);
+	bz__tcache_unlock();
+	return ret;
 }
 
 /* ---- fork ------------------------------------------------------------------------------- */

@@ -165,6 +165,10 @@ const char *const bz__vm_event_names[NR_VM_EVENTS] = {
 	[COMPACT_STALL] = "compact_stall",
 	[PGALLOC_FAIL] = "pgalloc_fail",
 	[PGALLOC_BAD_FREE] = "pgalloc_bad_free",
+	[PGALLOC_FAIL_INJECTED] = "pgalloc_fail_injected",
+	[PAGEALLOC_CORRUPTION] = "pagealloc_corruption",
+	[DEBUG_CHECK_RUN] = "debug_check_run",
+	[DEBUG_CHECK_FAIL] = "debug_check_fail",
 };
 
 /* Position of our counters in zone_stat_text (enum zone_stat_item). */

@@ -1135,7 +1135,7 @@ static void assert_json_zone(const struct jval *z, bz_system *sys, int nid, int 
 	static const char *const keys[] = {
 		"name", "populated", "start_pfn", "spanned", "present", "managed", "free",
 		"min", "low", "high", "promo", "boost", "protection", "nr_free",
-		"free_by_type", "pageblocks", "pcp", "lock_contended",
+		"free_by_type", "pageblocks", "unusable_index", "extfrag_index", "pcp", "lock_contended",
 	};
 	const struct jval *by_type, *nr_free;
 	struct bz_zone_stats st;

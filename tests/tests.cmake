@@ -24,3 +24,8 @@ bz_test(stress)
 bz_internal_test(watermark)
 bz_test(sysctl)
 bz_test(pcp)
+bz_internal_test(debug)
+bz_test(fault_inject)
+bz_test(extfrag)
+# stats_shm.c, read through bzstat's own reader (tools/stats_reader.c).
+bz_internal_test(stats ${PROJECT_SOURCE_DIR}/tools/stats_reader.c)

@@ -26,6 +26,8 @@ static void usage(FILE *out)
 		"  pagetypeinfo  as /proc/pagetypeinfo\n"
 		"  vmstat        as /proc/vmstat\n"
 		"  zonelists     the boot log's \"Fallback order for Node N: ...\" lines\n"
+		"  unusable_index  as debugfs extfrag/unusable_index\n"
+		"  extfrag_index   as debugfs extfrag/extfrag_index\n"
 		"  json          all of the above as one JSON object\n"
 		"\n"
 		"Options:\n"
@@ -57,7 +59,8 @@ static int run(bz_system *sys, const char *cmd)
 		{ "topology", bz_write_topology }, { "zoneinfo", bz_write_zoneinfo },
 		{ "buddyinfo", bz_write_buddyinfo }, { "pagetypeinfo", bz_write_pagetypeinfo },
 		{ "vmstat", bz_write_vmstat }, { "zonelists", bz_write_zonelists },
-		{ "json", bz_write_json },
+		{ "json", bz_write_json }, { "unusable_index", bz_write_unusable_index },
+		{ "extfrag_index", bz_write_extfrag_index },
 	};
 
 	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)

@@ -111,6 +111,51 @@ struct bz_config {
 	/* Backing of the arenas: BZ_HUGETLB_* (BZ_DEFAULT: BUDDYZONE_HUGETLB, else preferred). */
 	int hugetlb;
 	unsigned long hugetlb_page_size; /* 2 MiB or 1 GiB; 0: BUDDYZONE_HUGETLB_PAGE_SIZE, else 2 MiB */
+	/*
+	 * Debug mode: an OR of enum bz_debug_flags, 0 for none; BZ_DEFAULT
+	 * (the bz_config_init value): BUDDYZONE_DEBUG, a comma-separated list
+	 * of poison, init_on_alloc, init_on_free, guard, check[=N], abort.
+	 */
+	unsigned debug;
+	unsigned long debug_check_interval; /* BZ_DEBUG_CHECK: operations between checks; 0: check=N, else 1000 */
+	/*
+	 * Fault injection: a bz_fault_inject_set() spec, which here may also
+	 * name OS calls that fail while the system is built ("os=mmap|mbind|
+	 * hugetlb|madvise", "os-skip=N" lets the first N of them succeed).
+	 * NULL: BUDDYZONE_FAIL_PAGE_ALLOC.
+	 */
+	const char *fail_page_alloc;
+	/*
+	 * Live statistics for `bzstat -p PID`: 1 publishes the system's
+	 * counters in the shared-memory segment "/buddyzone.<pid>.<id>" (mode
+	 * 0600, removed at bz_system_destroy and at exit), refreshed by a
+	 * background thread every publish_interval_ms; 0 does not.
+	 * BZ_DEFAULT: BUDDYZONE_STATS (1/0), else off.
+	 */
+	int publish_stats;
+	int publish_interval_ms; /* 1..3600000; BZ_DEFAULT: BUDDYZONE_STATS_INTERVAL_MS, else 250 */
+	/*
+	 * Memory hotplug: pages of address space reserved after each node's
+	 * memory for bz_memory_add() (reserved, not committed: it costs no
+	 * RSS, and a hugetlb arena backs it too).  0: BUDDYZONE_HOTPLUG_RESERVE
+	 * (a page count, or a size like "1G"), else none.
+	 */
+	unsigned long hotplug_reserve;
+};
+
+/*
+ * Debug options (the kernel's page_poison, init_on_alloc, init_on_free and
+ * debug_pagealloc boot parameters), per system.  Any of them turns off the
+ * per-thread fast paths of that system (allocation and free still use the
+ * thread caches).  README.md "Debugging" states what each costs.
+ */
+enum bz_debug_flags {
+	BZ_DEBUG_POISON = 1u << 0,        /* freed pages filled with 0xaa, checked when allocated again */
+	BZ_DEBUG_INIT_ON_ALLOC = 1u << 1, /* every allocation zeroed (poisoning takes precedence) */
+	BZ_DEBUG_INIT_ON_FREE = 1u << 2,  /* every free zeroed (poisoning takes precedence) */
+	BZ_DEBUG_GUARD = 1u << 3,         /* free pages PROT_NONE: a stray access faults (base pages only) */
+	BZ_DEBUG_CHECK = 1u << 4,         /* bz_check every debug_check_interval allocations and frees */
+	BZ_DEBUG_ABORT = 1u << 5,         /* abort() on detected corruption or a refused free */
 };
 
 enum bz_hugetlb_policy {
@@ -148,13 +193,21 @@ BZ_API bz_system *bz_default_system(void);
 /*
  * Allocates 2^order contiguous, naturally aligned pages (alloc_pages).  The
  * flags choose the highest zone, the migratetype, the watermark and the
- * reserves the request may use.  NULL when order > BZ_MAX_ORDER, the flags
- * are invalid, or no zone can satisfy the request; unless BZ_GFP_NOWARN,
- * a failure logs a kernel-style "page allocation failure" report.
+ * reserves the request may use; the calling thread's memory policy for sys
+ * (bz_set_mempolicy) chooses the nodes, unless the flags hold
+ * BZ_GFP_THISNODE (then: the thread's own node only).  NULL when order >
+ * BZ_MAX_ORDER, the flags are invalid, or no zone can satisfy the request;
+ * unless BZ_GFP_NOWARN, a failure logs a kernel-style "page allocation
+ * failure" report.
  */
 BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order);
 
-/* As bz_alloc_pages, starting from node nid's zonelist (-1: the local node). */
+/*
+ * As bz_alloc_pages, starting from node nid's zonelist (-1: the calling
+ * thread's node), falling back to other nodes by distance unless
+ * BZ_GFP_THISNODE.  The memory policy does not apply, as with the
+ * kernel's alloc_pages_node().  NULL (logged) for a node that does not exist.
+ */
 BZ_API bz_page *bz_alloc_pages_node(bz_system *sys, int nid, bz_gfp_t gfp, unsigned order);
 
 /*
@@ -189,6 +242,83 @@ BZ_API void bz_memalloc_restore(unsigned flags);
  * operation.  Not from a signal handler.  0, or -EINVAL.
  */
 BZ_API int bz_drain_all_pages(bz_system *sys);
+
+/* ---- Memory policies (NUMA) -------------------------------------------------- */
+
+/* set_mempolicy(2)'s modes and mode flags, with the kernel's numbers. */
+enum bz_mpol_mode {
+	BZ_MPOL_DEFAULT = 0,             /* the thread's node first, then by distance */
+	BZ_MPOL_PREFERRED = 1,           /* one node first, then its fallback order */
+	BZ_MPOL_BIND = 2,                /* only the mask's nodes (nearest first) */
+	BZ_MPOL_INTERLEAVE = 3,          /* the mask's nodes in turn, one request each */
+	BZ_MPOL_LOCAL = 4,               /* the thread's node first (as DEFAULT, but set) */
+	BZ_MPOL_PREFERRED_MANY = 5,      /* the mask's nodes first, then any node */
+	BZ_MPOL_WEIGHTED_INTERLEAVE = 6, /* in turn, each node for its weight in requests */
+	BZ_MPOL_MAX = 7
+};
+#define BZ_MPOL_F_STATIC_NODES   (1 << 15) /* accepted; nothing rebinds a policy here */
+#define BZ_MPOL_F_RELATIVE_NODES (1 << 14) /* bit n: the n-th node with memory (mod their count) */
+#define BZ_MPOL_F_NUMA_BALANCING (1 << 13) /* accepted with BIND and PREFERRED_MANY; no effect */
+
+/*
+ * Sets the calling thread's memory policy for sys, as set_mempolicy(2)
+ * does for a task: which nodes bz_alloc_pages() takes pages from.  mode is
+ * a BZ_MPOL_* mode, optionally ORed with BZ_MPOL_F_* flags.  As in the
+ * kernel, maxnode - 1 bits of nodemask are read (pass BZ_MAX_NUMNODES + 1
+ * for a whole unsigned long), bits for nodes above BZ_MAX_NUMNODES - 1 must
+ * be 0, and nodes without memory are dropped from the mask.  PREFERRED
+ * takes the mask's first node (an empty mask means LOCAL); DEFAULT and
+ * LOCAL take no nodes.  Interleaving starts again at the mask's first node.
+ * Returns 0; -EINVAL (logged, the old policy stays) for an unknown mode,
+ * STATIC with RELATIVE, NUMA_BALANCING with another mode, maxnode above
+ * 32769, a node bit above BZ_MAX_NUMNODES - 1, nodes for DEFAULT or LOCAL,
+ * or a mask left empty where the mode needs nodes; -ENOMEM when the thread
+ * holds policies for 16 other live systems.  Touches only the calling
+ * thread's state: thread-safe, takes no lock of the allocator.
+ */
+BZ_API int bz_set_mempolicy(bz_system *sys, int mode, const unsigned long *nodemask, unsigned long maxnode);
+
+/*
+ * The calling thread's policy for sys, as get_mempolicy(2) with no flags
+ * reports it: *mode (mode may be NULL) gets the mode ORed with its flags,
+ * BZ_MPOL_DEFAULT when none was set; nodemask (may be NULL) gets the nodes
+ * in effect (with mode flags: the mask as given), as maxnode - 1 bits
+ * rounded up to whole unsigned longs.  0; -EINVAL when maxnode is below
+ * bz_nr_nodes(sys), or that many bits exceed 4096 bytes.  Thread-safe.
+ */
+BZ_API int bz_get_mempolicy(bz_system *sys, int *mode, unsigned long *nodemask, unsigned long maxnode);
+
+/*
+ * Weights of BZ_MPOL_WEIGHTED_INTERLEAVE for sys's nodes 0..nr_nodes-1, as
+ * the kernel's /sys/kernel/mm/mempolicy/weighted_interleave/nodeN: with
+ * weights {3, 1}, a thread interleaving over nodes 0 and 1 takes three
+ * requests from node 0, then one from node 1.  0 means the default, 1.
+ * Shared by the system's threads, read whenever a thread moves to the next
+ * node.  0; -EINVAL (logged) for NULL or nr_nodes outside
+ * 1..bz_nr_nodes(sys).  Thread-safe, lock-free.
+ */
+BZ_API int bz_set_interleave_weights(bz_system *sys, const unsigned char *weights, int nr_nodes);
+
+/* ---- Memory hotplug ------------------------------------------------------------ */
+
+/*
+ * Adds pages of memory to zone zid of node nid while the system runs, as
+ * onlining hot-added memory does (online_pages()): the zone grows at its
+ * end, or an empty zone appears above the node's highest populated zone
+ * (a MOVABLE zone above NORMAL, a first zone on a memoryless node), inside
+ * the room reserved after the node at creation (bz_config.hotplug_reserve).
+ * A new zone starts on a 4 MiB boundary and at its x86-64 floor (NORMAL
+ * and MOVABLE at 4 GiB).  The pages are free at once; spanned, present
+ * and managed pages grow; min_free_kbytes (as the kernel recomputes it),
+ * watermarks, lowmem reserves and pageset sizes are recomputed, and the
+ * zonelists rebuilt when a zone or a node gets its first memory.  Returns
+ * 0; -EINVAL (logged) for a bad node or zone, pages 0, a zone that lies
+ * below another populated zone of the node, or one that would cross its
+ * ceiling (DMA 16 MiB, DMA32 4 GiB); -ENOSPC (logged) when the node's
+ * reserved room cannot hold the pages.  Takes the tunables lock and zone
+ * locks briefly; allocations and frees go on meanwhile.
+ */
+BZ_API int bz_memory_add(bz_system *sys, int nid, int zid, unsigned long pages);
 
 /* ---- Pages and addresses --------------------------------------------------- */
 
@@ -257,12 +387,59 @@ BZ_API int bz_write_topology(bz_system *sys, FILE *out);
 BZ_API int bz_write_json(bz_system *sys, FILE *out);
 
 /*
+ * External fragmentation, as the kernel's debugfs files extfrag/unusable_index
+ * and extfrag/extfrag_index print it (mm/vmstat.c): one line per populated
+ * zone, "Node N, zone   NAME " and an index per order.  The unusable free
+ * space index is the share of free memory in blocks too small for the order
+ * (0 none .. 1 all); the fragmentation index says, for an order whose
+ * request would fail, whether for lack of memory (towards 0) or for
+ * fragmentation (towards 1), and is -1.000 where a request would succeed.
+ * Blocks in per-thread caches are not free memory here, as in the kernel.
+ * Takes each zone lock briefly.  0, -EINVAL for a NULL stream, -EIO when
+ * the stream fails.
+ */
+BZ_API int bz_write_unusable_index(bz_system *sys, FILE *out);
+BZ_API int bz_write_extfrag_index(bz_system *sys, FILE *out);
+
+/*
+ * The same indices for any free-block counts nr_free[order] (for instance
+ * bz_zone_stats' nr_free, or a sum over zones), in thousandths:
+ * unusable_free_index() 0..1000, __fragmentation_index() -1000 or 0..1000
+ * (a single free block can give the kernel's out-of-range negative values).
+ * -EINVAL for NULL or order > BZ_MAX_ORDER.  Pure functions: thread-safe and
+ * async-signal-safe.
+ */
+BZ_API int bz_unusable_index(const unsigned long nr_free[BZ_NR_PAGE_ORDERS], unsigned order);
+BZ_API int bz_extfrag_index(const unsigned long nr_free[BZ_NR_PAGE_ORDERS], unsigned order);
+
+/*
  * Walks every invariant (DESIGN.md): each free block aligned, inside one
  * zone, on the list its head says, not mergeable with its buddy; counts
  * agree; free + cached + allocated = managed.  Returns 0, or -EUCLEAN after
  * logging the first broken invariant.  Takes each zone lock in turn.
  */
 BZ_API int bz_check(bz_system *sys);
+
+/* ---- Fault injection ------------------------------------------------------- */
+
+/*
+ * Makes allocations of sys fail on purpose, as the kernel's fail_page_alloc
+ * (Documentation/fault-injection): spec is "key=value,..." with the keys of
+ * its debugfs directory: probability (percent, 0..100), interval, times
+ * (-1: no limit), space, min-order, ignore-gfp-wait (skip requests with
+ * BZ_GFP_DIRECT_RECLAIM), ignore-gfp-highmem, verbose (0..2), and ours:
+ * seed (for a repeatable sequence).  Keys left out take the kernel's
+ * defaults: interval 1, times 1, space 0, min-order 1, ignore-gfp-wait 1,
+ * ignore-gfp-highmem 1, verbose 2.  NULL, "" or probability=0 turns
+ * injection off.  An injected failure is a real one to the caller: NULL,
+ * the failure report unless BZ_GFP_NOWARN, counted in pgalloc_fail (and
+ * pgalloc_fail_injected); BZ_GFP_NOFAIL requests never fail.  Returns 0, or
+ * -EINVAL (logged, nothing changed) for an unknown key or a bad value.
+ * Thread-safe; while injection is on, allocations skip the per-thread fast
+ * path.  Also set at creation by bz_config.fail_page_alloc or
+ * BUDDYZONE_FAIL_PAGE_ALLOC.
+ */
+BZ_API int bz_fault_inject_set(bz_system *sys, const char *spec);
 
 #ifdef __cplusplus
 }

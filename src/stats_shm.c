@@ -1,0 +1,491 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * stats_shm.c - live statistics for other processes: a system created with
+ * bz_config.publish_stats (or BUDDYZONE_STATS=1) publishes its counters in
+ * a POSIX shared-memory segment, "/buddyzone.<pid>.<system id>", mode 0600,
+ * that bzstat reads (layout and seqlock: stats_shm.h).  A background
+ * thread per publishing system takes a snapshot every interval with the
+ * same accessors the reports use (zone counters, free lists under the zone
+ * lock, bz__vm_event_sum) and copies it into the segment under the
+ * seqlock, so the allocation paths carry no cost at all: nothing there
+ * knows that publishing exists.
+ *
+ * Lifetime: the segment is created with O_EXCL when the system is, and
+ * unlinked when it is destroyed or when the process exits (an atexit
+ * handler stops every publisher of this process).  A forked child inherits
+ * the mapping but not the thread: it neither publishes nor unlinks its
+ * parent's segment.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+#include "pcp.h"
+#include "stats_shm.h"
+
+#define INTERVAL_MAX_MS 3600000 /* an hour */
+
+struct bz_stats_pub {
+	struct bz_system *sys;
+	pid_t pid;                      /* the process that publishes (a fork child does not) */
+	char name[64];
+	struct bz_stats_shm *seg;       /* the shared mapping */
+	struct bz_stats_shm *snap;      /* private: built here, then copied under the seqlock */
+	size_t size;
+	unsigned interval_ms;
+	pthread_t thread;
+	pthread_mutex_t lock;           /* stop, with cond */
+	pthread_cond_t cond;            /* CLOCK_MONOTONIC */
+	bool stop;
+	/* Under pubs_lock: */
+	bool running, linked;
+	struct bz_stats_pub *next;
+};
+
+static pthread_mutex_t pubs_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct bz_stats_pub *pubs;       /* every publisher of this process */
+static pthread_once_t pubs_once = PTHREAD_ONCE_INIT;
+
+/* vm events by segment slot (enum bz_stats_event). */
+static const enum bz_vm_event stat_events[BZ_STATS_NR_EVENTS] = {
+	PGALLOC_BASE + BZ_ZONE_DMA, PGALLOC_BASE + BZ_ZONE_DMA32, PGALLOC_BASE + BZ_ZONE_NORMAL,
+	PGALLOC_BASE + BZ_ZONE_MOVABLE, PGALLOC_BASE + BZ_ZONE_DEVICE,
+	ALLOCSTALL_BASE + BZ_ZONE_DMA, ALLOCSTALL_BASE + BZ_ZONE_DMA32,
+	ALLOCSTALL_BASE + BZ_ZONE_NORMAL, ALLOCSTALL_BASE + BZ_ZONE_MOVABLE,
+	ALLOCSTALL_BASE + BZ_ZONE_DEVICE, PGFREE, PAGEOUTRUN, KSWAPD_LOW_WMARK_HIT_QUICKLY,
+	KSWAPD_HIGH_WMARK_HIT_QUICKLY, COMPACT_STALL, PGALLOC_FAIL, PGALLOC_BAD_FREE,
+};
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- the snapshot ------------------------------------------------------------ */
+
+/*
+ * Blocks on one free list, at most BZ_STATS_LIST_CAP: the walk holds the
+ * zone lock, and pagetypeinfo_showfree_print() caps it for that reason.
+ * Deferred max-order blocks count on the MOVABLE list (mmzone.h).
+ */
+static uint64_t free_list_count_capped_locked(struct bz_zone *z, unsigned order, int mt)
+{
+	uint64_t n = 0;
+
+	for (uint32_t pfn = z->free_area[order].free_list[mt].first; pfn != BZ_NIL && n < BZ_STATS_LIST_CAP;
+	     pfn = pfn_to_page(z->sys, pfn)->next)
+		n++;
+	if (order == BZ_MAX_ORDER && mt == BZ_MIGRATE_MOVABLE)
+		n += (z->deferred_end - z->deferred_pfn) / MAX_ORDER_NR_PAGES;
+	return BZ_MIN(n, (uint64_t)BZ_STATS_LIST_CAP);
+}
+
+/* The free lists, one lock hold per list as pagetypeinfo takes them. */
+static void snapshot_free_lists(struct bz_zone *z, struct bz_stats_zone *out)
+{
+	unsigned long blocks[BZ_MIGRATE_TYPES];
+
+	bz__zone_lock(z);
+	for (int o = 0; o < BZ_NR_PAGE_ORDERS; o++)
+		out->nr_free[o] = z->free_area[o].nr_free;
+	bz__count_pageblocks(z, blocks);
+	bz__zone_unlock(z);
+	for (int mt = 0; mt < BZ_MIGRATE_TYPES; mt++) {
+		out->pageblocks[mt] = blocks[mt];
+		for (unsigned o = 0; o < BZ_NR_PAGE_ORDERS; o++) {
+			bz__zone_lock(z);
+			out->free_by_type[mt][o] = free_list_count_capped_locked(z, o, mt);
+			bz__zone_unlock(z);
+		}
+	}
+}
+
+static void snapshot_zone(struct bz_zone *z, struct bz_stats_zone *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->nid = (uint64_t)z->node->nid;
+	out->zid = (uint64_t)z->idx;
+	out->populated = populated_zone(z);
+	out->start_pfn = z->zone_start_pfn;
+	out->spanned = z->spanned_pages;
+	out->present = z->present_pages;
+	out->managed = z->managed_pages;
+	out->free = (uint64_t)zone_page_state(z, NR_FREE_PAGES);
+	out->cached = bz__zone_cached(z);
+	out->allocated = out->managed >= out->free + out->cached ? out->managed - out->free - out->cached : 0;
+	out->free_blocks = (uint64_t)zone_page_state(z, NR_FREE_PAGES_BLOCKS);
+	out->wmark_min = wmark_pages(z, WMARK_MIN);
+	out->wmark_low = wmark_pages(z, WMARK_LOW);
+	out->wmark_high = wmark_pages(z, WMARK_HIGH);
+	out->wmark_promo = wmark_pages(z, WMARK_PROMO);
+	out->boost = atomic_load_explicit(&z->watermark_boost, memory_order_relaxed);
+	for (int i = 0; i < BZ_MAX_NR_ZONES; i++)
+		out->lowmem_reserve[i] = (uint64_t)atomic_load_explicit(&z->lowmem_reserve[i], memory_order_relaxed);
+	out->pcp_batch = (uint64_t)atomic_load_explicit(&z->pcp_batch, memory_order_relaxed);
+	out->pcp_high_min = (uint64_t)atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
+	out->pcp_high_max = (uint64_t)atomic_load_explicit(&z->pcp_high_max, memory_order_relaxed);
+	for (int i = 0; i < BZ_STATS_NR_NUMA; i++)
+		out->numa[i] = bz__zone_numa_sum(z, (enum bz_zone_stat_item)(NUMA_HIT + i));
+	out->lock_contended = atomic_load_explicit(&z->lock_contended, memory_order_relaxed);
+	if (out->populated)
+		snapshot_free_lists(z, out);
+}
+
+static struct bz_stats_zone *shm_zones(struct bz_stats_shm *h)
+{
+	return (struct bz_stats_zone *)((char *)h + sizeof(*h));
+}
+
+static void take_snapshot(struct bz_stats_pub *pub)
+{
+	struct bz_system *sys = pub->sys;
+	struct bz_stats_shm *s = pub->snap;
+	struct bz_stats_zone *zones = shm_zones(s);
+
+	s->nr_snapshots++;
+	s->nr_nodes = (uint64_t)sys->nr_nodes;
+	for (int i = 0; i < BZ_STATS_NR_EVENTS; i++)
+		s->events[i] = bz__vm_event_sum(sys, stat_events[i]);
+	for (int nid = 0; nid < sys->nr_nodes; nid++)
+		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
+			snapshot_zone(&sys->nodes[nid]->zones[zid], &zones[nid * BZ_MAX_NR_ZONES + zid]);
+	s->snapshot_ns = now_ns();
+}
+
+void bz__stats_shm_write(struct bz_stats_shm *seg, const struct bz_stats_shm *snap)
+{
+	size_t words = ((size_t)snap->total_size - BZ_STATS_SNAPSHOT_OFFSET) / 8;
+
+	bz_stats_write_begin(&seg->seq);
+	bz_stats_store_words((uint64_t *)((char *)seg + BZ_STATS_SNAPSHOT_OFFSET),
+			     (const uint64_t *)((const char *)snap + BZ_STATS_SNAPSHOT_OFFSET), words);
+	bz_stats_write_end(&seg->seq);
+}
+
+static void publish(struct bz_stats_pub *pub)
+{
+	take_snapshot(pub);
+	bz__stats_shm_write(pub->seg, pub->snap);
+}
+
+/* ---- the publisher thread ------------------------------------------------------ */
+
+static void *publisher_main(void *arg)
+{
+	struct bz_stats_pub *pub = arg;
+	struct timespec deadline;
+	uint64_t next;
+
+	pthread_mutex_lock(&pub->lock);
+	while (!pub->stop) {
+		pthread_mutex_unlock(&pub->lock);
+		publish(pub);
+		next = now_ns() + (uint64_t)pub->interval_ms * 1000000ull;
+		deadline.tv_sec = (time_t)(next / 1000000000ull);
+		deadline.tv_nsec = (long)(next % 1000000000ull);
+		pthread_mutex_lock(&pub->lock);
+		while (!pub->stop && pthread_cond_timedwait(&pub->cond, &pub->lock, &deadline) != ETIMEDOUT)
+			;
+	}
+	pthread_mutex_unlock(&pub->lock);
+	return NULL;
+}
+
+/* The application's signals go to its own threads, never to ours. */
+static int start_thread(struct bz_stats_pub *pub)
+{
+	sigset_t all, old;
+	int err;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	err = pthread_create(&pub->thread, NULL, publisher_main, pub);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!err)
+		pthread_setname_np(pub->thread, "bz-stats");
+	return -err;
+}
+
+/* Stops the thread and unlinks the name, once; pubs_lock held. */
+static void retire_locked(struct bz_stats_pub *pub)
+{
+	if (pub->pid != getpid())
+		return;                 /* a fork child: the thread and the name are the parent's */
+	if (pub->running) {
+		pthread_mutex_lock(&pub->lock);
+		pub->stop = true;
+		pthread_cond_signal(&pub->cond);
+		pthread_mutex_unlock(&pub->lock);
+		pthread_join(pub->thread, NULL);
+		pub->running = false;
+	}
+	if (pub->linked) {
+		shm_unlink(pub->name);
+		pub->linked = false;
+	}
+}
+
+/* atexit: nobody reads a segment of a process that is gone. */
+static void retire_all(void)
+{
+	pthread_mutex_lock(&pubs_lock);
+	for (struct bz_stats_pub *p = pubs; p; p = p->next)
+		retire_locked(p);
+	pthread_mutex_unlock(&pubs_lock);
+}
+
+static void pubs_fork_prepare(void)
+{
+	pthread_mutex_lock(&pubs_lock);
+}
+
+static void pubs_fork_release(void)
+{
+	pthread_mutex_unlock(&pubs_lock);
+}
+
+static void pubs_init_once(void)
+{
+	atexit(retire_all);
+	pthread_atfork(pubs_fork_prepare, pubs_fork_release, pubs_fork_release);
+}
+
+/* ---- the segment ------------------------------------------------------------------- */
+
+/*
+ * O_EXCL: a name we did not create is never written.  One that exists
+ * already is a leftover of a dead process that had our pid (pids are
+ * unique among the living), if it is ours: it goes, once.
+ */
+static int segment_open(struct bz_stats_pub *pub)
+{
+	struct stat st;
+	int fd;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		fd = shm_open(pub->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, BZ_STATS_SHM_MODE);
+		if (fd >= 0 || errno != EEXIST || attempt)
+			break;
+		fd = shm_open(pub->name, O_RDONLY | O_CLOEXEC, 0);
+		if (fd < 0)
+			break;
+		if (fstat(fd, &st) || st.st_uid != geteuid()) {
+			close(fd);
+			errno = EEXIST;
+			return -1;
+		}
+		close(fd);
+		bz__log(pub->sys, BZ_LOG_INFO, "stats: removing %s, left by an exited process", pub->name);
+		shm_unlink(pub->name);
+	}
+	return fd;
+}
+
+static int segment_create(struct bz_stats_pub *pub)
+{
+	int fd = segment_open(pub), err;
+	void *map;
+
+	if (fd < 0) {
+		err = -errno;
+		bz__log(pub->sys, BZ_LOG_WARNING, "stats: shm_open(%s): %s", pub->name, strerror(errno));
+		return err;
+	}
+	/* Exactly 0600 whatever the umask. */
+	if (fchmod(fd, BZ_STATS_SHM_MODE) || ftruncate(fd, (off_t)pub->size)) {
+		err = -errno;
+		bz__log(pub->sys, BZ_LOG_WARNING, "stats: sizing %s: %s", pub->name, strerror(errno));
+		close(fd);
+		shm_unlink(pub->name);
+		return err;
+	}
+	map = mmap(NULL, pub->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	err = map == MAP_FAILED ? -errno : 0;
+	close(fd);
+	if (err) {
+		bz__log(pub->sys, BZ_LOG_WARNING, "stats: mmap(%s): %s", pub->name, strerror(-err));
+		shm_unlink(pub->name);
+		return err;
+	}
+	pub->seg = map;
+	return 0;
+}
+
+/* The identification part, in the private copy and then the segment (magic last). */
+static void segment_identify(struct bz_stats_pub *pub)
+{
+	struct bz_stats_shm *s = pub->snap;
+
+	s->version = BZ_STATS_SHM_VERSION;
+	s->header_size = sizeof(struct bz_stats_shm);
+	s->zone_size = sizeof(struct bz_stats_zone);
+	s->nr_zones = (uint32_t)(pub->sys->nr_nodes * BZ_MAX_NR_ZONES);
+	s->nr_events = BZ_STATS_NR_EVENTS;
+	s->interval_ms = pub->interval_ms;
+	s->total_size = pub->size;
+	s->pid = (uint64_t)pub->pid;
+	s->sys_id = pub->sys->id;
+	s->start_ns = now_ns();
+	memcpy(pub->seg, s, BZ_STATS_SNAPSHOT_OFFSET);
+	pub->seg->seq = 0;
+	pub->seg->magic = 0;
+	publish(pub);
+	__atomic_store_n(&pub->seg->magic, BZ_STATS_SHM_MAGIC, __ATOMIC_RELEASE);
+}
+
+/* ---- configuration ----------------------------------------------------------------- */
+
+/* BUDDYZONE_STATS: "1" on, "0" or unset off; anything else warns and is off. */
+static int env_publish(const struct bz_system *sys)
+{
+	const char *env = getenv("BUDDYZONE_STATS");
+
+	if (!env || !*env || !strcmp(env, "0"))
+		return 0;
+	if (!strcmp(env, "1"))
+		return 1;
+	bz__log(sys, BZ_LOG_WARNING, "BUDDYZONE_STATS=%s: expected 0 or 1; not publishing", env);
+	return 0;
+}
+
+static int env_interval(const struct bz_system *sys)
+{
+	const char *env = getenv("BUDDYZONE_STATS_INTERVAL_MS");
+	char *end;
+	long v;
+
+	if (!env || !*env)
+		return BZ_STATS_INTERVAL_MS;
+	errno = 0;
+	v = strtol(env, &end, 10);
+	if (errno || *end || v < 1 || v > INTERVAL_MAX_MS) {
+		bz__log(sys, BZ_LOG_WARNING, "BUDDYZONE_STATS_INTERVAL_MS=%s: expected 1..%d; using %d",
+			env, INTERVAL_MAX_MS, BZ_STATS_INTERVAL_MS);
+		return BZ_STATS_INTERVAL_MS;
+	}
+	return (int)v;
+}
+
+/* Whether to publish and how often: 1 yes, 0 no, -EINVAL for a bad config (logged). */
+static int publish_config(const struct bz_system *sys, const struct bz_config *cfg, int *interval_ms)
+{
+	int on = cfg->publish_stats, ms = cfg->publish_interval_ms;
+
+	if (on != BZ_DEFAULT && on != 0 && on != 1) {
+		bz__log(sys, BZ_LOG_ERR, "config: publish_stats %d is not 0, 1 or BZ_DEFAULT", on);
+		return -EINVAL;
+	}
+	if (ms != BZ_DEFAULT && (ms < 1 || ms > INTERVAL_MAX_MS)) {
+		bz__log(sys, BZ_LOG_ERR, "config: publish_interval_ms %d is not 1..%d", ms, INTERVAL_MAX_MS);
+		return -EINVAL;
+	}
+	*interval_ms = ms == BZ_DEFAULT ? env_interval(sys) : ms;
+	return on == BZ_DEFAULT ? env_publish(sys) : on;
+}
+
+/* ---- entry points (system.c) ------------------------------------------------------------ */
+
+static void pub_free(struct bz_stats_pub *pub)
+{
+	if (pub->seg)
+		munmap(pub->seg, pub->size);
+	pthread_cond_destroy(&pub->cond);
+	pthread_mutex_destroy(&pub->lock);
+	free(pub->snap);
+	free(pub);
+}
+
+static struct bz_stats_pub *pub_new(struct bz_system *sys, int interval_ms)
+{
+	struct bz_stats_pub *pub = calloc(1, sizeof(*pub));
+	pthread_condattr_t ca;
+
+	if (!pub)
+		return NULL;
+	pub->sys = sys;
+	pub->pid = getpid();
+	pub->interval_ms = (unsigned)interval_ms;
+	pub->size = sizeof(struct bz_stats_shm) +
+		    (size_t)sys->nr_nodes * BZ_MAX_NR_ZONES * sizeof(struct bz_stats_zone);
+	pub->snap = calloc(1, pub->size);
+	snprintf(pub->name, sizeof(pub->name), "/" BZ_STATS_SHM_PREFIX "%ld.%llu", (long)pub->pid,
+		 (unsigned long long)sys->id);
+	pthread_mutex_init(&pub->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&pub->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (!pub->snap) {
+		pub_free(pub);
+		return NULL;
+	}
+	return pub;
+}
+
+int bz__stats_publish_start(struct bz_system *sys, const struct bz_config *cfg)
+{
+	struct bz_stats_pub *pub;
+	int interval_ms, ret;
+
+	ret = publish_config(sys, cfg, &interval_ms);
+	if (ret <= 0)
+		return ret;
+	pthread_once(&pubs_once, pubs_init_once);
+	pub = pub_new(sys, interval_ms);
+	if (!pub)
+		return -ENOMEM;
+	ret = segment_create(pub);
+	if (ret) {
+		/* Diagnostics are not worth failing the system for: logged, and on without them. */
+		pub_free(pub);
+		return 0;
+	}
+	segment_identify(pub);
+	pub->linked = true;
+	ret = start_thread(pub);
+	if (ret) {
+		bz__log(sys, BZ_LOG_WARNING, "stats: cannot start the publisher thread: %s", strerror(-ret));
+		shm_unlink(pub->name);
+		pub_free(pub);
+		return 0;
+	}
+	pub->running = true;
+	pthread_mutex_lock(&pubs_lock);
+	pub->next = pubs;
+	pubs = pub;
+	pthread_mutex_unlock(&pubs_lock);
+	sys->stats_pub = pub;
+	return 0;
+}
+
+void bz__stats_publish_stop(struct bz_system *sys)
+{
+	struct bz_stats_pub *pub = sys->stats_pub, **pp;
+
+	if (!pub)
+		return;
+	sys->stats_pub = NULL;
+	pthread_mutex_lock(&pubs_lock);
+	for (pp = &pubs; *pp; pp = &(*pp)->next)
+		if (*pp == pub) {
+			*pp = pub->next;
+			break;
+		}
+	retire_locked(pub);
+	pthread_mutex_unlock(&pubs_lock);
+	pub_free(pub);
+}
+
+const char *bz__stats_shm_name(const struct bz_system *sys)
+{
+	return sys->stats_pub ? sys->stats_pub->name : NULL;
+}

@@ -1,0 +1,626 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_stats.c - live statistics in shared memory (src/stats_shm.c), read
+ * back through bzstat's own reader (tools/stats_reader.c): what a segment
+ * holds against the introspection API, its name, mode and owner, the
+ * reader's refusals and validation, seqlock consistency while a writer
+ * rewrites it as fast as it can, the publisher thread's lifetime, the
+ * environment switch, and cleanup at destroy, at exit and across fork.
+ */
+#include <errno.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "common.h"
+#include "internal.h"
+#include "../tools/stats_reader.h"
+
+#define ZONES "0:DMA=3840,0:DMA32=16384,0:Normal=16384"
+
+static bz_system *publishing_system(int interval_ms, struct log_catch *lc)
+{
+	struct bz_config cfg;
+	bz_system *sys = NULL;
+
+	bz_config_init(&cfg);
+	cfg.zones = ZONES;
+	cfg.cpus_per_node = 2;
+	cfg.hugetlb = BZ_HUGETLB_NEVER;
+	cfg.publish_stats = 1;
+	cfg.publish_interval_ms = interval_ms;
+	if (lc) {
+		cfg.log = log_catch_fn;
+		cfg.log_arg = lc;
+	}
+	assert_int_equal(bz_system_create(&cfg, &sys), 0);
+	assert_non_null(bz__stats_shm_name(sys));
+	return sys;
+}
+
+static void open_reader(struct bz_stats_reader *r, bz_system *sys)
+{
+	char err[256] = "";
+	int ret = bz_stats_open(r, getpid(), sys->id, getuid(), err, sizeof(err));
+
+	if (ret)
+		fail_msg("bz_stats_open: %s", err);
+}
+
+/* A snapshot taken after now: two publications later, so one began after the call. */
+static void read_fresh(const struct bz_stats_reader *r, struct bz_stats_snap *snap)
+{
+	uint64_t first;
+
+	assert_int_equal(bz_stats_read(r, snap, 0), 0);
+	first = snap->hdr.nr_snapshots;
+	for (int i = 0; i < 5000 && snap->hdr.nr_snapshots < first + 2; i++) {
+		usleep(1000);
+		assert_int_equal(bz_stats_read(r, snap, 0), 0);
+	}
+	assert_true(snap->hdr.nr_snapshots >= first + 2);
+}
+
+static unsigned long vmstat_value(bz_system *sys, const char *name)
+{
+	char *buf = NULL, key[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	unsigned long v = 0, found = 0;
+
+	assert_int_equal(bz_write_vmstat(sys, f), 0);
+	fclose(f);
+	snprintf(key, sizeof(key), "\n%s ", name);
+	for (char *p = strstr(buf, key); p; p = NULL)
+		found = sscanf(p + strlen(key), "%lu", &v);
+	free(buf);
+	assert_int_equal(found, 1);
+	return v;
+}
+
+static int nr_threads(void)
+{
+	DIR *d = opendir("/proc/self/task");
+	struct dirent *e;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((e = readdir(d)))
+		n += e->d_name[0] != '.';
+	closedir(d);
+	return n;
+}
+
+/* ---- what a segment holds --------------------------------------------------------------- */
+
+static void test_segment_matches_zone_stats(void **state)
+{
+	bz_system *sys = publishing_system(5, NULL);
+	struct bz_stats_reader r;
+	struct bz_stats_snap snap;
+	bz_page *held[64];
+	uint64_t ids[8];
+	char name[64];
+
+	(void)state;
+	snprintf(name, sizeof(name), "/buddyzone.%ld.%llu", (long)getpid(), (unsigned long long)sys->id);
+	assert_string_equal(bz__stats_shm_name(sys), name);
+	assert_true(bz_stats_list(getpid(), ids, 8) >= 1);
+	for (int i = 0; i < 64; i++)
+		assert_non_null(held[i] = bz_alloc_pages(sys, BZ_GFP_KERNEL, i % 4));
+	open_reader(&r, sys);
+	assert_int_equal(bz_stats_snap_init(&r, &snap), 0);
+	read_fresh(&r, &snap);
+
+	assert_int_equal(snap.hdr.pid, getpid());
+	assert_int_equal(snap.hdr.sys_id, sys->id);
+	assert_int_equal(snap.hdr.interval_ms, 5);
+	assert_int_equal(snap.hdr.nr_nodes, 1);
+	assert_int_equal(snap.nr_zones, BZ_MAX_NR_ZONES);
+	assert_true(snap.hdr.start_ns <= snap.hdr.snapshot_ns);
+	for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++) {
+		const struct bz_stats_zone *z = &snap.zones[zid];
+		struct bz_zone_stats st = zone_stats(sys, 0, zid);
+		unsigned long blocks = 0;
+
+		assert_int_equal(z->zid, zid);
+		assert_int_equal(z->populated, st.present != 0);
+		assert_int_equal(z->managed, st.managed);
+		assert_int_equal(z->free, st.free);
+		assert_int_equal(z->cached, st.cached);
+		assert_int_equal(z->allocated, st.allocated);
+		assert_int_equal(z->wmark_min, st.wmark_min);
+		assert_int_equal(z->wmark_high, st.wmark_high);
+		assert_int_equal(z->lowmem_reserve[BZ_ZONE_NORMAL], st.lowmem_reserve[BZ_ZONE_NORMAL]);
+		assert_int_equal(z->pcp_batch, st.pcp_batch);
+		for (int o = 0; o < BZ_NR_PAGE_ORDERS; o++) {
+			uint64_t by_type = 0;
+
+			assert_int_equal(z->nr_free[o], st.nr_free[o]);
+			for (int mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
+				by_type += z->free_by_type[mt][o];
+			assert_int_equal(by_type, z->nr_free[o]);
+		}
+		for (int mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
+			blocks += z->pageblocks[mt];
+		assert_int_equal(blocks, (st.spanned + 511) / 512);
+	}
+	assert_int_equal(snap.hdr.events[BZ_STAT_PGALLOC_NORMAL], vmstat_value(sys, "pgalloc_normal"));
+	assert_int_equal(snap.hdr.events[BZ_STAT_PGFREE], vmstat_value(sys, "pgfree"));
+	assert_int_equal(snap.zones[BZ_ZONE_NORMAL].numa[BZ_STAT_NUMA_HIT], vmstat_value(sys, "numa_hit"));
+	assert_true(snap.zones[BZ_ZONE_NORMAL].allocated >= 64);
+
+	for (int i = 0; i < 64; i++)
+		assert_int_equal(bz_free_pages(held[i], i % 4), 0);
+	bz_stats_snap_free(&snap);
+	bz_stats_close(&r);
+	bz_system_destroy(sys);
+}
+
+/* ---- mode, owner, validation -------------------------------------------------------------- */
+
+static void test_segment_mode_and_owner(void **state)
+{
+	bz_system *sys = publishing_system(50, NULL);
+	const char *name = bz__stats_shm_name(sys);
+	struct bz_stats_reader r;
+	char err[256];
+	struct stat st;
+	int fd;
+
+	(void)state;
+	fd = shm_open(name, O_RDONLY, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fstat(fd, &st), 0);
+	close(fd);
+	assert_int_equal(st.st_mode & 07777, 0600);
+	assert_int_equal(st.st_uid, geteuid());
+
+	/* Somebody else's: refused, and said so. */
+	assert_int_equal(bz_stats_open(&r, getpid(), sys->id, getuid() + 1, err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "refusing"));
+	/* Ours but readable by others: refused too. */
+	fd = shm_open(name, O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(fchmod(fd, 0644), 0);
+	assert_int_equal(bz_stats_open(&r, getpid(), sys->id, getuid(), err, sizeof(err)), -EPERM);
+	assert_non_null(strstr(err, "mode 0644"));
+	assert_int_equal(fchmod(fd, 0600), 0);
+	close(fd);
+	open_reader(&r, sys);
+	bz_stats_close(&r);
+	/* Nothing of a pid that publishes nothing. */
+	assert_true(bz_stats_open(&r, getpid(), sys->id + 1000, getuid(), err, sizeof(err)) == -ENOENT);
+	bz_system_destroy(sys);
+}
+
+/* A segment as a writer would lay it out, in ordinary memory: nodes nodes. */
+static struct bz_stats_shm *fake_segment(int nodes, size_t *size)
+{
+	size_t zones = (size_t)nodes * BZ_MAX_NR_ZONES;
+	struct bz_stats_shm *h;
+
+	*size = sizeof(*h) + zones * sizeof(struct bz_stats_zone);
+	h = aligned_alloc(64, (*size + 63) & ~(size_t)63);
+	assert_non_null(h);
+	memset(h, 0, *size);
+	h->magic = BZ_STATS_SHM_MAGIC;
+	h->version = BZ_STATS_SHM_VERSION;
+	h->header_size = sizeof(*h);
+	h->zone_size = sizeof(struct bz_stats_zone);
+	h->nr_zones = (uint32_t)zones;
+	h->nr_events = BZ_STATS_NR_EVENTS;
+	h->total_size = *size;
+	h->nr_nodes = (uint64_t)nodes;
+	for (size_t i = 0; i < zones; i++) {
+		struct bz_stats_zone *z = (struct bz_stats_zone *)((char *)h + sizeof(*h)) + i;
+
+		z->nid = i / BZ_MAX_NR_ZONES;
+		z->zid = i % BZ_MAX_NR_ZONES;
+	}
+	return h;
+}
+
+static void test_reader_validates_layout(void **state)
+{
+	struct bz_stats_reader r;
+	struct bz_stats_snap snap;
+	struct bz_stats_zone *zones;
+	char err[256];
+	size_t size;
+	struct bz_stats_shm *h = fake_segment(2, &size);
+
+	(void)state;
+	assert_int_equal(bz_stats_attach(&r, h, size, err, sizeof(err)), 0);
+	assert_int_equal(r.nr_zones, 2 * BZ_MAX_NR_ZONES);
+	/* Too short for a header, or for the records the header claims. */
+	assert_int_equal(bz_stats_attach(&r, h, sizeof(*h) - 8, err, sizeof(err)), -EPROTO);
+	assert_int_equal(bz_stats_attach(&r, h, size - 8, err, sizeof(err)), -EPROTO);
+	h->nr_zones = 64 * BZ_MAX_NR_ZONES;    /* in range, but not in the mapping */
+	h->total_size = sizeof(*h) + (uint64_t)h->nr_zones * sizeof(struct bz_stats_zone);
+	assert_int_equal(bz_stats_attach(&r, h, size, err, sizeof(err)), -EPROTO);
+	h->nr_zones = 2 * BZ_MAX_NR_ZONES + 1; /* not whole nodes */
+	assert_int_equal(bz_stats_attach(&r, h, size, err, sizeof(err)), -EPROTO);
+	h->nr_zones = 2 * BZ_MAX_NR_ZONES;
+	h->total_size = size;
+	h->zone_size += 8;
+	assert_int_equal(bz_stats_attach(&r, h, size, err, sizeof(err)), -EPROTO);
+	h->zone_size -= 8;
+	h->version = BZ_STATS_SHM_VERSION + 1;
+	assert_int_equal(bz_stats_attach(&r, h, size, err, sizeof(err)), -EPROTO);
+	assert_non_null(strstr(err, "version"));
+	h->version = BZ_STATS_SHM_VERSION;
+	h->magic = 0;
+	assert_int_equal(bz_stats_attach(&r, h, size, err, sizeof(err)), -EPROTO);
+	h->magic = BZ_STATS_SHM_MAGIC;
+
+	/* Records a caller would index by are checked in every snapshot. */
+	assert_int_equal(bz_stats_attach(&r, h, size, err, sizeof(err)), 0);
+	assert_int_equal(bz_stats_snap_init(&r, &snap), 0);
+	assert_int_equal(bz_stats_read(&r, &snap, 0), 0);
+	zones = (struct bz_stats_zone *)((char *)h + sizeof(*h));
+	zones[3].zid = 77;
+	assert_int_equal(bz_stats_read(&r, &snap, 0), -EPROTO);
+	zones[3].zid = 3;
+	h->nr_nodes = 3;
+	assert_int_equal(bz_stats_read(&r, &snap, 0), -EPROTO);
+	h->nr_nodes = 2;
+	/* A writer that never leaves: the reader gives up. */
+	h->seq = 1;
+	assert_int_equal(bz_stats_read(&r, &snap, 10), -EAGAIN);
+	bz_stats_snap_free(&snap);
+	free(h);
+}
+
+/* ---- the seqlock ------------------------------------------------------------------------ */
+
+struct writer_arg {
+	struct bz_stats_shm *seg;
+	_Atomic int stop;
+	uint64_t writes;
+};
+
+/* Every snapshot word but the zone keys holds the same value k, k = 1, 2, ... */
+static void fill_snapshot(struct bz_stats_shm *snap, uint64_t k)
+{
+	uint64_t *w = (uint64_t *)((char *)snap + BZ_STATS_SNAPSHOT_OFFSET);
+	size_t words = (snap->total_size - BZ_STATS_SNAPSHOT_OFFSET) / 8;
+	struct bz_stats_zone *zones = (struct bz_stats_zone *)((char *)snap + sizeof(*snap));
+
+	for (size_t i = 0; i < words; i++)
+		w[i] = k;
+	snap->nr_nodes = 1;
+	for (int z = 0; z < BZ_MAX_NR_ZONES; z++) {
+		zones[z].nid = 0;
+		zones[z].zid = (uint64_t)z;
+		zones[z].populated = 1;
+	}
+}
+
+static void *writer_main(void *p)
+{
+	struct writer_arg *a = p;
+	size_t size;
+	struct bz_stats_shm *snap = fake_segment(1, &size);
+
+	/* Back to back, with a breath between writes so that readers get through at all. */
+	while (!atomic_load(&a->stop)) {
+		fill_snapshot(snap, ++a->writes);
+		bz__stats_shm_write(a->seg, snap);
+		for (volatile int spin = 0; spin < 200; spin++)
+			;
+	}
+	free(snap);
+	return NULL;
+}
+
+/* Is every word of the copy from one write (the value in snapshot_ns)? */
+static bool consistent(const struct bz_stats_snap *snap)
+{
+	const uint64_t *w = (const uint64_t *)((const char *)&snap->hdr + BZ_STATS_SNAPSHOT_OFFSET);
+	size_t hdr_words = (sizeof(snap->hdr) - BZ_STATS_SNAPSHOT_OFFSET) / 8;
+	uint64_t k = snap->hdr.snapshot_ns;
+
+	for (size_t i = 0; i < hdr_words; i++)
+		if (w[i] != k && &w[i] != &snap->hdr.nr_nodes)
+			return false;
+	for (uint32_t z = 0; z < snap->nr_zones; z++) {
+		const uint64_t *zw = (const uint64_t *)&snap->zones[z];
+
+		for (size_t i = 3; i < sizeof(snap->zones[z]) / 8; i++) /* after nid, zid, populated */
+			if (zw[i] != k)
+				return false;
+	}
+	return true;
+}
+
+static void test_seqlock_no_torn_snapshot(void **state)
+{
+	struct writer_arg a = { 0 };
+	struct bz_stats_reader r;
+	struct bz_stats_snap snap;
+	struct timespec t0, t;
+	uint64_t last = 0, reads = 0, distinct = 0;
+	long elapsed;
+	pthread_t th;
+	size_t size;
+	char err[256];
+
+	(void)state;
+	a.seg = fake_segment(1, &size);
+	fill_snapshot(a.seg, 0);
+	assert_int_equal(bz_stats_attach(&r, a.seg, size, err, sizeof(err)), 0);
+	assert_int_equal(bz_stats_snap_init(&r, &snap), 0);
+	assert_int_equal(pthread_create(&th, NULL, writer_main, &a), 0);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	do {
+		int ret = bz_stats_read(&r, &snap, 1u << 20);
+		uint64_t k;
+
+		assert_int_equal(ret, 0);
+		assert_true(consistent(&snap));           /* no word from another write */
+		k = snap.hdr.snapshot_ns;
+		assert_true(k >= last);                   /* and never an older one */
+		distinct += k != last;
+		last = k;
+		reads++;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		elapsed = (t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec);
+	} while (elapsed < 3000000000L && (elapsed < 200000000L || distinct < 200));
+	atomic_store(&a.stop, 1);
+	pthread_join(th, NULL);
+	print_message("seqlock: %llu reads saw %llu distinct snapshots of %llu writes\n",
+		      (unsigned long long)reads, (unsigned long long)distinct, (unsigned long long)a.writes);
+	/* Snapshots changed under the reader, so the checks above met a live writer. */
+	assert_true(distinct >= 2);
+	assert_true(a.writes > distinct);
+	bz_stats_snap_free(&snap);
+	free(a.seg);
+}
+
+/* The real publisher at 1 ms while another thread allocates: snapshots stay whole and ordered. */
+struct churn_arg {
+	bz_system *sys;
+	_Atomic int stop;
+};
+
+static void *churn_main(void *p)
+{
+	struct churn_arg *a = p;
+	bz_page *pages[256] = { 0 };
+	unsigned i = 0;
+
+	while (!atomic_load(&a->stop)) {
+		unsigned slot = (i * 7919u) % 256;
+
+		if (pages[slot]) {
+			bz_free_pages(pages[slot], slot % 3);
+			pages[slot] = NULL;
+		} else {
+			pages[slot] = bz_alloc_pages(a->sys, BZ_GFP_KERNEL | BZ_GFP_NOWARN, slot % 3);
+		}
+		i++;
+	}
+	for (unsigned s = 0; s < 256; s++)
+		if (pages[s])
+			bz_free_pages(pages[s], s % 3);
+	return NULL;
+}
+
+static void test_publisher_under_churn(void **state)
+{
+	bz_system *sys = publishing_system(1, NULL);
+	struct churn_arg a = { .sys = sys };
+	struct bz_stats_reader r;
+	struct bz_stats_snap snap;
+	uint64_t last_nr = 0, last_ns = 0, last_pgalloc = 0;
+	pthread_t th;
+
+	(void)state;
+	open_reader(&r, sys);
+	assert_int_equal(bz_stats_snap_init(&r, &snap), 0);
+	assert_int_equal(pthread_create(&th, NULL, churn_main, &a), 0);
+	for (int i = 0; i < 200; i++) {
+		assert_int_equal(bz_stats_read(&r, &snap, 0), 0);
+		assert_true(snap.hdr.nr_snapshots >= last_nr);
+		assert_true(snap.hdr.snapshot_ns >= last_ns);
+		assert_true(snap.hdr.events[BZ_STAT_PGALLOC_NORMAL] >= last_pgalloc);
+		for (int z = 0; z < BZ_MAX_NR_ZONES; z++)   /* what never changes stays whole */
+			assert_int_equal(snap.zones[z].managed, zone_stats(sys, 0, z).managed);
+		last_nr = snap.hdr.nr_snapshots;
+		last_ns = snap.hdr.snapshot_ns;
+		last_pgalloc = snap.hdr.events[BZ_STAT_PGALLOC_NORMAL];
+		usleep(500);
+	}
+	atomic_store(&a.stop, 1);
+	pthread_join(th, NULL);
+	assert_true(last_nr > 10);
+	assert_true(last_pgalloc > 0);
+	bz_stats_snap_free(&snap);
+	bz_stats_close(&r);
+	bz_system_destroy(sys);
+}
+
+/* ---- lifetime ------------------------------------------------------------------------------ */
+
+static void test_destroy_stops_and_unlinks(void **state)
+{
+	int before = nr_threads();
+	bz_system *sys = publishing_system(10, NULL);
+	char name[64];
+
+	(void)state;
+	snprintf(name, sizeof(name), "%s", bz__stats_shm_name(sys));
+	assert_int_equal(nr_threads(), before + 1);
+	bz_system_destroy(sys);
+	assert_int_equal(nr_threads(), before);
+	errno = 0;
+	assert_int_equal(shm_open(name, O_RDONLY, 0), -1);
+	assert_int_equal(errno, ENOENT);
+}
+
+/* A system that does not ask to publish has no segment and no thread. */
+static void test_off_by_default(void **state)
+{
+	int before = nr_threads();
+	bz_system *sys;
+
+	(void)state;
+	unsetenv("BUDDYZONE_STATS");
+	sys = make_system(ZONES, 1, NULL);
+	assert_null(bz__stats_shm_name(sys));
+	assert_int_equal(nr_threads(), before);
+	bz_system_destroy(sys);
+}
+
+static void test_environment_switch(void **state)
+{
+	struct log_catch lc;
+	struct bz_config cfg;
+	struct bz_stats_reader r;
+	bz_system *sys;
+
+	(void)state;
+	setenv("BUDDYZONE_STATS", "1", 1);
+	setenv("BUDDYZONE_STATS_INTERVAL_MS", "20", 1);
+	sys = make_system(ZONES, 1, NULL);
+	assert_non_null(bz__stats_shm_name(sys));
+	open_reader(&r, sys);
+	assert_int_equal(r.interval_ms, 20);
+	bz_stats_close(&r);
+	bz_system_destroy(sys);
+
+	/* The config wins over the environment. */
+	bz_config_init(&cfg);
+	cfg.zones = ZONES;
+	cfg.publish_stats = 0;
+	assert_int_equal(bz_system_create(&cfg, &sys), 0);
+	assert_null(bz__stats_shm_name(sys));
+	bz_system_destroy(sys);
+
+	/* A value that means nothing: a warning, and no publishing. */
+	log_catch_reset(&lc);
+	setenv("BUDDYZONE_STATS", "yes", 1);
+	sys = make_system(ZONES, 1, &lc);
+	assert_null(bz__stats_shm_name(sys));
+	assert_non_null(strstr(lc.all, "BUDDYZONE_STATS=yes"));
+	bz_system_destroy(sys);
+	unsetenv("BUDDYZONE_STATS");
+	unsetenv("BUDDYZONE_STATS_INTERVAL_MS");
+}
+
+static void test_bad_config(void **state)
+{
+	struct log_catch lc;
+	struct bz_config cfg;
+	bz_system *sys = NULL;
+
+	(void)state;
+	log_catch_reset(&lc);
+	bz_config_init(&cfg);
+	cfg.zones = ZONES;
+	cfg.log = log_catch_fn;
+	cfg.log_arg = &lc;
+	cfg.publish_stats = 2;
+	assert_int_equal(bz_system_create(&cfg, &sys), -EINVAL);
+	assert_null(sys);
+	assert_non_null(strstr(lc.all, "publish_stats"));
+	cfg.publish_stats = 1;
+	cfg.publish_interval_ms = 0;
+	assert_int_equal(bz_system_create(&cfg, &sys), -EINVAL);
+	assert_non_null(strstr(lc.all, "publish_interval_ms"));
+}
+
+/* At exit the segment goes, though the system was never destroyed. */
+static bz_system *child_sys;
+
+static void test_exit_unlinks(void **state)
+{
+	uint64_t ids[4];
+	int fds[2], status, seen = -1;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		int n;
+
+		child_sys = publishing_system(10, NULL);
+		n = bz_stats_list(getpid(), ids, 4);
+		if (write(fds[1], &n, sizeof(n)) != sizeof(n))
+			_exit(2);
+		exit(0);
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &seen, sizeof(seen)), sizeof(seen));
+	close(fds[0]);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(seen, 1);
+	assert_int_equal(bz_stats_list(pid, ids, 4), 0);
+}
+
+/* A fork child destroying its copy of the system leaves the parent's segment alone. */
+static void test_fork_child_leaves_parent_segment(void **state)
+{
+	bz_system *sys = publishing_system(2, NULL);
+	struct bz_stats_reader r;
+	struct bz_stats_snap snap;
+	uint64_t before;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		bz_system_destroy(sys);
+		exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	open_reader(&r, sys);
+	assert_int_equal(bz_stats_snap_init(&r, &snap), 0);
+	assert_int_equal(bz_stats_read(&r, &snap, 0), 0);
+	before = snap.hdr.nr_snapshots;
+	read_fresh(&r, &snap);
+	assert_true(snap.hdr.nr_snapshots > before);   /* still published, by the parent */
+	bz_stats_snap_free(&snap);
+	bz_stats_close(&r);
+	bz_system_destroy(sys);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_segment_matches_zone_stats),
+		cmocka_unit_test(test_segment_mode_and_owner),
+		cmocka_unit_test(test_reader_validates_layout),
+		cmocka_unit_test(test_seqlock_no_torn_snapshot),
+		cmocka_unit_test(test_publisher_under_churn),
+		cmocka_unit_test(test_destroy_stops_and_unlinks),
+		cmocka_unit_test(test_off_by_default),
+		cmocka_unit_test(test_environment_switch),
+		cmocka_unit_test(test_bad_config),
+		cmocka_unit_test(test_exit_unlinks),
+		cmocka_unit_test(test_fork_child_leaves_parent_segment),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
