@@ -16,6 +16,10 @@
  *	Returns the address, or NULL (bytes 0, bad align, mmap refused).
  *   bz__os_release(addr, bytes)
  *	Unmaps what bz__os_reserve returned (NULL: no-op), hugetlb parts too.
+ *   bz__os_discard(addr, bytes)
+ *	Page-aligned range of a reservation, not hugetlb: madvise(MADV_DONTNEED),
+ *	so the pages leave the process's RSS and read as zero when touched
+ *	again (private anonymous memory).  0, or -errno.
  *   bz__os_protect(addr, bytes, accessible)
  *	Page-aligned range of a reservation without hugetlb parts: read-write
  *	or PROT_NONE (guard mode).  0, or -errno; each call may split a
@@ -184,6 +188,15 @@ int bz__os_protect(void *addr, size_t bytes, bool accessible)
 	if (inject(BZ_OS_MPROTECT))
 		return -ENOMEM;
 	if (mprotect(addr, bytes, accessible ? PROT_READ | PROT_WRITE : PROT_NONE) == 0)
+		return 0;
+	return -errno;
+}
+
+int bz__os_discard(void *addr, size_t bytes)
+{
+	if (inject(BZ_OS_DISCARD))
+		return -EINVAL;
+	if (madvise(addr, bytes, MADV_DONTNEED) == 0)
 		return 0;
 	return -errno;
 }

@@ -16,6 +16,7 @@ enum bz_os_op {
 	BZ_OS_HUGETLB = 1u << 2,  /* the MAP_HUGETLB mmap over an arena */
 	BZ_OS_MADVISE = 1u << 3,  /* madvise(MADV_HUGEPAGE) */
 	BZ_OS_MPROTECT = 1u << 4, /* mprotect of bz__os_protect() (guard mode) */
+	BZ_OS_DISCARD = 1u << 5,  /* madvise(MADV_DONTNEED) of bz__os_discard() (page reporting) */
 };
 
 /*

@@ -118,11 +118,20 @@ static void account_freepages(struct bz_zone *z, long nr, unsigned order, int mt
 		zone_stat_add(z, NR_FREE_PAGES_BLOCKS, nr);
 }
 
-static void add_to_free_list(struct bz_zone *z, unsigned long pfn, unsigned order, int mt, bool tail)
+/*
+ * What is known of a free block's contents lives on its head: PG_zeroed
+ * (reads zero: never touched, or discarded by page reporting) and
+ * PG_reported (discarded).  Split halves inherit it; a merge keeps only
+ * what both halves know; a block freed after use knows nothing.
+ */
+#define PG_ZEROSTATE (PG_zeroed | PG_reported)
+
+static void add_to_free_list(struct bz_zone *z, unsigned long pfn, unsigned order, int mt, bool tail,
+			     uint8_t zf)
 {
 	struct bz_page *p = zpage(z, pfn);
 
-	PAGE_SET(p, flags, (uint8_t)((PAGE_GET(p, flags) & ~(PG_head | PG_pcp)) | PG_buddy));
+	PAGE_SET(p, flags, (uint8_t)((PAGE_GET(p, flags) & ~(PG_head | PG_pcp | PG_ZEROSTATE)) | PG_buddy | zf));
 	PAGE_SET(p, order, (uint8_t)order);
 	PAGE_SET(p, mt, (uint8_t)mt);
 	list_link(z, &z->free_area[order].free_list[mt], pfn, tail);
@@ -165,7 +174,7 @@ static void free_range(struct bz_zone *z, unsigned long pfn, unsigned long end)
 		order = BZ_MIN(order, (unsigned)BZ_MAX_ORDER);
 		while (pfn + (1ul << order) > end)
 			order--;
-		add_to_free_list(z, pfn, order, BZ_MIGRATE_MOVABLE, true);
+		add_to_free_list(z, pfn, order, BZ_MIGRATE_MOVABLE, true, PG_zeroed);
 		pfn += 1ul << order;
 	}
 }
@@ -248,19 +257,27 @@ void bz__count_pageblocks(struct bz_zone *z, unsigned long counts[BZ_MIGRATE_TYP
 /* ---- taking blocks ------------------------------------------------------------- */
 
 /* expand(): returns the unused halves of a block split from order high to low. */
-static void expand(struct bz_zone *z, unsigned long pfn, unsigned low, unsigned high, int mt)
+static void expand(struct bz_zone *z, unsigned long pfn, unsigned low, unsigned high, int mt, uint8_t zf)
 {
 	while (high > low) {
 		high--;
-		add_to_free_list(z, pfn + (1ul << high), high, mt, false);
+		add_to_free_list(z, pfn + (1ul << high), high, mt, false, zf);
 	}
+}
+
+/* The zero state of the free block at pfn, for the halves a split makes. */
+static uint8_t zero_state(const struct bz_zone *z, unsigned long pfn)
+{
+	return PAGE_GET(zpage(z, pfn), flags) & PG_ZEROSTATE;
 }
 
 static struct bz_page *page_del_and_expand(struct bz_zone *z, unsigned long pfn, unsigned order,
 					   unsigned high, int mt)
 {
+	uint8_t zf = zero_state(z, pfn);
+
 	del_page_from_free_list(z, pfn, high);
-	expand(z, pfn, order, high, mt);
+	expand(z, pfn, order, high, mt, zf);
 	return zpage(z, pfn);
 }
 
@@ -386,14 +403,16 @@ static struct bz_page *try_to_claim_block(struct bz_zone *z, unsigned long pfn, 
 	long free_pages, movable_pages, alike_pages;
 
 	if (cur_order >= BZ_PAGEBLOCK_ORDER) {
+		uint8_t zf = zero_state(z, pfn);
+
 		del_page_from_free_list(z, pfn, cur_order);
 		change_pageblock_range(z, pfn, cur_order, start_mt);
-		expand(z, pfn, order, cur_order, start_mt);
+		expand(z, pfn, order, cur_order, start_mt, zf);
 		return zpage(z, pfn);
 	}
 	/* Boost watermarks so kswapd reclaims before more fallbacks are needed. */
 	if (bz__boost_watermark_locked(z) && (alloc_flags & ALLOC_KSWAPD))
-		z->boosted = true;
+		atomic_store_explicit(&z->boosted, true, memory_order_relaxed);
 	if (!prep_move_freepages_block(z, pfn, &start, &free_pages, &movable_pages))
 		return NULL;
 	if (start_mt == BZ_MIGRATE_MOVABLE)
@@ -499,7 +518,8 @@ struct bz_page *bz__rmqueue_locked(struct bz_zone *z, unsigned order, int mt, un
 void bz__prep_new_page(struct bz_system *sys, struct bz_page *page, unsigned order, int mt)
 {
 	(void)sys;
-	PAGE_SET(page, flags, (uint8_t)((PAGE_GET(page, flags) & ~(PG_buddy | PG_pcp)) | PG_head));
+	/* PG_zeroed stays for prep_user_page (a zero block needs no memset), which clears it. */
+	PAGE_SET(page, flags, (uint8_t)((PAGE_GET(page, flags) & ~(PG_buddy | PG_pcp | PG_reported)) | PG_head));
 	PAGE_SET(page, order, (uint8_t)order);
 	PAGE_SET(page, mt, (uint8_t)mt);
 }
@@ -591,11 +611,16 @@ static bool buddy_merge_likely(const struct bz_zone *z, unsigned long pfn, unsig
 	return page_is_buddy(z, higher ^ (1ul << (order + 1)), order + 1);
 }
 
-/* __free_one_page(): merge with free buddies while they exist, then list the block. */
-void bz__free_one_page_locked(struct bz_zone *z, unsigned long pfn, unsigned order, int mt)
+/*
+ * __free_one_page(): merge with free buddies while they exist, then list
+ * the block (at the tail when asked, or when its buddy will likely merge a
+ * level up).  zf is what is known of the freed block's contents.  Returns
+ * the order the block ended at.
+ */
+static unsigned free_one_page(struct bz_zone *z, unsigned long pfn, unsigned order, int mt, uint8_t zf,
+			      bool to_tail)
 {
 	unsigned long buddy_pfn = pfn;
-	bool to_tail;
 
 	while (order < BZ_MAX_ORDER) {
 		int buddy_mt = mt;
@@ -609,12 +634,47 @@ void bz__free_one_page_locked(struct bz_zone *z, unsigned long pfn, unsigned ord
 			if (mt != buddy_mt && (mt >= BZ_MIGRATE_PCPTYPES || buddy_mt >= BZ_MIGRATE_PCPTYPES))
 				break;
 		}
+		zf &= zero_state(z, buddy_pfn);
 		del_page_from_free_list(z, buddy_pfn, order);
 		if (buddy_mt != mt)
 			set_pageblock_migratetype(z->sys, buddy_pfn, mt);
 		pfn &= buddy_pfn;
 		order++;
 	}
-	to_tail = buddy_merge_likely(z, pfn, buddy_pfn, order);
-	add_to_free_list(z, pfn, order, mt, to_tail);
+	to_tail = to_tail || buddy_merge_likely(z, pfn, buddy_pfn, order);
+	add_to_free_list(z, pfn, order, mt, to_tail, zf);
+	return order;
+}
+
+/* A block freed after use; page_reporting_notify_free() when it ends big enough to report. */
+void bz__free_one_page_locked(struct bz_zone *z, unsigned long pfn, unsigned order, int mt)
+{
+	order = free_one_page(z, pfn, order, mt, 0, false);
+	if (bz_unlikely((int)order >= __atomic_load_n(&z->sys->sysctl.page_reporting_order, __ATOMIC_RELAXED)))
+		bz__page_reporting_notify_free_locked(z, order);
+}
+
+/* ---- page reporting's isolation ------------------------------------------------------ */
+
+bool bz__isolate_free_block_locked(struct bz_zone *z, unsigned long pfn, unsigned order)
+{
+	struct bz_page *p = zpage(z, pfn);
+	unsigned long mark = atomic_load_explicit(&z->watermark[WMARK_MIN], memory_order_relaxed) + (1ul << order);
+
+	if (PAGE_GET(p, mt) != BZ_MIGRATE_ISOLATE &&
+	    !bz__zone_watermark_ok(z, 0, mark, 0, 0, zone_page_state(z, NR_FREE_PAGES)))
+		return false;
+	del_page_from_free_list(z, pfn, order);
+	/* Away from the lists it looks allocated, so that bz_check still accounts for every page. */
+	PAGE_SET(p, flags, (uint8_t)((PAGE_GET(p, flags) & PG_init) | PG_head));
+	return true;
+}
+
+/* Reported blocks go to the tail: allocations take resident memory first. No notification. */
+void bz__putback_isolated_locked(struct bz_zone *z, unsigned long pfn, unsigned order, int mt, bool reported)
+{
+	struct bz_page *p = zpage(z, pfn);
+
+	PAGE_SET(p, flags, (uint8_t)(PAGE_GET(p, flags) & ~PG_head));
+	free_one_page(z, pfn, order, mt, reported ? PG_ZEROSTATE : 0, reported);
 }

@@ -84,6 +84,11 @@ int bz__arena_setup(struct bz_system *sys, const struct bz_config *cfg, int nid,
  * (-ENOMEM: the kernel's map count limit, vm.max_map_count).
  */
 int bz__os_protect(void *addr, size_t bytes, bool accessible);
+/*
+ * madvise(MADV_DONTNEED): [addr, +bytes) gives its memory back to the OS and
+ * reads as zero when next touched; page aligned, not hugetlb.  0 or -errno.
+ */
+int bz__os_discard(void *addr, size_t bytes);
 
 /* ---- mm_init.c: laying out nodes and zones ------------------------------------- */
 
@@ -169,6 +174,16 @@ bool bz__unreserve_highatomic_pageblock_locked(struct bz_zone *zone, int mt, boo
 unsigned long bz__free_list_count_locked(struct bz_zone *zone, unsigned order, int mt);
 /* Counts pageblocks per migratetype in the zone. */
 void bz__count_pageblocks(struct bz_zone *zone, unsigned long counts[BZ_MIGRATE_TYPES]);
+/*
+ * __isolate_free_page() for page reporting: takes a free block off its list
+ * if the zone keeps its min watermark; the block looks allocated meanwhile.
+ */
+bool bz__isolate_free_block_locked(struct bz_zone *zone, unsigned long pfn, unsigned order);
+/* __putback_isolated_page(): back to the lists, reported (zero, not resident) or as before. */
+void bz__putback_isolated_locked(struct bz_zone *zone, unsigned long pfn, unsigned order, int mt, bool reported);
+
+/* page_reporting.c, after a free asked for reporting under the zone lock (see bz__zone_unlock). */
+void bz__page_reporting_kick(struct bz_system *sys);
 
 static inline bool bz__zone_lock(struct bz_zone *z)
 {
@@ -180,6 +195,13 @@ static inline bool bz__zone_lock(struct bz_zone *z)
 
 static inline void bz__zone_unlock(struct bz_zone *z)
 {
+	/* A free asked for page reporting: the worker is woken with no lock held. */
+	if (bz_unlikely(z->reporting_requested)) {
+		z->reporting_requested = false;
+		bz_spin_unlock(&z->lock);
+		bz__page_reporting_kick(z->sys);
+		return;
+	}
 	bz_spin_unlock(&z->lock);
 }
 
@@ -189,6 +211,8 @@ static inline void bz__zone_unlock(struct bz_zone *z)
 void bz__warn_alloc(struct bz_system *sys, bz_gfp_t gfp, unsigned order, int nid);
 /* show_free_areas() text into the log at level. */
 void bz__show_free_areas(struct bz_system *sys, int level);
+/* Is the calling thread a reclaimer (PF_MEMALLOC, bz_memalloc_save)? */
+bool bz__current_memalloc(void);
 
 /* A nodemask: bit n for node n (BZ_MAX_NUMNODES is 64); every node, as the kernel's NULL mask. */
 #define BZ_NODEMASK_ALL (~0ull)
@@ -278,5 +302,68 @@ static inline bool bz__fail_enabled(struct bz_system *sys)
 {
 	return atomic_load_explicit(&sys->fail.probability, memory_order_relaxed) != 0;
 }
+
+/* ---- vmscan.c, shrinker.c, oom.c: reclaim (private types in reclaim.h) ---------------------- */
+
+#define MAX_RECLAIM_RETRIES 16
+/* zone_reclaim_mode bits (mm/internal.h) */
+#define RECLAIM_ZONE   0x1
+#define RECLAIM_WRITE  0x2
+#define RECLAIM_UNMAP  0x4
+#define RECLAIM_DISTANCE 30             /* node_reclaim_distance: farther nodes are not worth it */
+/* node_reclaim()'s answers (mm/internal.h) */
+#define NODE_RECLAIM_NOSCAN  (-2)
+#define NODE_RECLAIM_FULL    (-1)
+#define NODE_RECLAIM_SOME    0
+#define NODE_RECLAIM_SUCCESS 1
+
+/* current->reclaim_state: pages a reclaiming thread freed, counted by the free path. */
+struct bz_reclaim_state {
+	struct bz_system *sys;
+	unsigned long reclaimed;
+};
+extern _Thread_local struct bz_reclaim_state *bz__reclaim_state;
+
+/* The free path's count (slow path only: a reclaimer's fast path is off); returns ret. */
+static inline int bz__reclaim_account(struct bz_system *sys, unsigned order, int ret)
+{
+	struct bz_reclaim_state *rs = bz__reclaim_state;
+
+	if (bz_unlikely(rs != NULL) && !ret && rs->sys == sys)
+		rs->reclaimed += 1ul << order;
+	return ret;
+}
+
+static inline bool bz__node_reclaim_enabled(const struct bz_system *sys)
+{
+	return __atomic_load_n(&sys->sysctl.zone_reclaim_mode, __ATOMIC_RELAXED) &
+	       (RECLAIM_ZONE | RECLAIM_WRITE | RECLAIM_UNMAP);
+}
+
+/* wakeup_kswapd(): zone z is low; kswapd of its node reclaims for order up to highest_zoneidx. */
+void bz__wakeup_kswapd(struct bz_zone *z, bz_gfp_t gfp, unsigned order, int highest_zoneidx);
+/* wake_all_kswapds(): each node of the zonelist with a zone at or below highest_zoneidx. */
+void bz__wake_all_kswapds(struct bz_system *sys, const struct bz_zonelist *zl, int highest_zoneidx, bz_gfp_t gfp,
+			  unsigned order);
+/* try_to_free_pages(): direct reclaim through the shrinkers; pages freed.  Counts allocstall. */
+unsigned long bz__try_to_free_pages(struct bz_system *sys, const struct bz_zonelist *zl, int highest_zoneidx,
+				    bz_gfp_t gfp, unsigned order);
+/* node_reclaim(): NODE_RECLAIM_* */
+int bz__node_reclaim(struct bz_system *sys, int nid, bz_gfp_t gfp, unsigned order);
+/* zone_reclaimable_pages(): pages the node's shrinkers could give back (their last count). */
+unsigned long bz__zone_reclaimable_pages(struct bz_zone *z);
+/* __alloc_pages_may_oom(): OOM notifiers where the kernel would kill; true: retry the request. */
+bool bz__out_of_memory(struct bz_system *sys, bz_gfp_t gfp, unsigned order, int highest_zoneidx, int nid);
+/* kswapd_test_hopeless(): kswapd gave up on node nid (MAX_RECLAIM_RETRIES runs without progress). */
+bool bz__kswapd_hopeless(struct bz_system *sys, int nid);
+/* Stops kswapd threads and frees the reclaim state; bz_system_destroy, before memory goes. */
+void bz__vmscan_system_destroy(struct bz_system *sys);
+
+/* ---- page_reporting.c: free page reporting, bz_trim ------------------------------------------- */
+
+/* page_reporting_notify_free(): a block of order went free; zone lock held. */
+void bz__page_reporting_notify_free_locked(struct bz_zone *z, unsigned order);
+/* Stops the worker; bz_system_destroy, before memory goes. */
+void bz__page_reporting_system_destroy(struct bz_system *sys);
 
 #endif /* BZ_INTERNAL_H */

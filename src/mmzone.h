@@ -30,7 +30,8 @@ enum bz_page_flags {
 	PG_buddy = 1u << 1,   /* first page of a free block on a buddy list */
 	PG_head  = 1u << 2,   /* first page of an allocated block; order = its order */
 	PG_pcp   = 1u << 3,   /* first page of a block held in a thread cache */
-	PG_zeroed = 1u << 4,  /* contents known to be zero (fresh memory) */
+	PG_zeroed = 1u << 4,  /* free block head: the whole block reads zero (fresh, or reported) */
+	PG_reported = 1u << 5, /* free block head: given back to the OS by page reporting (page_reporting.c) */
 };
 
 struct bz_page {
@@ -92,6 +93,11 @@ enum bz_vm_event {
 	PAGEALLOC_CORRUPTION,                           /* ours: pages found corrupted (debug_pagealloc.c) */
 	DEBUG_CHECK_RUN,                                /* ours: bz_check runs of debug mode */
 	DEBUG_CHECK_FAIL,                               /* ours: of which found a broken invariant */
+	SLABS_SCANNED,                                  /* objects shrinkers were asked to scan (vmscan.c) */
+	ZONE_RECLAIM_SUCCESS,                           /* node_reclaim() freed enough */
+	ZONE_RECLAIM_FAILED,
+	PGREPORTED,                                     /* ours: pages given back to the OS (page_reporting.c) */
+	PGALLOC_ZERO_SKIPPED,                           /* ours: __GFP_ZERO pages known zero, not cleared */
 	NR_VM_EVENTS
 };
 
@@ -125,6 +131,7 @@ struct bz_zone {
 	/* Write-hot, on their own cache lines. */
 	alignas(BZ_CACHELINE) bz_spinlock lock;
 	_Atomic unsigned long lock_contended;       /* acquisitions that had to wait */
+	bool reporting_requested;       /* zone->lock: a free asked for page reporting; the unlock kicks it */
 	struct bz_free_area free_area[BZ_NR_PAGE_ORDERS];
 	/*
 	 * Deferred init: [deferred_pfn, deferred_end) is free memory in MOVABLE
@@ -133,7 +140,7 @@ struct bz_zone {
 	 * struct pages initialised) whenever that list would otherwise be empty.
 	 */
 	unsigned long deferred_pfn, deferred_end;
-	bool boosted;                   /* ZONE_BOOSTED_WATERMARK: kswapd should run */
+	_Atomic bool boosted;           /* ZONE_BOOSTED_WATERMARK: kswapd should run; set under zone->lock */
 	_Atomic bool below_high;        /* ZONE_BELOW_HIGH: thread caches shrink their high */
 
 	alignas(BZ_CACHELINE) _Atomic long vm_stat[NR_ZONE_STAT_ITEMS];
@@ -252,6 +259,8 @@ struct bz_sysctls {       /* sys->sysctl_lock */
 	int percpu_pagelist_high_fraction;
 	int numa_zonelist_order;        /* 0 Node, 1 Zone */
 	int zone_reclaim_mode;
+	int page_reporting_order;       /* libbuddyzone's (page_reporting.c): smallest order reported */
+	int page_reporting_delay_ms;    /* libbuddyzone's: delay before a reporting pass; 0: off */
 };
 
 /* ---- debugging (debug_pagealloc.c, fail_page_alloc.c) ------------------------ */
@@ -281,6 +290,8 @@ struct bz_fault_attr {
 /* ---- system ---------------------------------------------------------------- */
 
 struct bz_tcache;
+struct bz_reclaim;
+struct bz_reporting;
 
 struct bz_system {
 	uint32_t magic;                 /* BZ_SYSTEM_MAGIC while alive */
@@ -306,6 +317,8 @@ struct bz_system {
 	struct bz_debug debug;          /* debug_pagealloc.c */
 	struct bz_fault_attr fail;      /* fail_page_alloc.c */
 	struct bz_stats_pub *stats_pub; /* stats_shm.c: the publisher, NULL when not publishing */
+	struct bz_reclaim *_Atomic reclaim;     /* vmscan.c: shrinkers, kswapd, OOM notifiers; on first use */
+	struct bz_reporting *_Atomic reporting; /* page_reporting.c: its worker; on first use */
 	/* Weighted interleave's weight per node (mempolicy.c); 0: the default, 1.  Relaxed atomics. */
 	_Atomic uint8_t iw_table[BZ_MAX_NUMNODES];
 };

@@ -92,6 +92,11 @@ BZ_API void bz_memalloc_restore(unsigned flags)
 	current_flags = (current_flags & ~PF_MEMALLOC) | (flags & PF_MEMALLOC);
 }
 
+bool bz__current_memalloc(void)
+{
+	return current_flags & PF_MEMALLOC;
+}
+
 /* ---- the fast path -------------------------------------------------------------------- */
 
 /*
@@ -193,7 +198,31 @@ static struct bz_page *rmqueue(struct alloc_context *ac, struct bz_zone *z, bz_g
 		page = rmqueue_buddy(ac, z, order, alloc_flags);
 	if (page)
 		zone_statistics(ac->sys, tc, ac->preferred_zone, z);
+	/* A fallback boosted the watermark: kswapd serves the boost (rmqueue()). */
+	if ((alloc_flags & ALLOC_KSWAPD) &&
+	    bz_unlikely(atomic_load_explicit(&z->boosted, memory_order_relaxed))) {
+		atomic_store_explicit(&z->boosted, false, memory_order_relaxed);
+		bz__wakeup_kswapd(z, 0, 0, z->idx);
+	}
 	return page;
+}
+
+/*
+ * The zone failed its watermark: with zone_reclaim_mode, reclaim on its
+ * node, if near enough (zone_allows_reclaim), and look again.
+ */
+static bool zone_reclaim_ok(struct alloc_context *ac, struct bz_zone *z, bz_gfp_t gfp, unsigned order,
+			    unsigned long mark, unsigned alloc_flags)
+{
+	const struct bz_system *sys = ac->sys;
+
+	if (!bz__node_reclaim_enabled(sys) ||
+	    sys->topo.distance[ac->preferred_zone->node->nid][z->node->nid] > RECLAIM_DISTANCE)
+		return false;
+	if (bz__node_reclaim(ac->sys, z->node->nid, gfp, order) <= NODE_RECLAIM_FULL)
+		return false;
+	return bz__zone_watermark_ok(z, order, mark, ac->highest_zoneidx, alloc_flags,
+				     zone_page_state(z, NR_FREE_PAGES));
 }
 
 /*
@@ -223,7 +252,8 @@ retry:
 		}
 		mark = wmark_pages(z, (enum bz_wmark)(alloc_flags & ALLOC_WMARK_MASK));
 		if (!bz__zone_watermark_fast(z, order, mark, ac->highest_zoneidx, alloc_flags) &&
-		    !(alloc_flags & ALLOC_NO_WATERMARKS))
+		    !(alloc_flags & ALLOC_NO_WATERMARKS) &&
+		    !zone_reclaim_ok(ac, z, gfp, order, mark, alloc_flags))
 			continue;
 		page = rmqueue(ac, z, gfp, order, alloc_flags);
 		if (page) {
@@ -265,61 +295,123 @@ static void backoff(unsigned attempt)
 }
 
 /*
- * __alloc_pages_direct_reclaim()'s retry: pages may sit in thread caches or
- * in the highatomic reserve; give them back and try again.
+ * __alloc_pages_direct_reclaim(): the shrinkers (try_to_free_pages), then
+ * one attempt; failing that, pages may sit in thread caches or in the
+ * highatomic reserve: give them back and try once more.  The caches are
+ * drained even when the shrinkers freed nothing: they are free memory here,
+ * not only a per-CPU convenience.
  */
-static struct bz_page *drain_and_retry(struct alloc_context *ac, bz_gfp_t gfp, unsigned order,
-				       unsigned alloc_flags)
+static struct bz_page *direct_reclaim(struct alloc_context *ac, bz_gfp_t gfp, unsigned order,
+				      unsigned alloc_flags, unsigned long *progress)
 {
+	struct bz_page *page;
+
+	*progress = bz__try_to_free_pages(ac->sys, ac->zonelist, ac->highest_zoneidx, gfp, order);
+	if (*progress) {
+		page = get_page_from_freelist(ac, gfp, order, alloc_flags);
+		if (page)
+			return page;
+	}
 	unreserve_highatomic(ac, false);
 	bz_drain_all_pages(ac->sys);
 	return get_page_from_freelist(ac, gfp, order, alloc_flags);
 }
 
 /*
- * __alloc_pages_slowpath(): the min watermark with the reserves the flags
- * allow; no watermarks for MEMALLOC requests; for requests that may block,
- * the thread caches and the highatomic reserve given back; NOFAIL retries
- * forever with the reserves of high-priority requests, backing off.
+ * should_reclaim_retry(): another round while reclaim makes progress (for
+ * orders up to PAGE_ALLOC_COSTLY_ORDER), or while some zone would meet its
+ * min watermark if everything reclaimable came back, for at most
+ * MAX_RECLAIM_RETRIES rounds without progress.  Before giving up, the last
+ * highatomic pageblock goes too.
+ */
+static bool should_reclaim_retry(struct alloc_context *ac, unsigned order, unsigned alloc_flags, bool progress,
+				 int *no_progress_loops)
+{
+	if (progress && order <= PAGE_ALLOC_COSTLY_ORDER)
+		*no_progress_loops = 0;
+	else
+		(*no_progress_loops)++;
+	for (int i = 0; i < ac->zonelist->nr && *no_progress_loops <= MAX_RECLAIM_RETRIES; i++) {
+		struct bz_zone *z = ac->zonelist->zones[i];
+		long available;
+
+		if (z->idx > ac->highest_zoneidx || !zone_allowed(ac, z))
+			continue;
+		available = zone_page_state(z, NR_FREE_PAGES) + (long)bz__zone_reclaimable_pages(z);
+		if (bz__zone_watermark_ok(z, order, wmark_pages(z, WMARK_MIN), ac->highest_zoneidx, alloc_flags,
+					  available))
+			return true;
+	}
+	return unreserve_highatomic(ac, true);
+}
+
+/*
+ * __alloc_pages_slowpath(): kswapd woken, the min watermark with the
+ * reserves the flags allow (none for MEMALLOC requests and reclaimers);
+ * for requests that may block and are not reclaimers themselves, direct
+ * reclaim and the retry policy: NORETRY one round, costly orders one round
+ * unless RETRY_MAYFAIL, else while should_reclaim_retry() says so; then the
+ * OOM notifiers, retried once if they freed something.  NOFAIL never
+ * gives up: the reserves of high-priority requests, a back-off, another
+ * round.
  */
 static struct bz_page *alloc_pages_slowpath(struct alloc_context *ac, bz_gfp_t gfp, unsigned order)
 {
-	unsigned alloc_flags = gfp_to_alloc_flags(gfp, order), reserve = gfp_pfmemalloc_flags(gfp);
+	unsigned alloc_flags = gfp_to_alloc_flags(gfp, order), reserve, attempt = 0;
+	bool can_direct_reclaim = gfp & BZ_GFP_DIRECT_RECLAIM, oom_retried = false;
+	int no_progress_loops = 0;
+	unsigned long progress;
 	struct bz_page *page;
 
+	if (alloc_flags & ALLOC_KSWAPD)
+		bz__wake_all_kswapds(ac->sys, ac->zonelist, ac->highest_zoneidx, gfp, order);
 	page = get_page_from_freelist(ac, gfp, order, alloc_flags);
 	if (page)
 		return page;
-	if (reserve) {
+retry:
+	/* Keep kswapd awake while we loop. */
+	if (attempt && (alloc_flags & ALLOC_KSWAPD))
+		bz__wake_all_kswapds(ac->sys, ac->zonelist, ac->highest_zoneidx, gfp, order);
+	reserve = gfp_pfmemalloc_flags(gfp);
+	if (reserve)
 		alloc_flags = (alloc_flags & ~ALLOC_WMARK_MASK) | reserve;
+	if (reserve || attempt) {
 		page = get_page_from_freelist(ac, gfp, order, alloc_flags);
 		if (page)
 			return page;
 	}
-	if (!(gfp & BZ_GFP_DIRECT_RECLAIM)) {
-		/* The kernel refuses NOFAIL without reclaim too: it would spin forever. */
-		if ((gfp & BZ_GFP_NOFAIL) && !(gfp & BZ_GFP_NOWARN))
-			bz__log(ac->sys, BZ_LOG_WARNING,
-				"__GFP_NOFAIL without __GFP_DIRECT_RECLAIM cannot wait for memory; failing");
-		return NULL;
-	}
-	page = drain_and_retry(ac, gfp, order, alloc_flags);
+	/* A reclaimer never reclaims again: it is what frees memory. */
+	if (!can_direct_reclaim || bz__current_memalloc())
+		goto nopage;
+	page = direct_reclaim(ac, gfp, order, alloc_flags, &progress);
 	if (page)
 		return page;
-	/* Before giving up, the last highatomic pageblock too (should_reclaim_retry). */
-	if (unreserve_highatomic(ac, true)) {
-		page = get_page_from_freelist(ac, gfp, order, alloc_flags);
-		if (page)
-			return page;
+	if ((gfp & BZ_GFP_NORETRY) ||
+	    (order > PAGE_ALLOC_COSTLY_ORDER && !(gfp & BZ_GFP_RETRY_MAYFAIL)))
+		goto nopage;
+	attempt++;
+	if (should_reclaim_retry(ac, order, alloc_flags, progress, &no_progress_loops))
+		goto retry;
+	if (!oom_retried && bz__out_of_memory(ac->sys, gfp, order, ac->highest_zoneidx, ac->nid)) {
+		oom_retried = true;
+		no_progress_loops = 0;
+		goto retry;
 	}
-	for (unsigned attempt = 0; gfp & BZ_GFP_NOFAIL; attempt++) {
+nopage:
+	if (gfp & BZ_GFP_NOFAIL) {
+		/* The kernel refuses NOFAIL without reclaim too: it would spin forever. */
+		if (!can_direct_reclaim) {
+			if (!(gfp & BZ_GFP_NOWARN))
+				bz__log(ac->sys, BZ_LOG_WARNING,
+					"__GFP_NOFAIL without __GFP_DIRECT_RECLAIM cannot wait for memory; failing");
+			return NULL;
+		}
+		/* The reserves of high-priority requests, never ALLOC_NO_WATERMARKS. */
 		page = get_page_from_freelist(ac, gfp, order, ALLOC_MIN_RESERVE | ALLOC_WMARK_MIN);
 		if (page)
 			return page;
-		backoff(attempt);
-		page = drain_and_retry(ac, gfp, order, alloc_flags);
-		if (page)
-			return page;
+		backoff(attempt++);
+		goto retry;
 	}
 	return NULL;
 }
@@ -354,9 +446,16 @@ static bool check_request(struct bz_system *sys, bz_gfp_t gfp, unsigned order, i
 /* post_alloc_hook(): false when debug mode could not hand the block out (it went back). */
 static bool prep_user_page(struct bz_system *sys, struct bz_page *page, unsigned order, bz_gfp_t gfp)
 {
+	uint8_t flags = PAGE_GET(page, flags);
+
+	/* Known zero (never touched, or given back by page reporting) until the caller writes. */
+	if (bz_unlikely(flags & PG_zeroed))
+		PAGE_SET(page, flags, flags & (uint8_t)~PG_zeroed);
 	if (bz_unlikely(sys->debug.flags))
 		return bz__debug_alloc(sys, page, order, gfp);
-	if (gfp & BZ_GFP_ZERO)
+	if ((gfp & BZ_GFP_ZERO) && (flags & PG_zeroed))
+		count_vm_events(sys, PGALLOC_ZERO_SKIPPED, 1ul << order);
+	else if (gfp & BZ_GFP_ZERO)
 		memset(sys->base + (page_to_pfn(sys, page) << BZ_PAGE_SHIFT), 0, BZ_PAGE_SIZE << order);
 	return true;
 }
@@ -422,6 +521,7 @@ static bz_page *alloc_pages_entry(bz_system *sys_in, int nid, bz_gfp_t gfp, unsi
 	struct alloc_context ac;
 	struct bz_page *page;
 	int zidx, target;
+	bool mpol;
 
 	if (bz_unlikely(!sys))
 		return NULL;
@@ -439,13 +539,14 @@ static bz_page *alloc_pages_entry(bz_system *sys_in, int nid, bz_gfp_t gfp, unsi
 		goto fail;
 	}
 	/* alloc_pages(): __GFP_THISNODE requests take the default policy. */
-	if (policy && !(gfp & BZ_GFP_THISNODE) && bz__mpol_active(sys)) {
+	mpol = nid < 0 && !(gfp & BZ_GFP_THISNODE) && bz__mpol_active(sys);
+	if (policy && mpol) {
 		page = bz__alloc_pages_mpol(sys, gfp, order);
 	} else {
 		ac.sys = sys;
 		ac.sysarg = sys_in;
 		ac.gen = gen;
-		ac.memo_ok = nid < 0 && ((gfp & BZ_GFP_THISNODE) || !bz__mpol_active(sys));
+		ac.memo_ok = nid < 0 && !mpol;
 		page = __alloc_pages(&ac, gfp, order, target, BZ_NODEMASK_ALL);
 	}
 	if (page)

@@ -191,10 +191,11 @@ static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned ord
 		    PAGE_GET(p, order) == order) {
 			bz__free_unref_page(tc, &tc->pcp[p->zone_id], p, pfn, order,
 					    get_pageblock_migratetype(sys, pfn));
-			return 0;
+			return bz__reclaim_account(sys, order, 0);
 		}
 	}
-	return free_to_buddy(sys, pfn, order);
+	/* A reclaiming thread's frees are its progress (vmscan.c turns its fast path off). */
+	return bz__reclaim_account(sys, order, free_to_buddy(sys, pfn, order));
 }
 
 /*

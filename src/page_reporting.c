@@ -215,11 +215,19 @@ static bool node_reportable(const struct bz_node *node)
 	return node->node_present_pages && node->arena.backing != BZ_BACKING_HUGETLB;
 }
 
+/* Debug mode checks free memory's contents (poison, guard pages): discarding it would look like corruption. */
+static bool system_reportable(const struct bz_system *sys)
+{
+	return !sys->debug.flags;
+}
+
 static long report_system(struct bz_reporting *pr, unsigned min_order, bool all, int *err)
 {
 	struct bz_system *sys = pr->sys;
 	long pages = 0;
 
+	if (!system_reportable(sys))
+		return 0;
 	pthread_mutex_lock(&pr->report_lock);
 	for (int nid = 0; nid < sys->nr_nodes && !*err; nid++) {
 		if (!node_reportable(sys->nodes[nid]))
@@ -333,7 +341,7 @@ void bz__page_reporting_notify_free_locked(struct bz_zone *z, unsigned order)
 	int min_order = tunable(&sys->sysctl.page_reporting_order);
 
 	if ((int)order < min_order || !tunable(&sys->sysctl.page_reporting_delay_ms) ||
-	    z->node->arena.backing == BZ_BACKING_HUGETLB)
+	    !node_reportable(z->node) || !system_reportable(sys))
 		return;
 	pr = atomic_load_explicit(&sys->reporting, memory_order_acquire);
 	if (pr && atomic_load_explicit(&pr->state, memory_order_relaxed) == PAGE_REPORTING_REQUESTED)

@@ -15,7 +15,6 @@
 #include <limits.h>
 #include <stdlib.h>
 
-#include "pcp.h"
 #include "reclaim.h"
 
 #define SHRINK_BATCH 128
@@ -323,14 +322,15 @@ unsigned long bz__shrinkers_count(struct bz_reclaim *r, bz_gfp_t gfp, int nid, b
 /*
  * zone_reclaimable_pages() for should_reclaim_retry(): what the shrinkers
  * of the node last said they could free (count_objects, no new call), taken
- * as pages, plus the pages in thread caches.  An object holds at least a
- * page in the caches this library is for; for others this overestimates,
- * which only means more retries, bounded by MAX_RECLAIM_RETRIES.
+ * as pages.  An object holds at least a page in the caches this library is
+ * for; for others this overestimates, which only means more retries,
+ * bounded by MAX_RECLAIM_RETRIES.  Thread caches do not count, as the
+ * kernel's per-CPU lists do not: direct reclaim drains them anyway.
  */
 unsigned long bz__zone_reclaimable_pages(struct bz_zone *z)
 {
 	struct bz_reclaim *r = bz__reclaim(z->sys, false);
-	unsigned long sum = bz__zone_cached(z);
+	unsigned long sum = 0;
 	int nid = z->node->nid;
 
 	if (!r || !atomic_load_explicit(&r->nr_shrinkers, memory_order_relaxed))

@@ -3,7 +3,8 @@
  * sysctl.c - the tunables of /proc/sys/vm that the page allocator reads:
  * min_free_kbytes, watermark_scale_factor, watermark_boost_factor,
  * lowmem_reserve_ratio, percpu_pagelist_high_fraction, numa_zonelist_order
- * and zone_reclaim_mode.  It owns sys->sysctl: the values at creation
+ * and zone_reclaim_mode, plus libbuddyzone's page_reporting_order and
+ * page_reporting_delay_ms.  It owns sys->sysctl: the values at creation
  * (bz_config, then BUDDYZONE_<NAME>, then the kernel's defaults), their
  * limits (the kernel's proc handlers), reading and writing them at run
  * time, and what each write recomputes.
@@ -89,6 +90,16 @@ static const struct sysctl_def sysctl_table[] = {
 	/* mm/vmscan.c: proc_dointvec_minmax, extra1 = SYSCTL_ZERO */
 	{ "zone_reclaim_mode", SYSCTL_INT, S(zone_reclaim_mode), C(zone_reclaim_mode), false,
 	  0, INT_MAX, { 0 }, NULL, false },
+	/*
+	 * libbuddyzone's own, not in /proc/sys/vm (page_reporting.c): the
+	 * kernel's page_reporting.page_reporting_order module parameter (0 to
+	 * MAX_PAGE_ORDER, default pageblock_order), and the delay the kernel
+	 * fixes at PAGE_REPORTING_DELAY (2 s), in ms; 0 turns reporting off.
+	 */
+	{ "page_reporting_order", SYSCTL_INT, S(page_reporting_order), C(page_reporting_order), false,
+	  0, BZ_MAX_ORDER, { BZ_PAGEBLOCK_ORDER }, NULL, false },
+	{ "page_reporting_delay_ms", SYSCTL_INT, S(page_reporting_delay_ms), C(page_reporting_delay_ms), false,
+	  0, 3600000, { 2000 }, NULL, false },
 };
 
 #undef S
@@ -219,6 +230,10 @@ static int check_limits(const struct sysctl_def *def, int v)
 static const char *limits_text(const struct sysctl_def *def)
 {
 	switch (def->offset) {
+	case offsetof(struct bz_sysctls, page_reporting_order):
+		return "an integer from 0 to 10";
+	case offsetof(struct bz_sysctls, page_reporting_delay_ms):
+		return "an integer from 0 (off) to 3600000";
 	case offsetof(struct bz_sysctls, watermark_scale_factor):
 		return "an integer from 1 to 3000";
 	case offsetof(struct bz_sysctls, percpu_pagelist_high_fraction):

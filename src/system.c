@@ -121,6 +121,8 @@ BZ_API void bz_config_init(struct bz_config *cfg)
 	cfg->debug = (unsigned)BZ_DEFAULT;
 	cfg->publish_stats = BZ_DEFAULT;
 	cfg->publish_interval_ms = BZ_DEFAULT;
+	cfg->page_reporting_order = BZ_DEFAULT;
+	cfg->page_reporting_delay_ms = BZ_DEFAULT;
 }
 
 /* A caller built against an older, shorter struct gets defaults for the rest. */
@@ -199,6 +201,9 @@ BZ_API void bz_system_destroy(bz_system *sys)
 	if (!sys || sys->magic != BZ_SYSTEM_MAGIC)
 		return;
 	bz__stats_publish_stop(sys);    /* its thread reads the system: first */
+	/* kswapd and the page reporting worker free into the system: stopped before it goes. */
+	bz__vmscan_system_destroy(sys);
+	bz__page_reporting_system_destroy(sys);
 	/* The default system, once destroyed, stays gone: NULL then means "no system". */
 	atomic_compare_exchange_strong(&bz__default_sys, &dflt, NULL);
 	bz__tcache_lock();

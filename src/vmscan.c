@@ -638,6 +638,13 @@ int bz__node_reclaim(struct bz_system *sys, int nid, bz_gfp_t gfp, unsigned orde
 	return ok ? NODE_RECLAIM_SUCCESS : NODE_RECLAIM_SOME;
 }
 
+bool bz__kswapd_hopeless(struct bz_system *sys, int nid)
+{
+	struct bz_reclaim *r = bz__reclaim(sys, false);
+
+	return r && nid >= 0 && nid < r->nr_nodes && atomic_load(&r->kswapd[nid].failures) >= MAX_RECLAIM_RETRIES;
+}
+
 /* ---- the end of a system ------------------------------------------------------------------ */
 
 /*

@@ -169,6 +169,11 @@ const char *const bz__vm_event_names[NR_VM_EVENTS] = {
 	[PAGEALLOC_CORRUPTION] = "pagealloc_corruption",
 	[DEBUG_CHECK_RUN] = "debug_check_run",
 	[DEBUG_CHECK_FAIL] = "debug_check_fail",
+	[SLABS_SCANNED] = "slabs_scanned",
+	[ZONE_RECLAIM_SUCCESS] = "zone_reclaim_success",
+	[ZONE_RECLAIM_FAILED] = "zone_reclaim_failed",
+	[PGREPORTED] = "pgreported",
+	[PGALLOC_ZERO_SKIPPED] = "pgalloc_zero_skipped",
 };
 
 /* Position of our counters in zone_stat_text (enum zone_stat_item). */

@@ -5,6 +5,7 @@
  * is lost.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "common.h"
@@ -211,6 +212,56 @@ static void test_pfn_outside_zones(void **state)
 	assert_null(bz_pfn_to_page(f->sys, 4096 + 16384 + 10));
 }
 
+/* Frees from another thread: its own cache. */
+static void *free_in_thread(void *page)
+{
+	return (void *)(long)bz_free_pages(page, 0);
+}
+
+/* A page in one thread's cache freed by another, and a page freed once by each of two threads. */
+static void test_free_twice_across_thread_caches(void **state)
+{
+	struct fixture *f = *state;
+	bz_page *p = bz_alloc_pages(f->sys, BZ_GFP_KERNEL, 0);
+	pthread_t t;
+	void *ret;
+
+	assert_non_null(p);
+	assert_int_equal(bz_free_pages(p, 0), 0);            /* into this thread's cache */
+	assert_int_equal(pthread_create(&t, NULL, free_in_thread, p), 0);
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((long)ret, -EINVAL);
+	assert_refused(f, "double free: the page is already in a per-thread cache");
+	p = bz_alloc_pages(f->sys, BZ_GFP_KERNEL, 0);
+	assert_non_null(p);
+	assert_int_equal(pthread_create(&t, NULL, free_in_thread, p), 0); /* legal: into that thread's cache */
+	assert_int_equal(pthread_join(t, &ret), 0);
+	assert_int_equal((long)ret, 0);
+	assert_int_equal(bz_free_pages(p, 0), -EINVAL);
+	assert_refused(f, "double free");
+	assert_int_equal(bz_drain_all_pages(f->sys), 0);
+	assert_int_equal(total_free(f->sys), f->free_before);
+}
+
+/* The hole between DMA32 (ends at pfn 20480) and Normal (starts at 4 GiB): mem_map and addresses exist there. */
+static void test_free_in_a_hole(void **state)
+{
+	struct fixture *f = *state;
+	const unsigned long hole = 4096 + 16384 + 10;
+	bz_page *first = bz_pfn_to_page(f->sys, 0);
+	size_t stride = (size_t)((char *)bz_pfn_to_page(f->sys, 1) - (char *)first);
+	char *base = bz_page_address(first);
+
+	assert_int_equal(bz_free_pages((bz_page *)((char *)first + hole * stride), 0), -EINVAL);
+	assert_refused(f, "Bad page state: pfn:0500a node:-1 zone:none flags:0 state:no page (a hole between zones)");
+	assert_int_equal(bz_free_pages_addr(base + hole * BZ_PAGE_SIZE, 0), -EINVAL);
+	assert_refused(f, "address in a hole between zones");
+	/* Inside a struct page: refused with what it is. */
+	assert_int_equal(bz_free_pages((bz_page *)((char *)first + 5 * stride + 8), 0), -EINVAL);
+	assert_refused(f, "pfn:00005 node:0 zone:DMA");
+	assert_int_equal(total_free(f->sys), f->free_before);
+}
+
 static void expect_config_error(struct bz_config *cfg, const char *what)
 {
 	struct log_catch lc;
@@ -277,6 +328,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_page_of_destroyed_system, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pfn_outside_zones, setup, teardown),
 		cmocka_unit_test(test_config_bad_values),
+		cmocka_unit_test_setup_teardown(test_free_twice_across_thread_caches, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_free_in_a_hole, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -294,10 +294,15 @@ static void test_mempolicy_slots_of_destroyed_systems_are_reused(void **state)
 			bz_system_destroy(sys[i]);
 }
 
-/* The per-thread memo must not serve a request the policy would send elsewhere. */
+/*
+ * The per-thread memo must not serve a request the policy would send
+ * elsewhere.  Zones large enough for a pageset batch above one page, so
+ * that the memo's list is not empty after each refill.
+ */
 static void test_mempolicy_memo_follows_the_policy(void **state)
 {
-	bz_system *sys = amd4(NULL);
+	bz_system *sys = numa_system(AMD4, "0:Normal=65536,1:Normal=65536,2:Normal=65536,3:Normal=65536",
+				     NUMA_CPUS, NULL);
 	bz_page *p;
 
 	(void)state;

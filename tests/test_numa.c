@@ -16,13 +16,15 @@
  * four lines.
  */
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "numa_common.h"
 
-#define MAX_PAGES 16384
+#define MAX_PAGES 65536
 
 struct fallback_case {
 	const char *topology, *zones, *expected;
@@ -253,17 +255,128 @@ static void test_numa_zone_reclaim_mode_still_spills(void **state)
 	}
 }
 
+/*
+ * The distance rule (zone_allows_reclaim: node_distance <= RECLAIM_DISTANCE,
+ * 30).  Node 0 (CPUs) falls back to node 1 (memory only, as CXL), then to
+ * node 2 (CPUs).  Nodes 0 and 1 are full; node 1's memory sits in a NUMA
+ * aware shrinker.  With zone_reclaim_mode 1 and node 1 at distance 20 the
+ * allocation reclaims node 1 and stays there; at distance 40, or with
+ * zone_reclaim_mode 0, it goes on to node 2.  (node_reclaim() itself, in
+ * vmscan.c, reclaims only the local node or nodes without CPUs.)
+ */
+struct node_cache {
+	struct bz_shrinker s;
+	bz_page *blocks[512];
+	int nr;
+	unsigned long scanned;
+};
+
+#define CACHE_ORDER 4   /* above the per-thread caches' orders: freed blocks reach the buddy lists */
+
+static unsigned long cache_count(struct bz_shrinker *s, struct bz_shrink_control *sc)
+{
+	struct node_cache *c = s->private_data;
+
+	return sc->nid != 1 ? 0 : c->nr ? (unsigned long)c->nr : BZ_SHRINK_EMPTY;
+}
+
+static unsigned long cache_scan(struct bz_shrinker *s, struct bz_shrink_control *sc)
+{
+	struct node_cache *c = s->private_data;
+	unsigned long n = 0;
+
+	while (sc->nid == 1 && n < sc->nr_to_scan && c->nr > 0) {
+		if (bz_free_pages(c->blocks[--c->nr], CACHE_ORDER) != 0)
+			return BZ_SHRINK_STOP;
+		n++;
+	}
+	c->scanned += n;
+	return n;
+}
+
+/* Runs the calling thread on a CPU the emulation deals to node 0 (CPU % 4 of 0 or 1). */
+static bool pin_to_node0(cpu_set_t *old)
+{
+	cpu_set_t set;
+
+	if (pthread_getaffinity_np(pthread_self(), sizeof(*old), old))
+		return false;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++) {
+		if (!CPU_ISSET(cpu, old) || cpu % 4 > 1)
+			continue;
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		return pthread_setaffinity_np(pthread_self(), sizeof(set), &set) == 0;
+	}
+	return false;
+}
+
+static int zone_reclaim_case(const char *topology, const char *mode)
+{
+	static bz_page *held[512];
+	struct node_cache c = { .s = { .count_objects = cache_count, .scan_objects = cache_scan, .seeks = 0,
+				       .flags = BZ_SHRINKER_NUMA_AWARE } };
+	bz_system *sys = numa_system(topology, "0:Normal=4096,1:Normal=4096,2:Normal=4096", BZ_DEFAULT, NULL);
+	const bz_gfp_t fill = BZ_GFP_THISNODE | BZ_GFP_NOWARN; /* no reclaim, no kswapd */
+	char *vmstat;
+	int nid, nr_held = 0;
+	bz_page *p;
+
+	c.s.private_data = &c;
+	assert_int_equal(bz_sysctl_set(sys, "zone_reclaim_mode", mode), 0);
+	assert_int_equal(bz_shrinker_register(sys, &c.s), 0);
+	while (c.nr < 512 && (p = bz_alloc_pages_node(sys, 1, fill, CACHE_ORDER)))
+		c.blocks[c.nr++] = p;
+	while (nr_held < 512 && (p = bz_alloc_pages_node(sys, 0, fill, CACHE_ORDER)))
+		held[nr_held++] = p;
+	assert_true(c.nr > 200 && nr_held > 200);
+	p = bz_alloc_pages(sys, BZ_GFP_KERNEL, 0);
+	nid = page_nid(p);
+	vmstat = report_text(sys, bz_write_vmstat);
+	/* node_reclaim() ran, and succeeded, exactly when node 1 was reclaimed */
+	assert_non_null(strstr(vmstat, nid == 1 ? "\nzone_reclaim_success 1\n" : "\nzone_reclaim_success 0\n"));
+	assert_int_equal(c.scanned > 0, nid == 1);
+	free(vmstat);
+	assert_int_equal(bz_free_pages(p, 0), 0);
+	for (int i = 0; i < nr_held; i++)
+		assert_int_equal(bz_free_pages(held[i], CACHE_ORDER), 0);
+	bz_shrinker_unregister(sys, &c.s);
+	while (c.nr > 0)
+		assert_int_equal(bz_free_pages(c.blocks[--c.nr], CACHE_ORDER), 0);
+	assert_int_equal(bz_check(sys), 0);
+	bz_system_destroy(sys);
+	return nid;
+}
+
+static void test_numa_zone_reclaim_distance_rule(void **state)
+{
+	cpu_set_t old;
+
+	(void)state;
+	if (!pin_to_node0(&old))
+		skip();
+	assert_int_equal(zone_reclaim_case("cpuless-2s-20-30.xml", "1"), 1);
+	assert_int_equal(zone_reclaim_case("cpuless-2s-40-50.xml", "1"), 2);
+	assert_int_equal(zone_reclaim_case("cpuless-2s-20-30.xml", "0"), 2);
+	assert_int_equal(pthread_setaffinity_np(pthread_self(), sizeof(old), &old), 0);
+}
+
 /* ---- memory hot-add ---------------------------------------------------------------------- */
 
+/* floor(sqrt(x)) by bisection (the kernel's int_sqrt() gives the same). */
 static unsigned long isqrt(unsigned long x)
 {
-	unsigned long r = (unsigned long)sqrt((double)x);
+	unsigned long lo = 0, hi = 1ul << 32;
 
-	while (r * r > x)
-		r--;
-	while ((r + 1) * (r + 1) <= x)
-		r++;
-	return r;
+	while (hi - lo > 1) {
+		unsigned long mid = lo + (hi - lo) / 2;
+
+		if (mid * mid <= x)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
 }
 
 static unsigned long rounddown_pow2(unsigned long n)
@@ -513,7 +626,8 @@ static void test_numa_memory_add_reserve_from_environment(void **state)
 struct churn {
 	bz_system *sys;
 	_Atomic int stop;
-	unsigned long rounds;
+	_Atomic unsigned long rounds;
+	unsigned long bad_frees;          /* cmocka asserts belong to the main thread */
 };
 
 static void *churn_main(void *arg)
@@ -525,9 +639,9 @@ static void *churn_main(void *arg)
 		for (int i = 0; i < 64; i++)
 			held[i] = bz_alloc_pages(c->sys, BZ_GFP_KERNEL | BZ_GFP_NOWARN, i % 4 ? 0 : 3);
 		for (int i = 0; i < 64; i++)
-			if (held[i])
-				assert_int_equal(bz_free_pages(held[i], i % 4 ? 0 : 3), 0);
-		c->rounds++;
+			if (held[i] && bz_free_pages(held[i], i % 4 ? 0 : 3) != 0)
+				c->bad_frees++;
+		atomic_fetch_add(&c->rounds, 1);
 	}
 	return NULL;
 }
@@ -535,16 +649,22 @@ static void *churn_main(void *arg)
 static void test_numa_memory_add_while_allocating(void **state)
 {
 	bz_system *sys = numa_system_reserve("synthetic:numa:1 pu:2", "0:Normal=2048", BZ_DEFAULT, 32768, NULL);
-	struct churn c = { sys, 0, 0 };
+	struct churn c = { sys, 0, 0, 0 };
 	struct bz_zone_stats st;
 	pthread_t t;
 
 	(void)state;
 	assert_int_equal(pthread_create(&t, NULL, churn_main, &c), 0);
-	for (int i = 0; i < 16; i++)
+	for (int i = 0; i < 16; i++) {
+		unsigned long r = atomic_load(&c.rounds);
+
 		assert_int_equal(bz_memory_add(sys, 0, i < 8 ? BZ_ZONE_NORMAL : BZ_ZONE_MOVABLE, 1000 + i), 0);
+		while (atomic_load(&c.rounds) < r + 2)  /* the other thread works between additions */
+			sched_yield();
+	}
 	atomic_store(&c.stop, 1);
 	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(c.bad_frees, 0);
 	assert_int_equal(bz_drain_all_pages(sys), 0);
 	assert_int_equal(bz_check(sys), 0);
 	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
@@ -564,6 +684,7 @@ int main(void)
 		cmocka_unit_test(test_numa_exhausting_a_node_spills_in_fallback_order),
 		cmocka_unit_test(test_numa_node_without_normal_zone),
 		cmocka_unit_test(test_numa_zone_reclaim_mode_still_spills),
+		cmocka_unit_test(test_numa_zone_reclaim_distance_rule),
 		cmocka_unit_test(test_numa_memory_add_grows_a_zone),
 		cmocka_unit_test(test_numa_memory_add_movable_zone_appears),
 		cmocka_unit_test(test_numa_memory_add_populates_a_node),

@@ -29,3 +29,24 @@ bz_test(fault_inject)
 bz_test(extfrag)
 # stats_shm.c, read through bzstat's own reader (tools/stats_reader.c).
 bz_internal_test(stats ${PROJECT_SOURCE_DIR}/tools/stats_reader.c)
+bz_test(mempolicy)
+bz_test(numa)
+# bzreplay on tests/data/trace-*.txt|csv; its --plot needs gnuplot (skipped without).
+add_test(NAME replay COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_replay.sh $<TARGET_FILE:bzreplay>
+  ${CMAKE_CURRENT_SOURCE_DIR}/data)
+add_test(NAME replay_plot COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_replay.sh $<TARGET_FILE:bzreplay>
+  ${CMAKE_CURRENT_SOURCE_DIR}/data plot)
+set_tests_properties(replay replay_plot PROPERTIES TIMEOUT 120)
+set_tests_properties(replay_plot PROPERTIES SKIP_RETURN_CODE 77)
+# bzstat watching examples/stats_watch.
+if(TARGET stats_watch)
+  add_test(NAME bzstat COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_bzstat.sh $<TARGET_FILE:bzstat>
+    $<TARGET_FILE:stats_watch>)
+  set_tests_properties(bzstat PROPERTIES TIMEOUT 60)
+endif()
+# tools/plot_bench.sh on Google Benchmark JSON (the PNG where gnuplot is installed).
+add_test(NAME plot_bench COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_plot_bench.sh
+  ${PROJECT_SOURCE_DIR}/tools/plot_bench.sh ${CMAKE_CURRENT_SOURCE_DIR}/data)
+set_tests_properties(plot_bench PROPERTIES TIMEOUT 60)
+bz_test(reclaim)
+bz_internal_test(reporting)

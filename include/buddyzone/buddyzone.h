@@ -141,6 +141,17 @@ struct bz_config {
 	 * (a page count, or a size like "1G"), else none.
 	 */
 	unsigned long hotplug_reserve;
+	/*
+	 * Free page reporting (libbuddyzone's tunables, also by the sysctl
+	 * names page_reporting_order and page_reporting_delay_ms): free blocks
+	 * of page_reporting_order (0..10) or more that stay free for
+	 * page_reporting_delay_ms are given back to the OS (MADV_DONTNEED);
+	 * delay 0 turns that off (bz_trim still works).  BZ_DEFAULT:
+	 * BUDDYZONE_PAGE_REPORTING_ORDER / _DELAY_MS, else 9 (the pageblock
+	 * order, as the kernel) and 2000 (its PAGE_REPORTING_DELAY).
+	 */
+	int page_reporting_order;
+	int page_reporting_delay_ms;
 };
 
 /*
@@ -176,7 +187,9 @@ BZ_API void bz_config_init(struct bz_config *cfg);
 BZ_API int bz_system_create(const struct bz_config *cfg, bz_system **out);
 
 /*
- * Destroys a system and unmaps its memory.  Pages still allocated become
+ * Destroys a system and unmaps its memory, after stopping its background
+ * threads (kswapd, page reporting; a shrinker callback in progress is
+ * waited for).  Pages still allocated become
  * invalid; freeing one later returns -EINVAL.  The caller must ensure no
  * other thread is inside a call on this system.  NULL is a no-op.
  */
@@ -191,7 +204,11 @@ BZ_API bz_system *bz_default_system(void);
 /* ---- Allocation ---------------------------------------------------------- */
 
 /*
- * Allocates 2^order contiguous, naturally aligned pages (alloc_pages).  The
+ * Allocates 2^order contiguous, naturally aligned pages (alloc_pages).  A
+ * request with BZ_GFP_DIRECT_RECLAIM (BZ_GFP_KERNEL, ...) may block: when
+ * memory is short it runs the system's shrinkers and OOM notifiers on the
+ * calling thread and retries as BZ_GFP_NORETRY, BZ_GFP_RETRY_MAYFAIL and
+ * BZ_GFP_NOFAIL say (bz_shrinker_register).  The
  * flags choose the highest zone, the migratetype, the watermark and the
  * reserves the request may use; the calling thread's memory policy for sys
  * (bz_set_mempolicy) chooses the nodes, unless the flags hold
@@ -242,6 +259,113 @@ BZ_API void bz_memalloc_restore(unsigned flags);
  * operation.  Not from a signal handler.  0, or -EINVAL.
  */
 BZ_API int bz_drain_all_pages(bz_system *sys);
+
+/* ---- Memory pressure: shrinkers, OOM notifiers, giving memory back ------------- */
+
+/*
+ * A shrinker is memory the application can give back when the system runs
+ * short (the kernel's struct shrinker): a cache of pages, or of objects
+ * that hold pages.  count_objects says how many objects could be freed now
+ * (0, or BZ_SHRINK_EMPTY when the cache is empty); scan_objects frees up to
+ * sc->nr_to_scan of them, releasing their pages with bz_free_pages, and
+ * returns how many it freed, or BZ_SHRINK_STOP when it cannot make
+ * progress now (a lock it needs is busy, say).  It may lower
+ * sc->nr_scanned to the number it looked at; 0 ends this round.
+ *
+ * They are called by a thread that reclaims: an allocating thread in
+ * direct reclaim, or the node's kswapd thread (one per node, started when
+ * a zone first falls below its low watermark), with no lock of the library
+ * held.  That thread counts as a reclaimer (bz_memalloc_save): the
+ * callbacks' own allocations may dip into the reserves and never reclaim
+ * in turn.  They must not register or unregister shrinkers.
+ *
+ * How much each is asked to scan follows the kernel's do_shrink_slab():
+ * at reclaim priority p (12 first, down to 0 as pressure persists) a
+ * shrinker with F freeable objects gets (F >> p) * 4 / seeks objects of
+ * work (F / 2 for seeks 0), plus a share of the work deferred by earlier
+ * calls, at most 2F, handed out in calls of `batch` objects (0: 128), or
+ * all at once when it covers every object.  Reclaim progress is counted
+ * in pages: those the callbacks free through bz_free_pages.
+ */
+struct bz_shrink_control {
+	bz_gfp_t gfp_mask;           /* the request that needs memory (kswapd: BZ_GFP_KERNEL) */
+	int nid;                     /* node to free memory on; 0 without BZ_SHRINKER_NUMA_AWARE */
+	unsigned long nr_to_scan;    /* objects to look at in this call */
+	unsigned long nr_scanned;    /* set to nr_to_scan; scan_objects may lower it */
+};
+
+struct bz_shrinker {
+	unsigned long (*count_objects)(struct bz_shrinker *s, struct bz_shrink_control *sc);
+	unsigned long (*scan_objects)(struct bz_shrinker *s, struct bz_shrink_control *sc);
+	int seeks;                   /* cost to recreate an object: BZ_DEFAULT_SEEKS; 0: trim hard */
+	long batch;                  /* objects per scan_objects call; 0: 128 (SHRINK_BATCH) */
+	unsigned flags;              /* BZ_SHRINKER_NUMA_AWARE */
+	void *private_data;          /* the caller's */
+};
+
+#define BZ_SHRINKER_NUMA_AWARE (1u << 2) /* called per node, with that node in sc->nid */
+#define BZ_DEFAULT_SEEKS       2
+#define BZ_SHRINK_STOP         (~0ul)        /* scan_objects: no progress possible now */
+#define BZ_SHRINK_EMPTY        (~0ul - 1)    /* count_objects: nothing cached at all */
+
+/*
+ * Registers s with sys; from now on reclaim may call it.  s must stay valid
+ * and unchanged until bz_shrinker_unregister returns.  0; -EINVAL (logged)
+ * for NULL, a missing callback, seeks or batch below 0, unknown flags, or
+ * an s registered already; -ENOMEM.  Thread-safe.
+ */
+BZ_API int bz_shrinker_register(bz_system *sys, struct bz_shrinker *s);
+
+/*
+ * Unregisters s, waiting until every call of it in progress has returned
+ * (the caller may free s afterwards).  Blocks; must not be called from a
+ * shrinker callback (that is refused and logged) nor while holding a lock
+ * the callbacks take.  Logs, and does nothing, for an s not registered.
+ */
+BZ_API void bz_shrinker_unregister(bz_system *sys, struct bz_shrinker *s);
+
+/*
+ * OOM notifiers (the kernel's register_oom_notifier): the last resort of a
+ * request that may block (BZ_GFP_DIRECT_RECLAIM) when reclaim has failed,
+ * where the kernel would invoke the OOM killer: not for orders above 3,
+ * BZ_GFP_RETRY_MAYFAIL, BZ_GFP_THISNODE, or requests limited to DMA/DMA32.
+ * notifier_call frees what it can (through bz_free_pages) and returns the
+ * number of pages it freed; if the notifiers freed anything the request is
+ * tried once more.  They run on the requesting thread, one thread at a
+ * time per system, higher priority first, marked as a reclaimer.
+ */
+struct bz_oom_control {
+	bz_gfp_t gfp_mask;           /* the failing request */
+	unsigned order;
+	int nid;                     /* node whose zonelist it walked */
+};
+
+struct bz_oom_notifier {
+	unsigned long (*notifier_call)(struct bz_oom_notifier *nb, const struct bz_oom_control *oc);
+	int priority;                /* higher runs first */
+	void *private_data;          /* the caller's */
+};
+
+/* 0; -EINVAL (logged) for NULL, no notifier_call, or nb registered already; -ENOMEM.  Thread-safe. */
+BZ_API int bz_register_oom_notifier(bz_system *sys, struct bz_oom_notifier *nb);
+/*
+ * Unregisters nb once no call of it is in progress.  0; -ENOENT (logged)
+ * if it is not registered; -EDEADLK from inside a notifier.  Blocks.
+ */
+BZ_API int bz_unregister_oom_notifier(bz_system *sys, struct bz_oom_notifier *nb);
+
+/*
+ * Gives every free page of sys back to the OS now (malloc_trim for pages):
+ * per-thread caches are drained, then each free block that is not already
+ * given back is discarded with madvise(MADV_DONTNEED), so it leaves the
+ * process's RSS and reads as zero when used again.  Arenas backed by
+ * hugetlb pages, and systems in debug mode, keep their memory.  Returns
+ * the number of pages given back, or -EINVAL, or the madvise error when it
+ * failed before any page was given back.  Blocks (milliseconds per GiB);
+ * not from a signal handler.  Free page reporting does the same in the
+ * background for blocks of page_reporting_order that stay free.
+ */
+BZ_API long bz_trim(bz_system *sys);
 
 /* ---- Memory policies (NUMA) -------------------------------------------------- */
 
@@ -335,7 +459,8 @@ BZ_API int bz_page_zonenum(const bz_page *page);           /* enum bz_zone_type,
  * Sets a tunable by its sysctl name (min_free_kbytes, watermark_scale_factor,
  * watermark_boost_factor, lowmem_reserve_ratio ("256 256 32 0 0"),
  * percpu_pagelist_high_fraction, numa_zonelist_order ("Node"/"Zone"),
- * zone_reclaim_mode), with the kernel's limits; watermarks, reserves and
+ * zone_reclaim_mode, and libbuddyzone's page_reporting_order and
+ * page_reporting_delay_ms), with the kernel's limits; watermarks, reserves and
  * pageset sizes are recomputed at once.  -EINVAL for an unknown name or
  * a value the kernel would refuse.
  */
