@@ -133,6 +133,12 @@ bool bz__zone_watermark_fast(struct bz_zone *z, unsigned order, unsigned long ma
 /* boost_watermark(): after a pageblock steal; true when the boost grew. */
 bool bz__boost_watermark_locked(struct bz_zone *zone);
 
+/*
+ * Bumped by every system destruction and zonelist rebuild (defined in
+ * tcache.c): per-thread shortcuts made under an older value are dropped.
+ */
+extern _Atomic uint64_t bz__tls_gen;
+
 /* ---- zonelist.c ------------------------------------------------------------------ */
 
 /* build_all_zonelists(): fallback and no-fallback lists of every node. */
@@ -356,6 +362,8 @@ unsigned long bz__zone_reclaimable_pages(struct bz_zone *z);
 bool bz__out_of_memory(struct bz_system *sys, bz_gfp_t gfp, unsigned order, int highest_zoneidx, int nid);
 /* kswapd_test_hopeless(): kswapd gave up on node nid (MAX_RECLAIM_RETRIES runs without progress). */
 bool bz__kswapd_hopeless(struct bz_system *sys, int nid);
+/* False in a child forked from a multi-threaded process: no background thread may start there. */
+bool bz__may_start_threads(void);
 /* Stops kswapd threads and frees the reclaim state; bz_system_destroy, before memory goes. */
 void bz__vmscan_system_destroy(struct bz_system *sys);
 

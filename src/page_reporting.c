@@ -361,7 +361,9 @@ void bz__page_reporting_kick(struct bz_system *sys)
 		return;
 	pthread_mutex_lock(&pr->lock);
 	if (!pr->stop) {
-		if (!pr->running)
+		if (!pr->running && !bz__may_start_threads())
+			atomic_store(&pr->state, PAGE_REPORTING_IDLE);  /* forked child: bz_trim only */
+		else if (!pr->running)
 			worker_start_locked(pr, err, sizeof(err));
 		else
 			pthread_cond_signal(&pr->wait);

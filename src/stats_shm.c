@@ -398,8 +398,11 @@ static void pub_free(struct bz_stats_pub *pub)
 {
 	if (pub->seg)
 		munmap(pub->seg, pub->size);
-	pthread_cond_destroy(&pub->cond);
-	pthread_mutex_destroy(&pub->lock);
+	/* In a fork child the cond may show the parent's waiting thread: destroying it would wait forever. */
+	if (pub->pid == getpid()) {
+		pthread_cond_destroy(&pub->cond);
+		pthread_mutex_destroy(&pub->lock);
+	}
 	free(pub->snap);
 	free(pub);
 }

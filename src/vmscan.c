@@ -21,10 +21,13 @@
  * shrinker to call or a watermark boost to serve): a system nothing ever
  * pressures has no thread.
  */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "pcp.h"
 #include "reclaim.h"
@@ -35,6 +38,59 @@
 _Thread_local struct bz_reclaim_state *bz__reclaim_state;
 
 static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
+
+/*
+ * A child forked from a multi-threaded process may only make
+ * async-signal-safe calls until it execs (POSIX), and ThreadSanitizer
+ * refuses new threads there: such a child starts no background thread
+ * (kswapd, page reporting) and reclaims directly.  A child of a
+ * single-threaded process starts them as usual.
+ */
+static bool fork_parent_threaded;
+static atomic_bool threads_forbidden;
+
+/* num_threads, field 20 of /proc/self/stat; -1 when unknown. */
+static int process_threads(void)
+{
+	char buf[1024], *p;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), field = 2;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	p = strrchr(buf, ')');          /* the command name may hold spaces and parentheses */
+	while (p && field < 20) {
+		p = strchr(p + 1, ' ');
+		field++;
+	}
+	return p ? atoi(p + 1) : -1;
+}
+
+static void fork_prepare(void)
+{
+	fork_parent_threaded = process_threads() != 1;
+}
+
+static void fork_child_threads(void)
+{
+	if (fork_parent_threaded)
+		atomic_store(&threads_forbidden, true);
+}
+
+__attribute__((constructor)) static void vmscan_init(void)
+{
+	pthread_atfork(fork_prepare, NULL, fork_child_threads);
+}
+
+bool bz__may_start_threads(void)
+{
+	return !atomic_load_explicit(&threads_forbidden, memory_order_relaxed);
+}
 
 /* ---- the reclaim state ---------------------------------------------------------------- */
 
@@ -558,7 +614,8 @@ void bz__wakeup_kswapd(struct bz_zone *z, bz_gfp_t gfp, unsigned order, int high
 	pthread_mutex_lock(&k->lock);
 	if (!atomic_load(&k->stop)) {
 		if (!atomic_load(&k->running)) {
-			kswapd_start_locked(k, err, sizeof(err));
+			if (bz__may_start_threads())
+				kswapd_start_locked(k, err, sizeof(err));
 		} else {
 			k->wakeups++;
 			pthread_cond_signal(&k->wait);

@@ -122,6 +122,8 @@ void bz__build_all_zonelists(struct bz_system *sys)
 
 	for (int nid = 0; nid < sys->nr_nodes; nid++)
 		build_zonelists(sys, sys->nodes[nid], node_load);
+	/* Threads' memos name a preferred zone of the old lists: look again. */
+	atomic_fetch_add(&bz__tls_gen, 1);
 }
 
 /*

@@ -314,19 +314,23 @@ static void test_movable_claim_boosts_watermark(void **state)
 	bz_system *sys = make_system("0:Normal=4096", 1, NULL);
 	bz_page *mv;
 
+	/* Nothing here wakes kswapd, which would reclaim and clear the boost. */
+#define KERNEL_NO_KSWAPD (BZ_GFP_KERNEL & ~BZ_GFP_KSWAPD_RECLAIM)
+#define MOVABLE_NO_KSWAPD (BZ_GFP_HIGHUSER_MOVABLE & ~BZ_GFP_KSWAPD_RECLAIM)
+
 	/* Unmovable: one page of pageblock 0, then all of pageblock 1. */
-	assert_non_null(bz_alloc_pages(sys, BZ_GFP_KERNEL, 0));
-	assert_non_null(bz_alloc_pages(sys, BZ_GFP_KERNEL | BZ_GFP_MEMALLOC, 9));
+	assert_non_null(bz_alloc_pages(sys, KERNEL_NO_KSWAPD, 0));
+	assert_non_null(bz_alloc_pages(sys, KERNEL_NO_KSWAPD | BZ_GFP_MEMALLOC, 9));
 	assert_int_equal(pageblocks_of(sys, 0, "Normal", "Unmovable"), 2);
 	/* Movable memory used up: six order-9 blocks, no watermarks. */
 	for (int i = 0; i < 6; i++) {
-		mv = bz_alloc_pages(sys, BZ_GFP_HIGHUSER_MOVABLE | BZ_GFP_MEMALLOC, 9);
+		mv = bz_alloc_pages(sys, MOVABLE_NO_KSWAPD | BZ_GFP_MEMALLOC, 9);
 		assert_non_null(mv);
 	}
 	assert_int_equal(pageblocks_of(sys, 0, "Normal", "Movable"), 6);
 	assert_int_equal(zone_stats(sys, 0, BZ_ZONE_NORMAL).boost, 0);
 	/* Order-4 movable finds an order-8 unmovable block: claims pageblock 0 (511 free), boosts. */
-	mv = bz_alloc_pages(sys, BZ_GFP_HIGHUSER_MOVABLE | BZ_GFP_MEMALLOC | BZ_GFP_NOWARN, 4);
+	mv = bz_alloc_pages(sys, MOVABLE_NO_KSWAPD | BZ_GFP_MEMALLOC | BZ_GFP_NOWARN, 4);
 	assert_non_null(mv);
 	assert_int_equal(zone_stats(sys, 0, BZ_ZONE_NORMAL).boost, 512);
 	assert_int_equal(pageblocks_of(sys, 0, "Normal", "Movable"), 7);

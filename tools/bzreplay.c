@@ -122,12 +122,12 @@ static int parse_uint(const char *s, uint64_t *v)
 	return errno || *end ? -1 : 0;
 }
 
-/* NULL as %p prints it: zeros, "(null)", or "0x0". */
+/* NULL as %p prints it: zeros, "(null)", "(nil)" (libtraceevent), or "0x0". */
 static bool null_page(const char *page)
 {
 	if (!page)
 		return false;
-	if (!strcmp(page, "(null)"))
+	if (!strcmp(page, "(null)") || !strcmp(page, "(nil)"))
 		return true;
 	if (!strncmp(page, "0x", 2))
 		page += 2;
@@ -170,29 +170,22 @@ static int parse_ftrace_line(struct trace *t, const char *line, struct event *ev
 	return 1;
 }
 
-/* "op,order,gfp,id": op alloc|free (or a|f), gfp as bz_gfp_parse reads it, id a number. */
+/*
+ * "op,order,gfp,id": op alloc|free (or a|f), gfp as bz_gfp_parse reads it
+ * (may be empty: no flags; ignored for a free), id a number naming the block.
+ */
 static int parse_csv_line(struct trace *t, char *line, struct event *ev)
 {
-	char *f[4], *save = NULL, *s = line;
+	char *f[5], *rest = line;
 	uint64_t o;
 	int n = 0;
 
 	line[strcspn(line, "\r\n")] = '\0';
 	if (!*line || *line == '#' || !strncmp(line, "op,", 3))
 		return 0;
-	for (char *p = s; n < 4; p = NULL) {
-		f[n] = strtok_r(p, ",", &save);
-		if (!f[n])
-			break;
+	while (n < 5 && (f[n] = strsep(&rest, ",")))
 		n++;
-	}
-	/* An empty gfp field ("free,0,,7") collapses under strtok: take the last field as the id. */
-	if (n == 3 && (!strcmp(f[0], "free") || !strcmp(f[0], "f"))) {
-		f[3] = f[2];
-		f[2] = "";
-		n = 4;
-	}
-	if (n != 4 || strtok_r(NULL, ",", &save))
+	if (n != 4)
 		return -1;
 	if (!strcmp(f[0], "alloc") || !strcmp(f[0], "a"))
 		ev->op = OP_ALLOC;
