@@ -226,10 +226,11 @@ static void check_page(struct bz_system *sys, unsigned long pfn, unsigned char w
 		return;
 	}
 	z = bz__pfn_zone(sys, pfn);
-	n = snprintf(msg, sizeof(msg), "pagealloc: %s\npfn:%05lx node:%d zone:%s offset:%#zx..%#zx (%zu bytes) %s, "
-		     "expected %#04x: a write after free", start == end && __builtin_popcount(mem[start] ^ want) == 1 ?
-		     "single bit error" : "memory corruption", pfn, z->node->nid, bz__zone_names[z->idx], start, end,
-		     end - start + 1, want == PAGE_POISON ? "of a freed page" : "of a page never handed out", want);
+	n = snprintf(msg, sizeof(msg), "pagealloc: %s\npfn:%05lx node:%d zone:%s offset:%#zx..%#zx (%zu bytes) %s",
+		     start == end && __builtin_popcount(mem[start] ^ want) == 1 ? "single bit error" : "memory corruption",
+		     pfn, z->node->nid, bz__zone_names[z->idx], start, end, end - start + 1,
+		     want == PAGE_POISON ? "written after the page was freed (poison 0xaa expected)" :
+					   "written before the page was ever handed out (zeroes expected)");
 	if (n > 0 && (size_t)n < sizeof(msg))
 		hex_dump(msg + n, sizeof(msg) - (size_t)n, mem, start, end - start + 1);
 	bz__log(sys, BZ_LOG_ERR, "%s", msg);

@@ -61,7 +61,7 @@ bool bz__log_enabled(const struct bz_system *sys);
  */
 int bz__topology_discover(const struct bz_system *sys, const char *spec, struct bz_topology *topo);
 
-/* ---- arena.c: the OS contract (mmap, madvise, mbind) ------------------------ */
+/* ---- arena.c: the OS contract (mmap, madvise, mbind, mprotect) -------------- */
 
 /*
  * Reserves bytes of address space aligned to align (a power of two),

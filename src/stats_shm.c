@@ -442,6 +442,11 @@ int bz__stats_publish_start(struct bz_system *sys, const struct bz_config *cfg)
 	ret = publish_config(sys, cfg, &interval_ms);
 	if (ret <= 0)
 		return ret;
+	if (!bz__may_start_threads()) {
+		bz__log(sys, BZ_LOG_INFO, "stats: not publishing: no thread may start in a child forked "
+			"from a threaded process");
+		return 0;
+	}
 	pthread_once(&pubs_once, pubs_init_once);
 	pub = pub_new(sys, interval_ms);
 	if (!pub)

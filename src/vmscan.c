@@ -37,8 +37,6 @@
 
 _Thread_local struct bz_reclaim_state *bz__reclaim_state;
 
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
-
 /*
  * A child forked from a multi-threaded process may only make
  * async-signal-safe calls until it execs (POSIX), and ThreadSanitizer
@@ -74,17 +72,6 @@ static int process_threads(void)
 static void fork_prepare(void)
 {
 	fork_parent_threaded = process_threads() != 1;
-}
-
-static void fork_child_threads(void)
-{
-	if (fork_parent_threaded)
-		atomic_store(&threads_forbidden, true);
-}
-
-__attribute__((constructor)) static void vmscan_init(void)
-{
-	pthread_atfork(fork_prepare, NULL, fork_child_threads);
 }
 
 bool bz__may_start_threads(void)
@@ -131,12 +118,15 @@ static void fork_child_system(struct bz_system *sys, void *arg)
 
 static void fork_child(void)
 {
+	if (fork_parent_threaded)
+		atomic_store(&threads_forbidden, true);
 	bz__for_each_system(fork_child_system, NULL);
 }
 
-static void register_fork_handler(void)
+/* At load: the decision needs the parent's thread count, taken before any fork. */
+__attribute__((constructor)) static void vmscan_init(void)
 {
-	pthread_atfork(NULL, NULL, fork_child);
+	pthread_atfork(fork_prepare, NULL, fork_child);
 }
 
 struct bz_reclaim *bz__reclaim(struct bz_system *sys, bool create)
@@ -155,7 +145,6 @@ struct bz_reclaim *bz__reclaim(struct bz_system *sys, bool create)
 	pthread_mutex_init(&r->oom_lock, NULL);
 	for (int nid = 0; nid < r->nr_nodes; nid++)
 		kswapd_init(&r->kswapd[nid], r, nid);
-	pthread_once(&fork_once, register_fork_handler);
 	if (!atomic_compare_exchange_strong(&sys->reclaim, &expected, r)) {
 		bz__cblist_destroy(&r->shrinkers);
 		bz__cblist_destroy(&r->oom);

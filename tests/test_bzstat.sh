@@ -3,8 +3,9 @@
 #
 # test_bzstat.sh - bzstat watching a running process (examples/stats_watch):
 # the vmstat-style lines, the /proc-style dumps, the listing, what happens
-# when the process goes, and the refusals: a segment readable by others,
-# one that is not a statistics segment, a process that publishes nothing.
+# when the process goes, cleaning up after a killed one, and the refusals:
+# a segment readable by others, one that is not a statistics segment, a
+# process that publishes nothing.
 #
 #   test_bzstat.sh BZSTAT STATS_WATCH
 set -euo pipefail
@@ -70,6 +71,15 @@ set +e
 set -e
 [[ $rc -eq 1 ]] && grep -q 'publishes no statistics' "$tmp/err" || fail "gone process: $rc $(cat "$tmp/err")"
 echo "ok: bzstat stops when the process exits, and the segment is gone"
+
+# A process killed by a signal leaves its segment: --clean removes it, nothing else.
+stale=/dev/shm/buddyzone.$pid_done.3
+head -c 4096 /dev/zero > "$stale"
+chmod 0600 "$stale"
+"$bzstat" -l | grep -Eq "^ +$pid_done +3  \(exited" || { rm -f "$stale"; fail "bzstat -l does not flag $stale"; }
+"$bzstat" --clean | grep -Eq "^ +$pid_done +3  \(exited; removed\)" || { rm -f "$stale"; fail "--clean"; }
+[[ ! -e $stale ]] || { rm -f "$stale"; fail "--clean left $stale"; }
+echo "ok: --clean removes what an exited process left"
 
 # Refusals: readable by others, then not a segment at all.
 head -c 4096 /dev/zero > "$fake"

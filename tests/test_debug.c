@@ -159,6 +159,30 @@ static void test_poison_single_bit_error_in_order3(void **state)
 	bz_system_destroy(sys);
 }
 
+/* Memory never handed out must still hold the zeroes of a new mapping: a stray write shows. */
+static void test_poison_stray_write_to_fresh_page(void **state)
+{
+	bz_system *sys = debug_system(BZ_DEBUG_POISON, 0);
+	static char *held[2048];
+	char *a = bz_get_free_pages(sys, BZ_GFP_KERNEL, 0), want[64];
+	unsigned long pfn = bz_page_to_pfn(bz_virt_to_page(a)) + 1;
+	int n = 0;
+
+	(void)state;
+	a[BZ_PAGE_SIZE + 0x40] = 1;     /* the next page, not ours */
+	log_catch_reset(&lc);
+	snprintf(want, sizeof(want), "pfn:%05lx node:0 zone:Normal offset:0x40..0x40", pfn);
+	while (n < 2048 && !strstr(lc.all, want) && (held[n] = bz_get_free_pages(sys, BZ_GFP_KERNEL, 0)))
+		n++;
+	assert_log_has(want);
+	assert_log_has("written before the page was ever handed out");
+	assert_int_equal(counter(sys, "pagealloc_corruption"), 1);
+	while (n--)
+		assert_int_equal(bz_free_pages_addr(held[n], 0), 0);
+	assert_int_equal(bz_free_pages_addr(a, 0), 0);
+	bz_system_destroy(sys);
+}
+
 /* As the kernel: poisoning wins over init_on_*, __GFP_ZERO still zeroes. */
 static void test_poison_takes_precedence_over_init(void **state)
 {
@@ -526,6 +550,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(test_poison_use_after_free_write_reported, reset),
 		cmocka_unit_test_setup(test_poison_single_bit_error_in_order3, reset),
+		cmocka_unit_test_setup(test_poison_stray_write_to_fresh_page, reset),
 		cmocka_unit_test_setup(test_poison_takes_precedence_over_init, reset),
 		cmocka_unit_test_setup(test_default_leaves_data_behind, reset),
 		cmocka_unit_test_setup(test_init_on_free_zeroes, reset),

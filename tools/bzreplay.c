@@ -588,7 +588,9 @@ static void write_gnuplot_script(FILE *f, const struct replay *r, const char *da
 
 	fputs("set terminal pngcairo size 1200,900 noenhanced font ',10'\nset output ", f);
 	gp_string(f, png);
-	fputs("\nset datafile separator ','\nset key outside right top\nset grid\n", f);
+	/* The same margins in both panels, so that their event axes line up. */
+	fputs("\nset datafile separator ','\nset key outside right top\nset grid\n"
+	      "set lmargin at screen 0.07\nset rmargin at screen 0.80\n", f);
 	fputs("set multiplot layout 2,1 title ", f);
 	gp_string(f, title);
 	/* Eleven orders need eleven colours (gnuplot's own cycle has eight); 0 sits on the floor. */

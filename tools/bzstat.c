@@ -14,6 +14,7 @@
 #include <inttypes.h>
 #include <math.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,7 @@ static void usage(FILE *out)
 	fprintf(out,
 		"usage: bzstat -p PID [-s ID] [INTERVAL [COUNT]]\n"
 		"       bzstat -p PID [-s ID] buddyinfo|zoneinfo|pagetypeinfo|vmstat\n"
-		"       bzstat -l\n"
+		"       bzstat -l | --clean\n"
 		"\n"
 		"Reads the statistics a libbuddyzone process publishes (BUDDYZONE_STATS=1,\n"
 		"or bz_config.publish_stats) and prints, like vmstat(8), one line every\n"
@@ -45,6 +46,7 @@ static void usage(FILE *out)
 		"  -p, --pid PID     the process\n"
 		"  -s, --system ID   which of its systems (default: the lowest id)\n"
 		"  -l, --list        list the segments of your processes\n"
+		"      --clean       remove those of processes that exited without removing them\n"
 		"  -h, --help        this text\n"
 		"\n"
 		"Columns: pages free (in the buddy lists), cache (in per-thread caches),\n"
@@ -340,8 +342,12 @@ static int open_segment(struct bz_stats_reader *r, pid_t pid, long long sys_id)
 	return 0;
 }
 
-/* Your segments in /dev/shm: "PID SYSTEM", and whether the process still runs. */
-static int list_all(void)
+/*
+ * Your segments in /dev/shm: "PID SYSTEM", and whether the process still
+ * runs.  With clean, those of exited processes (killed by a signal: no
+ * atexit ran) are removed.
+ */
+static int list_all(bool clean)
 {
 	DIR *d = opendir("/dev/shm");
 	struct dirent *e;
@@ -360,7 +366,14 @@ static int list_all(void)
 		if (sscanf(e->d_name, BZ_STATS_SHM_PREFIX "%ld.%llu%c", &pid, &id, &tail) != 2 ||
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) || st.st_uid != getuid())
 			continue;
-		printf("%8ld %6llu%s\n", pid, id, kill((pid_t)pid, 0) && errno == ESRCH ? "  (exited)" : "");
+		if (!(kill((pid_t)pid, 0) && errno == ESRCH))
+			printf("%8ld %6llu\n", pid, id);
+		else if (!clean)
+			printf("%8ld %6llu  (exited: bzstat --clean removes it)\n", pid, id);
+		else if (unlinkat(dirfd(d), e->d_name, 0))
+			printf("%8ld %6llu  (exited; cannot remove: %s)\n", pid, id, strerror(errno));
+		else
+			printf("%8ld %6llu  (exited; removed)\n", pid, id);
 	}
 	closedir(d);
 	return 0;
@@ -370,7 +383,8 @@ int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "pid", required_argument, NULL, 'p' }, { "system", required_argument, NULL, 's' },
-		{ "list", no_argument, NULL, 'l' }, { "help", no_argument, NULL, 'h' }, { 0 },
+		{ "list", no_argument, NULL, 'l' }, { "clean", no_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	struct bz_stats_reader r;
 	long long sys_id = -1;
@@ -395,7 +409,8 @@ int main(int argc, char **argv)
 				return 2;
 			}
 			break;
-		case 'l': return list_all();
+		case 'l': return list_all(false);
+		case 'c': return list_all(true);
 		case 'h': usage(stdout); return 0;
 		default: usage(stderr); return 2;
 		}

@@ -277,7 +277,7 @@ BZ_API int bz_drain_all_pages(bz_system *sys);
  * a zone first falls below its low watermark), with no lock of the library
  * held.  That thread counts as a reclaimer (bz_memalloc_save): the
  * callbacks' own allocations may dip into the reserves and never reclaim
- * in turn.  They must not register or unregister shrinkers.
+ * in turn.  They must not unregister shrinkers (that is refused).
  *
  * How much each is asked to scan follows the kernel's do_shrink_slab():
  * at reclaim priority p (12 first, down to 0 as pressure persists) a
@@ -560,9 +560,9 @@ BZ_API int bz_check(bz_system *sys);
  * the failure report unless BZ_GFP_NOWARN, counted in pgalloc_fail (and
  * pgalloc_fail_injected); BZ_GFP_NOFAIL requests never fail.  Returns 0, or
  * -EINVAL (logged, nothing changed) for an unknown key or a bad value.
- * Thread-safe; while injection is on, allocations skip the per-thread fast
- * path.  Also set at creation by bz_config.fail_page_alloc or
- * BUDDYZONE_FAIL_PAGE_ALLOC.
+ * Thread-safe; while injection is on, allocations and frees skip the
+ * per-thread fast paths.  Also set at creation by bz_config.fail_page_alloc
+ * or BUDDYZONE_FAIL_PAGE_ALLOC.
  */
 BZ_API int bz_fault_inject_set(bz_system *sys, const char *spec);
 
