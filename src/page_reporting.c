@@ -346,7 +346,8 @@ void bz__page_reporting_notify_free_locked(struct bz_zone *z, unsigned order)
 	pr = atomic_load_explicit(&sys->reporting, memory_order_acquire);
 	if (pr && atomic_load_explicit(&pr->state, memory_order_relaxed) == PAGE_REPORTING_REQUESTED)
 		return;
-	if (z->managed_pages <= wmark_pages(z, WMARK_LOW) + ((unsigned long)PAGE_REPORTING_CAPACITY << min_order))
+	if (__atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED) <=
+	    wmark_pages(z, WMARK_LOW) + ((unsigned long)PAGE_REPORTING_CAPACITY << min_order))
 		return;
 	z->reporting_requested = true;
 }

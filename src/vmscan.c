@@ -263,9 +263,10 @@ unsigned long bz__try_to_free_pages(struct bz_system *sys, const struct bz_zonel
 
 /* ---- kswapd: when a node is balanced ------------------------------------------------------- */
 
+/* Memory hot-add grows managed_pages while we look (memory_hotplug.c). */
 static bool managed_zone(const struct bz_zone *z)
 {
-	return z->managed_pages != 0;
+	return __atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED) != 0;
 }
 
 /* pgdat_watermark_boosted(): top-down, the higher zones are the likelier boosted. */
@@ -415,7 +416,8 @@ restart:
 		if (!balance_round(k, &sc, &nr_boost_reclaim))
 			break;
 	} while (sc.priority >= 1);
-	if (!sc.nr_reclaimed)
+	/* A node with no shrinker is not hopeless: kswapd is there to serve boosts. */
+	if (!sc.nr_reclaimed && atomic_load(&k->r->nr_shrinkers))
 		atomic_fetch_add(&k->failures, 1);
 out:
 	bz__reclaim_exit(&c);
