@@ -110,6 +110,19 @@ ALWAYS_INLINE size_t live_body(const struct bench_ops *o, struct bz_bench_live *
 	return failed;
 }
 
+/* Every slot gets a block of a random order, from the same sequence. */
+ALWAYS_INLINE size_t live_fill_body(const struct bench_ops *o, struct bz_bench_live *ls)
+{
+	size_t failed = 0;
+
+	for (size_t i = 0; i < ls->n; i++) {
+		ls->orders[i] = (unsigned char)(live_next(ls) & 3);
+		ls->blocks[i] = o->alloc(ls->orders[i]);
+		failed += !ls->blocks[i];
+	}
+	return failed;
+}
+
 ALWAYS_INLINE size_t live_release_body(const struct bench_ops *o, struct bz_bench_live *ls)
 {
 	size_t failed = 0;
@@ -139,7 +152,11 @@ struct bz_bench_pc {
 static inline void pc_wait(unsigned *spins)
 {
 	if (++*spins < 64) {
+#if defined(__x86_64__) || defined(__i386__)
 		__builtin_ia32_pause();
+#elif defined(__aarch64__)
+		__asm__ __volatile__("yield");
+#endif
 	} else {
 		*spins = 0;
 		sched_yield();
@@ -199,6 +216,7 @@ struct scenarios {
 	size_t (*pairs)(unsigned order, size_t iters);
 	size_t (*zeroed)(size_t iters);
 	size_t (*burst)(void **slots, size_t n);
+	size_t (*live_fill)(struct bz_bench_live *ls);
 	size_t (*live)(struct bz_bench_live *ls, size_t iters);
 	size_t (*live_release)(struct bz_bench_live *ls);
 	size_t (*produce)(struct bz_bench_pc *pc, size_t iters);
@@ -219,6 +237,10 @@ struct scenarios {
 	{                                                                                       \
 		return burst_body(&name##_ops, slots, n);                                        \
 	}                                                                                       \
+	static size_t name##_live_fill(struct bz_bench_live *ls)                                 \
+	{                                                                                       \
+		return live_fill_body(&name##_ops, ls);                                          \
+	}                                                                                       \
 	static size_t name##_live(struct bz_bench_live *ls, size_t iters)                        \
 	{                                                                                       \
 		return live_body(&name##_ops, ls, iters);                                        \
@@ -237,7 +259,8 @@ struct scenarios {
 		return NULL;                                                                    \
 	}                                                                                       \
 	static const struct scenarios name##_scenarios = {                                       \
-		name##_pairs, name##_zeroed, name##_burst, name##_live, name##_live_release,       \
+		name##_pairs, name##_zeroed, name##_burst, name##_live_fill, name##_live,          \
+		name##_live_release,                                                             \
 		name##_produce, name##_consume,                                                  \
 	}
 
@@ -307,8 +330,7 @@ struct bz_bench_live *bz_bench_live_create(enum bz_bench_allocator a, size_t byt
 	ls->orders = calloc(ls->n, 1);
 	if (!ls->n || !ls->blocks || !ls->orders)
 		goto fail;
-	/* Filling is the first n steps on empty slots. */
-	if (s->live(ls, ls->n))
+	if (s->live_fill(ls))
 		goto fail;
 	return ls;
 fail:
