@@ -156,7 +156,7 @@ static void set_memo(struct alloc_context *ac, struct bz_tcache *tc, struct bz_z
 	struct bz_tls *t = &bz__tls;
 
 	/* Zeroing requests take the general path: the memset dwarfs the rest. */
-	if (t->tc != tc || (gfp & BZ_GFP_ZERO))
+	if (t->tc != tc)
 		return;
 	/* Debug hooks and fault injection live on the general path only. */
 	if (bz_unlikely(ac->sys->debug.flags || bz__fail_enabled(ac->sys)))
@@ -175,6 +175,7 @@ static void set_memo(struct alloc_context *ac, struct bz_tcache *tc, struct bz_z
 	t->m_nr = 1 << order;
 	t->m_count = &tc->stats[z->zone_id].fast_allocs[order > PAGE_ALLOC_COSTLY_ORDER ? PAGE_ALLOC_COSTLY_ORDER + 1 : order];
 	t->m_mem_map = ac->sys->mem_map;
+	t->m_base = ac->sys->base;
 	/* Without rseq the thread's node cannot be checked cheaply: no memo on NUMA. */
 	if (t->m_nid >= 0 && t->m_cpu < 0)
 		t->m_key = 0;
@@ -598,6 +599,14 @@ static inline struct bz_page *alloc_memo(struct bz_tls *t)
 	return p;
 }
 
+/* A memo hit asking for zeroed memory: out of line, so plain hits stay lean. */
+static __attribute__((noinline)) struct bz_page *zero_memo_block(const struct bz_tls *t, struct bz_page *p,
+								 unsigned order)
+{
+	memset(t->m_base + ((unsigned long)(p - t->m_mem_map) << BZ_PAGE_SHIFT), 0, BZ_PAGE_SIZE << order);
+	return p;
+}
+
 BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
 	struct bz_tls *t = &bz__tls;
@@ -606,8 +615,11 @@ BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed))) {
 		struct bz_page *p = alloc_memo(t);
 
-		if (bz_likely(p))
+		if (bz_likely(p)) {
+			if (bz_unlikely(gfp & BZ_GFP_ZERO))
+				return zero_memo_block(t, p, order);
 			return p;
+		}
 	}
 	return alloc_pages_entry(sys, -1, gfp, order, true);
 }
@@ -615,7 +627,13 @@ BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 BZ_API void *bz_get_free_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
 	bz_page *page = bz_alloc_pages(sys, gfp, order);
+	const struct bz_tls *t = &bz__tls;
+	uintptr_t off = (uintptr_t)page - t->mem_map;
 
+	/* Usually a page of the thread's current system: no registry walk. */
+	if (bz_likely(page && off < t->mem_map_span &&
+		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed)))
+		return t->base + (off / sizeof(struct bz_page) << BZ_PAGE_SHIFT);
 	return page ? bz_page_address(page) : NULL;
 }
 

@@ -246,9 +246,15 @@ BZ_API int bz_free_pages(bz_page *page, unsigned order)
 
 BZ_API int bz_free_pages_addr(void *addr, unsigned order)
 {
-	struct bz_system *sys = addr ? bz__system_of_addr(addr) : NULL;
-	uintptr_t off;
+	const struct bz_tls *t = &bz__tls;
+	struct bz_system *sys;
+	uintptr_t off = (uintptr_t)((char *)addr - t->base);
 
+	/* An aligned address of the thread's current system: straight to its page. */
+	if (bz_likely(off / BZ_PAGE_SIZE < t->mem_map_span / sizeof(struct bz_page) && !(off % BZ_PAGE_SIZE) &&
+		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed)))
+		return bz_free_pages((bz_page *)(t->mem_map + off / BZ_PAGE_SIZE * sizeof(struct bz_page)), order);
+	sys = addr ? bz__system_of_addr(addr) : NULL;
 	if (!sys) {
 		bz__log(NULL, BZ_LOG_ERR, "Bad page state: bz_free_pages_addr(%p, %u): %s", addr, order,
 			addr ? "not an address of any live system" : "NULL address");

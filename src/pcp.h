@@ -71,7 +71,8 @@ struct bz_tls {
 	struct bz_tcache *tc;
 	uint64_t gen;                   /* bz__tls_gen when set: sys is alive while equal */
 	uintptr_t mem_map;              /* sys->mem_map, and its size in bytes: frees check */
-	uintptr_t mem_map_span;         /* a page pointer against these two */
+	uintptr_t mem_map_span;         /* a page pointer against these two (0: no fast paths) */
+	char *base;                     /* sys->base: addresses of those pages */
 	_Atomic uint8_t *pageblock_mt;  /* sys->pageblock_mt */
 	/*
 	 * The memo: the last request the general path served from this
@@ -91,6 +92,7 @@ struct bz_tls {
 	int m_cpu;                      /* the CPU the memo was made on (multi-node systems) */
 	int m_nr;                       /* 1 << order */
 	_Atomic unsigned long *m_count; /* tc->stats[zone].fast_allocs[order] */
+	char *m_base;                   /* sys->base, for __GFP_ZERO's memset */
 	struct bz_page *m_mem_map;
 };
 

@@ -168,6 +168,7 @@ struct bz_tcache *bz__tcache_slow(struct bz_system *sys)
 				   .mem_map = (uintptr_t)sys->mem_map,
 				   /* Debug mode: every free takes the slow path, where its hooks are. */
 				   .mem_map_span = sys->debug.flags ? 0 : sys->nr_pfns * sizeof(struct bz_page),
+				   .base = sys->base,
 				   .pageblock_mt = sys->pageblock_mt };
 	pthread_setspecific(exit_key, (void *)1);
 	return tc;
