@@ -17,6 +17,7 @@
  * the allocation path is one TLS load.
  */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "internal.h"
@@ -41,8 +42,23 @@ struct mpol {
 	int il_weight;                  /* pages left on il_prev (weighted interleave) */
 };
 
-static _Thread_local struct mpol slots[MPOL_SLOTS];
-static _Thread_local int nr_slots;      /* slots with sys set, live or not */
+/* On the heap, freed at thread exit: the library's static TLS must stay small (dlopen). */
+static _Thread_local struct mpol *slots __attribute__((tls_model("initial-exec")));
+static _Thread_local int nr_slots __attribute__((tls_model("initial-exec")));
+static pthread_key_t slots_key;
+static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
+
+static void slots_exit(void *p)
+{
+	free(p);
+	slots = NULL;
+	nr_slots = 0;
+}
+
+static void slots_key_create(void)
+{
+	pthread_key_create(&slots_key, slots_exit);
+}      /* slots with sys set, live or not */
 
 /* ---- nodemasks ------------------------------------------------------------------ */
 
@@ -137,6 +153,13 @@ static struct mpol *mpol_slot(struct bz_system *sys)
 
 	if (slot)
 		return slot;
+	if (!slots) {
+		pthread_once(&slots_once, slots_key_create);
+		slots = calloc(MPOL_SLOTS, sizeof(*slots));
+		if (!slots)
+			return NULL;
+		pthread_setspecific(slots_key, slots);
+	}
 	bz__registry_lock();    /* bz__system_alive()'s answer holds while we look */
 	for (int i = 0; i < MPOL_SLOTS && !slot; i++)
 		if (!slots[i].sys || !bz__system_alive(slots[i].sys, slots[i].id))

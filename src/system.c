@@ -102,10 +102,8 @@ struct bz_system *bz__system_of_addr(const void *addr)
 	return NULL;
 }
 
-BZ_API void bz_config_init(struct bz_config *cfg)
+static void config_defaults(struct bz_config *cfg)
 {
-	if (!cfg)
-		return;
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->size = sizeof(*cfg);
 	cfg->cpus_per_node = BZ_DEFAULT;
@@ -125,10 +123,27 @@ BZ_API void bz_config_init(struct bz_config *cfg)
 	cfg->page_reporting_delay_ms = BZ_DEFAULT;
 }
 
+BZ_API void bz_config_init_size(struct bz_config *cfg, size_t size)
+{
+	struct bz_config full;
+
+	if (!cfg || size < offsetof(struct bz_config, cpus_per_node))
+		return;
+	config_defaults(&full);
+	full.size = BZ_MIN(size, sizeof(full));
+	memcpy(cfg, &full, full.size);
+}
+
+/* The symbol, for callers that cannot use the macro (other languages, dlsym). */
+BZ_API void (bz_config_init)(struct bz_config *cfg)
+{
+	bz_config_init_size(cfg, sizeof(*cfg));
+}
+
 /* A caller built against an older, shorter struct gets defaults for the rest. */
 static int copy_config(const struct bz_config *in, struct bz_config *out)
 {
-	bz_config_init(out);
+	config_defaults(out);
 	if (!in)
 		return 0;
 	if (in->size < offsetof(struct bz_config, cpus_per_node) || in->size > (1u << 16)) {

@@ -17,7 +17,12 @@
 
 #define TLS_MORE 8
 
-static _Thread_local struct bz_tls tls_more[TLS_MORE];
+/*
+ * The thread's other (system, cache) pairs, on the heap: the library's
+ * static TLS must stay small enough to be dlopen()ed (glibc reserves a
+ * few hundred bytes of static TLS for libraries loaded late).
+ */
+static _Thread_local struct bz_tls *tls_more __attribute__((tls_model("initial-exec")));
 _Atomic uint64_t bz__tls_gen;
 static pthread_mutex_t tcache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
@@ -138,6 +143,12 @@ struct bz_tcache *bz__tcache_slow(struct bz_system *sys)
 	/* Without membarrier the owners' fast path could not be stopped: no caches. */
 	if (!bz__use_membarrier)
 		return NULL;
+	if (!tls_more) {
+		tls_more = calloc(TLS_MORE, sizeof(*tls_more));
+		if (!tls_more)
+			return NULL;
+		pthread_setspecific(exit_key, (void *)1);
+	}
 	for (int i = 0; i < TLS_MORE; i++) {
 		struct bz_tls *e = &tls_more[i];
 
@@ -178,8 +189,10 @@ static void thread_exit(void *arg)
 {
 	(void)arg;
 	release_entry(&bz__tls);
-	for (int i = 0; i < TLS_MORE; i++)
+	for (int i = 0; tls_more && i < TLS_MORE; i++)
 		release_entry(&tls_more[i]);
+	free(tls_more);
+	tls_more = NULL;
 }
 
 /* With tcache_lock held and sys leaving the registry: its caches go (their pages with it). */

@@ -311,6 +311,32 @@ static void test_config_bad_values(void **state)
 	assert_int_equal(bz_system_create(NULL, NULL), -EINVAL);
 }
 
+/* A program built against an older, shorter struct bz_config keeps working. */
+static void test_config_from_older_header(void **state)
+{
+	(void)state;
+	struct older_config {
+		size_t size;
+		const char *zones, *topology;
+		int cpus_per_node;
+	};
+	struct {
+		struct older_config c;
+		unsigned char after[512];
+	} s;
+	bz_system *sys = NULL;
+
+	memset(s.after, 0xcd, sizeof(s.after));
+	bz_config_init_size((struct bz_config *)&s.c, sizeof(s.c));
+	assert_int_equal(s.c.size, sizeof(s.c));
+	for (size_t i = 0; i < sizeof(s.after); i++)
+		assert_int_equal(s.after[i], 0xcd); /* nothing written past the caller's struct */
+	s.c.zones = "0:Normal=4096";
+	assert_int_equal(bz_system_create((struct bz_config *)&s.c, &sys), 0);
+	assert_int_equal(zone_stats(sys, 0, BZ_ZONE_NORMAL).managed, 4096);
+	bz_system_destroy(sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -328,6 +354,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_free_page_of_destroyed_system, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pfn_outside_zones, setup, teardown),
 		cmocka_unit_test(test_config_bad_values),
+		cmocka_unit_test(test_config_from_older_header),
 		cmocka_unit_test_setup_teardown(test_free_twice_across_thread_caches, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_free_in_a_hole, setup, teardown),
 	};

@@ -50,3 +50,10 @@ add_test(NAME plot_bench COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_plot_benc
 set_tests_properties(plot_bench PROPERTIES TIMEOUT 60)
 bz_test(reclaim)
 bz_internal_test(reporting)
+# Loaded late with dlopen (plugins, ctypes): not linked against the library.
+add_executable(test_dlopen test_dlopen.c)
+target_include_directories(test_dlopen PRIVATE ${BZ_CMOCKA_INC})
+target_link_libraries(test_dlopen PRIVATE ${BZ_CMOCKA_LIB} ${CMAKE_DL_LIBS})
+target_compile_definitions(test_dlopen PRIVATE BZ_SHARED_LIBRARY="$<TARGET_FILE:buddyzone>")
+add_dependencies(test_dlopen buddyzone)
+add_test(NAME dlopen COMMAND test_dlopen)

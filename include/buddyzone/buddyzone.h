@@ -175,8 +175,16 @@ enum bz_hugetlb_policy {
 	BZ_HUGETLB_REQUIRED = 2   /* fail bz_system_create when the pool cannot back an arena */
 };
 
-/* Fills cfg with defaults (every tunable BZ_DEFAULT, strings NULL). */
-BZ_API void bz_config_init(struct bz_config *cfg);
+/*
+ * Fills cfg with defaults (every tunable BZ_DEFAULT, strings NULL).  The
+ * macro passes the size of the struct the caller was compiled with, so a
+ * program built against an older, shorter struct bz_config still works with
+ * a newer library: only that many bytes are written, and bz_system_create
+ * takes defaults for the fields beyond cfg->size.
+ */
+BZ_API void bz_config_init_size(struct bz_config *cfg, size_t size);
+BZ_API void bz_config_init(struct bz_config *cfg); /* for this header's struct size */
+#define bz_config_init(cfg) bz_config_init_size((cfg), sizeof(*(cfg)))
 
 /*
  * Builds a system from cfg (NULL: defaults).  Memory is reserved, not
