@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <buddyzone/buddyzone.h>
@@ -61,6 +62,33 @@ static inline bz_system *make_system(const char *zones, int cpus, struct log_cat
 	assert_int_equal(bz_system_create(&cfg, &sys), 0);
 	assert_non_null(sys);
 	return sys;
+}
+
+/* A report into a malloc'd string (free it). */
+static inline char *report_text(bz_system *sys, int (*writer)(bz_system *, FILE *))
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+
+	assert_non_null(f);
+	assert_int_equal(writer(sys, f), 0);
+	assert_int_equal(fclose(f), 0);
+	return text;
+}
+
+/* A counter of the JSON report ("name":value). */
+static inline unsigned long json_counter(bz_system *sys, const char *name)
+{
+	char *buf = report_text(sys, bz_write_json), key[64], *p;
+	unsigned long v;
+
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	p = strstr(buf, key);
+	assert_non_null(p);
+	v = strtoul(p + strlen(key), NULL, 10);
+	free(buf);
+	return v;
 }
 
 static inline struct bz_zone_stats zone_stats(bz_system *sys, int nid, int zid)

@@ -61,19 +61,6 @@ static inline bz_system *numa_system(const char *topology, const char *zones, in
 	return numa_system_reserve(topology, zones, cpus, 0, lc);
 }
 
-/* A report into a malloc'd string. */
-static inline char *report_text(bz_system *sys, int (*writer)(bz_system *, FILE *))
-{
-	char *text = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-
-	assert_non_null(f);
-	assert_int_equal(writer(sys, f), 0);
-	assert_int_equal(fclose(f), 0);
-	return text;
-}
-
 /*
  * A number of one zone's block in /proc/zoneinfo: the first line after
  * "Node N, zone NAME" whose first word is key ("numa_hit", "managed", ...).

@@ -48,25 +48,6 @@ static int reset(void **state)
 	return 0;
 }
 
-/* A counter of the JSON report ("name":value). */
-static unsigned long counter(bz_system *sys, const char *name)
-{
-	char *buf = NULL, key[64], *p;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	unsigned long v;
-
-	assert_non_null(f);
-	assert_int_equal(bz_write_json(sys, f), 0);
-	fclose(f);
-	snprintf(key, sizeof(key), "\"%s\":", name);
-	p = strstr(buf, key);
-	assert_non_null(p);
-	v = strtoul(p + strlen(key), NULL, 10);
-	free(buf);
-	return v;
-}
-
 /* Allocates until the block at want comes back (caches are LIFO: at once); frees the others. */
 static char *realloc_same(bz_system *sys, bz_gfp_t gfp, unsigned order, char *want)
 {
@@ -127,7 +108,7 @@ static void test_poison_use_after_free_write_reported(void **state)
 		snprintf(want, sizeof(want), "pfn:%05lx node:0 zone:Normal offset:0x123..0x130 (14 bytes)", pfn);
 		assert_log_has(want);
 		assert_log_has("00000123: 42 aa aa");
-		assert_int_equal(counter(sys, "pagealloc_corruption"), (unsigned long)round + 1);
+		assert_int_equal(json_counter(sys, "pagealloc_corruption"), (unsigned long)round + 1);
 		assert_int_equal(bz_free_pages_addr(p, 0), 0);
 	}
 	assert_int_equal(bz_check(sys), 0);
@@ -149,7 +130,7 @@ static void test_poison_single_bit_error_in_order3(void **state)
 	assert_log_has("pagealloc: single bit error");
 	snprintf(want, sizeof(want), "pfn:%05lx node:0 zone:Normal offset:0x10..0x10", pfn + 5);
 	assert_log_has(want);
-	assert_int_equal(counter(sys, "pagealloc_corruption"), 1);
+	assert_int_equal(json_counter(sys, "pagealloc_corruption"), 1);
 	/* No write after free: no report. */
 	assert_int_equal(bz_free_pages_addr(p, 3), 0);
 	log_catch_reset(&lc);
@@ -176,7 +157,7 @@ static void test_poison_stray_write_to_fresh_page(void **state)
 		n++;
 	assert_log_has(want);
 	assert_log_has("written before the page was ever handed out");
-	assert_int_equal(counter(sys, "pagealloc_corruption"), 1);
+	assert_int_equal(json_counter(sys, "pagealloc_corruption"), 1);
 	while (n--)
 		assert_int_equal(bz_free_pages_addr(held[n], 0), 0);
 	assert_int_equal(bz_free_pages_addr(a, 0), 0);
@@ -334,7 +315,7 @@ static void reuse_after_free(void)
 		if (bz_free_pages_addr(p, (unsigned)i % 4))
 			_exit(5);
 	}
-	if (bz_check(sys) || counter(sys, "pagealloc_corruption"))
+	if (bz_check(sys) || json_counter(sys, "pagealloc_corruption"))
 		_exit(6);
 	bz_system_destroy(sys);
 }
@@ -408,8 +389,8 @@ static void test_check_runs_every_n_operations(void **state)
 		assert_non_null(p);
 		assert_int_equal(bz_free_pages(p, (unsigned)i % 3), 0);
 	}
-	assert_int_equal(counter(sys, "debug_check_run"), 10);
-	assert_int_equal(counter(sys, "debug_check_fail"), 0);
+	assert_int_equal(json_counter(sys, "debug_check_run"), 10);
+	assert_int_equal(json_counter(sys, "debug_check_fail"), 0);
 	/* Break an invariant (one free block too many counted), and see the next check catch it. */
 	z = &sys->nodes[0]->zones[BZ_ZONE_NORMAL];
 	bz__zone_lock(z);
@@ -418,7 +399,7 @@ static void test_check_runs_every_n_operations(void **state)
 	log_catch_reset(&lc);
 	for (int i = 0; i < 5; i++)
 		assert_int_equal(bz_free_pages(bz_alloc_pages(sys, BZ_GFP_KERNEL, 0), 0), 0);
-	assert_int_equal(counter(sys, "debug_check_fail"), 1);
+	assert_int_equal(json_counter(sys, "debug_check_fail"), 1);
 	assert_log_has("bz_check: node 0 Normal order 5: nr_free");
 	assert_log_has("debug: bz_check failed after 110 allocations and frees");
 	bz__zone_lock(z);
@@ -476,9 +457,9 @@ static void test_check_exact_while_threads_run(void **state)
 		assert_int_equal(pthread_join(t[i], &ret), 0);
 		assert_null(ret);
 	}
-	assert_true(counter(sys, "debug_check_run") >= 100);
-	assert_int_equal(counter(sys, "debug_check_fail"), 0);
-	assert_int_equal(counter(sys, "pagealloc_corruption"), 0);
+	assert_true(json_counter(sys, "debug_check_run") >= 100);
+	assert_int_equal(json_counter(sys, "debug_check_fail"), 0);
+	assert_int_equal(json_counter(sys, "pagealloc_corruption"), 0);
 	assert_int_equal(bz_check(sys), 0);
 	bz_system_destroy(sys);
 }
@@ -529,7 +510,7 @@ static void test_environment_options(void **state)
 		assert_int_equal(bz_free_pages_addr(p, 0), 0);
 		assert_true(all_bytes(p, BZ_PAGE_SIZE, 0));
 	}
-	assert_int_equal(counter(sys, "debug_check_run"), 2);
+	assert_int_equal(json_counter(sys, "debug_check_run"), 2);
 	bz_system_destroy(sys);
 	/* debug = 0 in the config: the environment is not consulted. */
 	setenv("BUDDYZONE_DEBUG", "init_on_free", 1);

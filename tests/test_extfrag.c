@@ -133,18 +133,6 @@ static void test_indices_bad_input(void **state)
 
 /* ---- a real zone in state A ------------------------------------------------------------- */
 
-static char *capture(int (*writer)(bz_system *, FILE *), bz_system *sys)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	assert_int_equal(writer(sys, f), 0);
-	assert_int_equal(fclose(f), 0);
-	return buf;
-}
-
 /*
  * A 1024-page DMA32 zone (one max-order block), every page allocated one
  * by one, then the pages of a free order-0, order-1, order-3 and order-6
@@ -202,8 +190,8 @@ static void test_debugfs_text(void **state)
 	bz_page **pages;
 	unsigned long nr;
 	bz_system *sys = zone_in_state_a(&pages, &nr);
-	char *unusable = capture(bz_write_unusable_index, sys);
-	char *extfrag = capture(bz_write_extfrag_index, sys);
+	char *unusable = report_text(sys, bz_write_unusable_index);
+	char *extfrag = report_text(sys, bz_write_extfrag_index);
 
 	(void)state;
 	assert_string_equal(unusable, "Node 0, zone    DMA32 0.000 0.013 0.040 0.040 0.146 0.146 0.146 "
@@ -221,7 +209,7 @@ static void test_json_indices(void **state)
 	bz_page **pages;
 	unsigned long nr;
 	bz_system *sys = zone_in_state_a(&pages, &nr);
-	char *json = capture(bz_write_json, sys);
+	char *json = report_text(sys, bz_write_json);
 
 	(void)state;
 	assert_non_null(strstr(json, "\"unusable_index\":[0.000,0.013,0.040,0.040,0.146,0.146,0.146,"
@@ -236,7 +224,7 @@ static void test_json_indices(void **state)
 static void test_debugfs_zones_listed(void **state)
 {
 	bz_system *sys = make_system("0:DMA=3840,0:Normal=4096,1:Normal=2048", 1, NULL);
-	char *text = capture(bz_write_extfrag_index, sys);
+	char *text = report_text(sys, bz_write_extfrag_index);
 
 	(void)state;
 	assert_string_equal(text,

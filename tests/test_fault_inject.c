@@ -43,24 +43,6 @@ static int teardown(void **state)
 	return 0;
 }
 
-static unsigned long counter(bz_system *s, const char *name)
-{
-	char *buf = NULL, key[64], *p;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	unsigned long v;
-
-	assert_non_null(f);
-	assert_int_equal(bz_write_json(s, f), 0);
-	fclose(f);
-	snprintf(key, sizeof(key), "\"%s\":", name);
-	p = strstr(buf, key);
-	assert_non_null(p);
-	v = strtoul(p + strlen(key), NULL, 10);
-	free(buf);
-	return v;
-}
-
 static void assert_log_has(const char *what)
 {
 	if (!strstr(lc.all, what))
@@ -84,7 +66,7 @@ static bool try_alloc(bz_gfp_t gfp, unsigned order)
 
 static void test_probability_100_fails_all_but_nofail(void **state)
 {
-	unsigned long free_before = total_free(sys), fails = counter(sys, "pgalloc_fail");
+	unsigned long free_before = total_free(sys), fails = json_counter(sys, "pgalloc_fail");
 	const bz_gfp_t gfps[] = { BZ_GFP_KERNEL, BZ_GFP_ATOMIC, BZ_GFP_NOWAIT, BZ_GFP_KERNEL | BZ_GFP_DMA32,
 				  BZ_GFP_HIGHUSER_MOVABLE, BZ_GFP_USER, BZ_GFP_KERNEL | BZ_GFP_ZERO };
 	int n = 0;
@@ -97,8 +79,8 @@ static void test_probability_100_fails_all_but_nofail(void **state)
 	assert_log_has("FAULT_INJECTION: forcing a failure.\nname fail_page_alloc, interval 1, probability 100, "
 		       "space 0, times -1");
 	assert_log_has("page allocation failure: order:0");
-	assert_int_equal(counter(sys, "pgalloc_fail") - fails, n);
-	assert_int_equal(counter(sys, "pgalloc_fail_injected"), n);
+	assert_int_equal(json_counter(sys, "pgalloc_fail") - fails, n);
+	assert_int_equal(json_counter(sys, "pgalloc_fail_injected"), n);
 	/* NOWARN: quiet, still failing; NOFAIL: never. */
 	log_catch_reset(&lc);
 	assert_false(try_alloc(BZ_GFP_KERNEL | BZ_GFP_NOWARN, 0));
@@ -128,7 +110,7 @@ static void test_kernel_defaults(void **state)
 	assert_false(try_alloc(BZ_GFP_ATOMIC, 1));            /* the one failure */
 	for (int i = 0; i < 20; i++)
 		assert_true(try_alloc(BZ_GFP_ATOMIC, 1));     /* times used up */
-	assert_int_equal(counter(sys, "pgalloc_fail_injected"), 1);
+	assert_int_equal(json_counter(sys, "pgalloc_fail_injected"), 1);
 }
 
 static void test_interval_and_times(void **state)
@@ -142,7 +124,7 @@ static void test_interval_and_times(void **state)
 	assert_false(try_alloc(BZ_GFP_KERNEL, 1));
 	for (int i = 0; i < 20; i++)
 		assert_true(try_alloc(BZ_GFP_KERNEL, (unsigned)i % 4));
-	assert_int_equal(counter(sys, "pgalloc_fail_injected"), 12);
+	assert_int_equal(json_counter(sys, "pgalloc_fail_injected"), 12);
 }
 
 static void test_min_order_and_space(void **state)
