@@ -52,7 +52,7 @@ struct bz_pcp_stats {                   /* per thread and zone; owner writes (no
 struct bz_tcache {
 	_Atomic int in_cs;              /* the owner is inside its lists */
 	_Atomic int drain_pending;      /* a drainer wants the lists: owner takes lock */
-	bz_spinlock lock;               /* drainer's, and the owner's while drain_pending */
+	bz_ticketlock lock;            /* drainer's, and the owner's while drain_pending; FIFO */
 	struct bz_system *sys;
 	struct bz_tcache *next, *prev;  /* sys->tcaches, under bz__tcache_lock */
 	pthread_t owner;
@@ -166,7 +166,7 @@ static inline bool tcache_enter(struct bz_tcache *tc)
 	if (bz_likely(!atomic_load_explicit(&tc->drain_pending, memory_order_acquire)))
 		return true;
 	atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
-	bz_spin_lock(&tc->lock);
+	bz_ticket_lock(&tc->lock);
 	return false;
 }
 
@@ -189,7 +189,7 @@ static inline void tcache_exit(struct bz_tcache *tc, bool fast)
 	if (bz_likely(fast))
 		atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
 	else
-		bz_spin_unlock(&tc->lock);
+		bz_ticket_unlock(&tc->lock);
 }
 
 /* Orders the caches hold: 0..3 and the pageblock order (pcp_allowed_order). */

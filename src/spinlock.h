@@ -61,6 +61,41 @@ static inline void bz_spin_unlock(bz_spinlock *l)
 	atomic_store_explicit(&l->locked, 0, memory_order_release);
 }
 
+/*
+ * A ticket lock: taken in arrival order.  For a thread cache's lock, where
+ * a drainer looping over bz_drain_all_pages would otherwise re-take the
+ * lock before a waiting owner ever got it.
+ */
+typedef struct {
+	atomic_uint next, owner;
+} bz_ticketlock;
+
+static inline void bz_ticket_init(bz_ticketlock *l)
+{
+	atomic_init(&l->next, 0);
+	atomic_init(&l->owner, 0);
+}
+
+static inline void bz_ticket_lock(bz_ticketlock *l)
+{
+	unsigned me = atomic_fetch_add_explicit(&l->next, 1, memory_order_relaxed);
+
+	for (unsigned spins = 0; atomic_load_explicit(&l->owner, memory_order_acquire) != me;) {
+		if (++spins < 128) {
+			bz_cpu_relax();
+		} else {
+			spins = 0;
+			sched_yield();
+		}
+	}
+}
+
+static inline void bz_ticket_unlock(bz_ticketlock *l)
+{
+	atomic_store_explicit(&l->owner, atomic_load_explicit(&l->owner, memory_order_relaxed) + 1,
+			      memory_order_release);
+}
+
 static inline bool bz_spin_is_locked(bz_spinlock *l)
 {
 	return atomic_load_explicit(&l->locked, memory_order_relaxed) != 0;

@@ -73,7 +73,7 @@ static struct bz_tcache *tcache_new(struct bz_system *sys)
 	tc->nr_pcp = n;
 	tc->owner = pthread_self();
 	tc->cpu = sched_getcpu();
-	bz_spin_init(&tc->lock);
+	bz_ticket_init(&tc->lock);
 	for (int i = 0; i < n; i++) {
 		struct bz_zone *z = &sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES];
 
@@ -209,7 +209,7 @@ void bz__pcp_system_destroy(struct bz_system *sys)
 static void stop_owners(struct bz_system *sys)
 {
 	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next) {
-		bz_spin_lock(&tc->lock);
+		bz_ticket_lock(&tc->lock);
 		atomic_store(&tc->drain_pending, 1);
 	}
 }
@@ -225,7 +225,7 @@ static void release_owners(struct bz_system *sys)
 {
 	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next) {
 		atomic_store_explicit(&tc->drain_pending, 0, memory_order_release);
-		bz_spin_unlock(&tc->lock);
+		bz_ticket_unlock(&tc->lock);
 	}
 }
 

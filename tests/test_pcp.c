@@ -267,6 +267,14 @@ static void *forker(void *p)
 static void test_fork_while_others_allocate(void **state)
 {
 	(void)state;
+#if defined(__SANITIZE_ADDRESS__)
+	/*
+	 * GCC 12's AddressSanitizer does not make its own allocator fork-safe:
+	 * a child forked while another thread holds its internal lock hangs
+	 * in the first malloc.  The plain and ThreadSanitizer builds run this.
+	 */
+	skip();
+#endif
 	struct shared sh = { .sys = make_system("0:Normal=65536", 4, NULL), .ops = 20000 };
 
 	run_workers(&sh, forker);
