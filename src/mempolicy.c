@@ -307,7 +307,7 @@ BZ_API int bz_set_mempolicy(bz_system *sys_in, int mode, const unsigned long *no
 		*slot = pol;
 	}
 	/* The memo would serve the next request as the old policy did. */
-	bz__tls.m_key = 0;
+	memo_clear(&bz__tls);
 	return 0;
 }
 

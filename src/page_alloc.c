@@ -155,13 +155,13 @@ static void set_memo(struct alloc_context *ac, struct bz_tcache *tc, struct bz_z
 {
 	struct bz_tls *t = &bz__tls;
 
-	/* Zeroing requests take the general path: the memset dwarfs the rest. */
 	if (t->tc != tc)
 		return;
 	/* Debug hooks and fault injection live on the general path only. */
 	if (bz_unlikely(ac->sys->debug.flags || bz__fail_enabled(ac->sys)))
 		return;
-	t->m_key = memo_key(gfp, order);
+	t->m_gfp = gfp;
+	t->m_order = order;
 	t->m_sysarg = ac->sysarg;
 	t->m_zone = z;
 	t->m_free = &z->vm_stat[NR_FREE_PAGES];
@@ -169,17 +169,20 @@ static void set_memo(struct alloc_context *ac, struct bz_tcache *tc, struct bz_z
 	t->m_pcp = &tc->pcp[z->zone_id];
 	t->m_list = &t->m_pcp->lists[order_to_pindex(ac->migratetype, order)];
 	t->m_hz = ac->highest_zoneidx;
-	t->m_mt = ac->migratetype;
+	t->m_mt = (uint8_t)ac->migratetype;
+	t->m_state = PAGE_STATE(PG_init | PG_head, order);
 	t->m_nid = ac->sys->nr_nodes > 1 ? ac->nid : -1;
 	t->m_cpu = bz__rseq_cpu();
 	t->m_nr = 1 << order;
 	t->m_count = &tc->stats[z->zone_id].fast_allocs[order > PAGE_ALLOC_COSTLY_ORDER ? PAGE_ALLOC_COSTLY_ORDER + 1 : order];
 	t->m_mem_map = ac->sys->mem_map;
 	t->m_base = ac->sys->base;
+	/* Zeroing, and a node to check, take the out-of-line hit (alloc_memo_special). */
+	t->m_gen = ac->gen | (t->m_nid >= 0 || (gfp & BZ_GFP_ZERO) ? MEMO_SPECIAL : 0);
 	/* Without rseq the thread's node cannot be checked cheaply: no memo on NUMA. */
 	if (t->m_nid >= 0 && t->m_cpu < 0)
-		t->m_key = 0;
-	t->gen = ac->gen;
+		memo_clear(t);
+	tls_refresh_gen(t, ac->gen);
 }
 
 /* rmqueue(): the thread's cache for the orders it holds, else the buddy lists. */
@@ -564,64 +567,70 @@ BZ_API bz_page *bz_alloc_pages_node(bz_system *sys, int nid, bz_gfp_t gfp, unsig
 
 /*
  * The memo hit: straight to the list the last identical request used, if
- * the zone is above everything zone_watermark_fast() could ask and the
- * thread is still on that node.  No lock, no atomic read-modify-write.
+ * the zone is above everything zone_watermark_fast() could ask.  No lock,
+ * no atomic read-modify-write.
  */
-static inline struct bz_page *alloc_memo(struct bz_tls *t)
+static inline __attribute__((always_inline)) struct bz_page *alloc_memo(struct bz_tls *t)
 {
 	struct bz_tcache *tc = t->tc;
 	struct bz_pcp *pcp = t->m_pcp;
+	uint32_t *list = t->m_list;
 	struct bz_page *p;
 	uint32_t pfn;
 
 	if (bz_unlikely(atomic_load_explicit(t->m_free, memory_order_relaxed) <=
 			atomic_load_explicit(t->m_mark, memory_order_relaxed)))
 		return NULL;
-	/* Same CPU as when the memo was made: same node, so still a local allocation. */
-	if (bz_unlikely(t->m_nid >= 0) && bz__rseq_cpu() != t->m_cpu)
-		return NULL;
 	if (bz_unlikely(!tcache_try_enter(tc)))
 		return NULL;
-	pfn = *t->m_list;
+	pfn = *list;
 	if (bz_unlikely(pfn == BZ_NIL)) {
 		tcache_exit(tc, true);
 		return NULL;
 	}
 	p = t->m_mem_map + pfn;
-	*t->m_list = p->next;
-	PCP_ADD(pcp, count, -t->m_nr);
+	*list = p->next;
+	OWNER_ADD(&pcp->count, -t->m_nr);
 	pcp->free_count >>= 1;
-	PAGE_SET(p, flags, PG_init | PG_head);
-	PAGE_SET(p, mt, (uint8_t)t->m_mt);
+	PAGE_SET(p, state, t->m_state);
+	PAGE_SET(p, mt, t->m_mt);
 	tcache_exit(tc, true);
-	atomic_store_explicit(t->m_count, atomic_load_explicit(t->m_count, memory_order_relaxed) + 1,
-			      memory_order_relaxed);
+	OWNER_ADD(t->m_count, 1);
 	return p;
 }
 
-/* A memo hit asking for zeroed memory: out of line, so plain hits stay lean. */
-static __attribute__((noinline)) struct bz_page *zero_memo_block(const struct bz_tls *t, struct bz_page *p,
-								 unsigned order)
+/*
+ * A memo that needs more than its list: the thread must still be on the
+ * CPU it was made on (same node, so still a local allocation), and a
+ * zeroing request clears the block.  Then, or on any miss, the general path.
+ */
+static __attribute__((noinline)) bz_page *alloc_pages_memo_miss(bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
-	memset(t->m_base + ((unsigned long)(p - t->m_mem_map) << BZ_PAGE_SHIFT), 0, BZ_PAGE_SIZE << order);
-	return p;
+	struct bz_tls *t = &bz__tls;
+	struct bz_page *p;
+
+	if (t->m_gfp == gfp && t->m_order == order && t->m_sysarg == sys &&
+	    t->m_gen == (atomic_load_explicit(&bz__tls_gen, memory_order_relaxed) | MEMO_SPECIAL) &&
+	    (t->m_nid < 0 || bz__rseq_cpu() == t->m_cpu) && (p = alloc_memo(t))) {
+		if (gfp & BZ_GFP_ZERO)
+			memset(t->m_base + ((unsigned long)(p - t->m_mem_map) << BZ_PAGE_SHIFT), 0, BZ_PAGE_SIZE << order);
+		return p;
+	}
+	return alloc_pages_entry(sys, -1, gfp, order, true);
 }
 
 BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
 	struct bz_tls *t = &bz__tls;
 
-	if (bz_likely(t->m_key == memo_key(gfp, order) && t->m_sysarg == sys &&
-		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed))) {
+	if (bz_likely(t->m_gfp == gfp && t->m_order == order && t->m_sysarg == sys &&
+		      t->m_gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed))) {
 		struct bz_page *p = alloc_memo(t);
 
-		if (bz_likely(p)) {
-			if (bz_unlikely(gfp & BZ_GFP_ZERO))
-				return zero_memo_block(t, p, order);
+		if (bz_likely(p))
 			return p;
-		}
 	}
-	return alloc_pages_entry(sys, -1, gfp, order, true);
+	return alloc_pages_memo_miss(sys, gfp, order);
 }
 
 BZ_API void *bz_get_free_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)

@@ -204,43 +204,50 @@ static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned ord
  * alive), the head of an allocated order-0 block, its pageblock of a pcp
  * type, its zone not below the high watermark, the cache below high and no
  * drainer about.  It goes onto the cache's list with no lock and no atomic
- * read-modify-write; anything else, every misuse included, takes
- * free_pages_slow.
+ * read-modify-write, as free_unref_page_commit() would put it; anything
+ * else, every misuse included, takes free_pages_slow.
  */
+static inline __attribute__((always_inline)) bool free_fast(struct bz_tls *t, struct bz_page *p, uintptr_t off)
+{
+	/* off is pfn * sizeof(struct bz_page): its pageblock without a division. */
+	uintptr_t mt = atomic_load_explicit(&t->pageblock_mt[off >> (BZ_PAGEBLOCK_ORDER + 4)], memory_order_relaxed);
+	struct bz_tcache *tc = t->tc;
+	struct bz_pcp *pcp;
+	int count;
+
+	_Static_assert(sizeof(struct bz_page) == 1 << 4, "off >> 4 is the pfn");
+	/* Allocated, a block head, order 0: flags and order in one compare. */
+	if (bz_unlikely(PAGE_GET(p, state) != PAGE_STATE(PG_init | PG_head, 0) || mt >= BZ_MIGRATE_PCPTYPES))
+		return false;
+	pcp = &tc->pcp[p->zone_id];
+	__asm__("" : "+r"(pcp)); /* one register for the pcp: GCC would rebuild its address per field */
+	if (bz_unlikely(atomic_load_explicit(&pcp->zone->below_high, memory_order_relaxed)))
+		return false;
+	if (bz_unlikely(!tcache_try_enter(tc)))
+		return false;
+	count = PCP_GET(pcp, count) + 1;
+	if (bz_unlikely(count >= PCP_GET(pcp, high))) {
+		tcache_exit(tc, true);
+		return false;
+	}
+	PAGE_SET(p, state, PAGE_STATE(PG_init | PG_pcp, 0));
+	p->next = pcp->lists[mt];
+	pcp->lists[mt] = (uint32_t)(off >> 4);
+	PCP_SET(pcp, count, count);
+	pcp_commit_order0(pcp);
+	tcache_exit(tc, true);
+	return true;
+}
+
 BZ_API int bz_free_pages(bz_page *page, unsigned order)
 {
 	struct bz_tls *t = &bz__tls;
 	uintptr_t off = (uintptr_t)page - t->mem_map;
-	struct bz_tcache *tc = t->tc;
 
 	/* mem_map_span is 0 while the thread has no cache (tc is NULL). */
 	if (bz_likely(off < t->mem_map_span && !(off % sizeof(struct bz_page)) && order == 0 &&
-		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed))) {
-		struct bz_page *p = page;
-		unsigned long pfn = off / sizeof(struct bz_page);
-		struct bz_pcp *pcp = &tc->pcp[p->zone_id];
-		unsigned mt = atomic_load_explicit(&t->pageblock_mt[pfn >> BZ_PAGEBLOCK_ORDER], memory_order_relaxed);
-
-		if (bz_likely((PAGE_GET(p, flags) & (PG_init | PG_head | PG_buddy | PG_pcp)) == (PG_init | PG_head) &&
-			      PAGE_GET(p, order) == 0 && mt < BZ_MIGRATE_PCPTYPES &&
-			      !atomic_load_explicit(&pcp->zone->below_high, memory_order_relaxed) &&
-			      tcache_try_enter(tc))) {
-			int count = PCP_GET(pcp, count) + 1;
-
-			if (bz_likely(count < PCP_GET(pcp, high))) {
-				PAGE_SET(p, flags, PG_init | PG_pcp);
-				p->next = pcp->lists[mt];
-				pcp->lists[mt] = (uint32_t)pfn;
-				PCP_SET(pcp, count, count);
-				pcp->state = (uint8_t)((pcp->state & PCP_ALLOC_FACTOR_MASK) >> 1);
-				if (pcp->free_count < pcp->free_cap)
-					pcp->free_count++;
-				tcache_exit(tc, true);
-				return 0;
-			}
-			tcache_exit(tc, true);
-		}
-	}
+		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed) && free_fast(t, page, off)))
+		return 0;
 	return free_pages_slow(page, order);
 }
 

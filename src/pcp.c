@@ -58,7 +58,7 @@ static int nr_pcp_alloc(struct bz_pcp *pcp, struct bz_zone *z, unsigned order)
 	PCP_SET(pcp, high, high);
 	if (high < base_batch)
 		return 1;
-	batch = order ? base_batch : base_batch << (pcp->state & PCP_ALLOC_FACTOR_MASK);
+	batch = order ? base_batch : base_batch << pcp->alloc_factor;
 	if (high_min != high_max && !atomic_load_explicit(&z->below_high, memory_order_relaxed)) {
 		high = BZ_MIN(high + batch, high_max);
 		PCP_SET(pcp, high, high);
@@ -66,8 +66,8 @@ static int nr_pcp_alloc(struct bz_pcp *pcp, struct bz_zone *z, unsigned order)
 	if (!order) {
 		int max_nr_alloc = BZ_MAX(high - PCP_GET(pcp, count) - base_batch, base_batch);
 
-		if (batch <= max_nr_alloc && (pcp->state & PCP_ALLOC_FACTOR_MASK) < PCP_BATCH_SCALE_MAX)
-			pcp->state++;
+		if (batch <= max_nr_alloc && pcp->alloc_factor < PCP_BATCH_SCALE_MAX)
+			pcp->alloc_factor++;
 		batch = BZ_MIN(batch, max_nr_alloc);
 	}
 	if (batch > 1)
@@ -253,8 +253,8 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 	pfn = *list;
 	p = pfn_to_page(sys, pfn);
 	*list = p->next;
-	PCP_ADD(pcp, count, -(1 << order));
-	PAGE_SET(p, flags, PG_init | PG_head);
+	OWNER_ADD(&pcp->count, -(1 << order));
+	PAGE_SET(p, state, PAGE_STATE(PG_init | PG_head, order));
 	PAGE_SET(p, mt, (uint8_t)mt);
 	tcache_exit(tc, fast);
 	tc_count_event(tc, (enum bz_vm_event)(PGALLOC_BASE + z->idx), 1ul << order);
@@ -270,16 +270,15 @@ void bz__pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, 
 
 	if (order) {
 		/* The order-0 fast path did this much already. */
-		pcp->state = (uint8_t)(((pcp->state & PCP_ALLOC_FACTOR_MASK) >> 1) |
-				       (pcp->state & PCPF_PREV_FREE_HIGH_ORDER));
+		pcp->alloc_factor >>= 1;
 		if (order <= PAGE_ALLOC_COSTLY_ORDER) {
 			int high_min = atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
 
 			free_high = pcp->free_count >= batch + high_min / 2 &&
-				    (pcp->state & PCPF_PREV_FREE_HIGH_ORDER);
-			pcp->state |= PCPF_PREV_FREE_HIGH_ORDER;
+				    (pcp->flags & PCPF_PREV_FREE_HIGH_ORDER);
+			pcp->flags |= PCPF_PREV_FREE_HIGH_ORDER;
 		} else {
-			pcp->state &= (uint8_t)~PCPF_PREV_FREE_HIGH_ORDER;
+			pcp->flags &= (uint8_t)~PCPF_PREV_FREE_HIGH_ORDER;
 		}
 		if (pcp->free_count < pcp->free_cap)
 			pcp->free_count += 1 << order;

@@ -22,9 +22,8 @@
 #define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
 #define PCP_BATCH_SCALE_MAX 5          /* CONFIG_PCP_BATCH_SCALE_MAX default */
 
-/* pcp->state: alloc_factor in the low bits, pcp->flags above. */
-#define PCP_ALLOC_FACTOR_MASK     0x07u
-#define PCPF_PREV_FREE_HIGH_ORDER 0x08u
+/* pcp->flags */
+#define PCPF_PREV_FREE_HIGH_ORDER 0x01u
 
 enum { PCP_NUMA_HIT, PCP_NUMA_MISS, PCP_NUMA_FOREIGN, PCP_NUMA_INTERLEAVE, PCP_NUMA_LOCAL,
        PCP_NUMA_OTHER, NR_PCP_NUMA };
@@ -35,7 +34,8 @@ struct bz_pcp {                         /* owner only, or a drainer holding tc->
 	int free_count;                 /* pages freed lately, decays on allocation */
 	int free_cap;                   /* batch << PCP_BATCH_SCALE_MAX: free_count's ceiling */
 	int batch;                      /* the zone's pcp_batch when last looked at */
-	uint8_t state;                  /* alloc_factor (refills double while only allocating), PCPF_* */
+	uint8_t alloc_factor;           /* refills double while only allocating; frees halve it */
+	uint8_t flags;                  /* PCPF_* */
 	struct bz_zone *zone;
 	uint32_t lists[NR_PCP_LISTS];   /* LIFO stacks of blocks linked by pfn through page->next */
 } __attribute__((aligned(128)));        /* a power of two: &tc->pcp[zone_id] is a shift */
@@ -77,17 +77,22 @@ struct bz_tls {
 	/*
 	 * The memo: the last request the general path served from this
 	 * thread's cache of the preferred zone.  The same (sys argument, gfp,
-	 * order) goes straight to that list while the generation holds.
+	 * order) goes straight to that list while m_gen equals bz__tls_gen;
+	 * memos that need more than the list (zeroing, a node to check) carry
+	 * MEMO_SPECIAL in m_gen and are served out of line.
 	 */
-	uint64_t m_key;                 /* memo_key(gfp, order); 0: none */
+	bz_gfp_t m_gfp;
+	unsigned m_order;
 	bz_system *m_sysarg;
+	uint64_t m_gen;                 /* 0: no memo (bz__tls_gen starts at 1) */
 	struct bz_zone *m_zone;
 	_Atomic long *m_free;           /* &m_zone->vm_stat[NR_FREE_PAGES] */
 	_Atomic long *m_mark;           /* &m_zone->fast_mark[highest zone index] */
 	struct bz_pcp *m_pcp;
 	uint32_t *m_list;
 	int m_hz;                       /* highest zone index of the gfp */
-	int m_mt;
+	uint8_t m_mt;
+	uint16_t m_state;               /* PAGE_STATE(PG_init | PG_head, order): one store, as free_fast loads it */
 	int m_nid;                      /* -1: one-node system, no locality to check */
 	int m_cpu;                      /* the CPU the memo was made on (multi-node systems) */
 	int m_nr;                       /* 1 << order */
@@ -112,14 +117,44 @@ static inline int bz__rseq_cpu(void)
 
 /*
  * Bumped by every bz_system_destroy and zonelist rebuild: TLS entries and
- * memos of older generations are looked up again.
+ * memos of older generations are looked up again.  Starts at 1, so that a
+ * zeroed bz_tls matches no generation.
  */
 extern _Atomic uint64_t bz__tls_gen;
 
-static inline uint64_t memo_key(bz_gfp_t gfp, unsigned order)
+#define MEMO_SPECIAL (1ull << 63)       /* in m_gen: the memo's hits take the out-of-line path */
+#define TLS_GEN_OFF UINT64_MAX          /* a bz__tls.gen no system has: the fast free path is off */
+
+static inline void memo_clear(struct bz_tls *t)
 {
-	return (1ull << 63) | ((uint64_t)order << 32) | gfp;
+	t->m_gen = 0;
 }
+
+/* The thread's system is alive at generation gen: its fast free path may run (unless turned off). */
+static inline void tls_refresh_gen(struct bz_tls *t, uint64_t gen)
+{
+	if (t->gen != TLS_GEN_OFF)
+		t->gen = gen;
+}
+
+/*
+ * Owner-only counters that other threads read: on x86-64 one add without
+ * a lock prefix, which is a single-copy-atomic store as the kernel's
+ * __this_cpu_add is; elsewhere (and under ThreadSanitizer, which cannot
+ * see inside an asm) a relaxed load and store.  Never a locked RMW.
+ */
+#if defined(__has_feature)
+#define BZ_HAS_TSAN_FEATURE __has_feature(thread_sanitizer)
+#else
+#define BZ_HAS_TSAN_FEATURE 0
+#endif
+#if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !BZ_HAS_TSAN_FEATURE
+#define OWNER_ADD(ptr, n) \
+	__asm__("add%z0 %1, %0" : "+m"(*(__typeof__(+*(ptr)) *)(ptr)) : "er"((__typeof__(+*(ptr)))(n)))
+#else
+#define OWNER_ADD(ptr, n) \
+	atomic_store_explicit((ptr), atomic_load_explicit((ptr), memory_order_relaxed) + (n), memory_order_relaxed)
+#endif
 
 extern _Thread_local struct bz_tls bz__tls __attribute__((tls_model("initial-exec")));
 extern bool bz__use_membarrier;        /* set once, before the first cache exists */
@@ -244,7 +279,17 @@ static inline void pcp_count_numa(struct bz_pcp_stats *pcp, int item)
 			      memory_order_relaxed);
 }
 
-/* free_unref_page(): into the thread's cache, a batch back to the buddy lists above high. */
+/*
+ * free_unref_page_commit()'s bookkeeping for an order-0 free: alloc_factor
+ * halves, the high-order flag clears, free_count grows up to its cap.
+ */
+static inline void pcp_commit_order0(struct bz_pcp *pcp)
+{
+	pcp->alloc_factor >>= 1;
+	pcp->flags = 0;
+	pcp->free_count += pcp->free_count < pcp->free_cap;
+}
+
 /*
  * free_unref_page_commit(): onto the list, then the kernel's bookkeeping.
  * Order 0 with the cache below high and the zone not below its high
@@ -274,9 +319,7 @@ static inline void bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp,
 	count = PCP_GET(pcp, count) + (1 << order);
 	PCP_SET(pcp, count, count);
 	if (bz_likely(!order)) {
-		pcp->state = (uint8_t)((pcp->state & PCP_ALLOC_FACTOR_MASK) >> 1);
-		if (pcp->free_count < pcp->free_cap)
-			pcp->free_count++;
+		pcp_commit_order0(pcp);
 		if (bz_likely(count < PCP_GET(pcp, high) &&
 			      !atomic_load_explicit(&pcp->zone->below_high, memory_order_relaxed)))
 			goto out;

@@ -23,7 +23,7 @@
  * few hundred bytes of static TLS for libraries loaded late).
  */
 static _Thread_local struct bz_tls *tls_more __attribute__((tls_model("initial-exec")));
-_Atomic uint64_t bz__tls_gen;
+_Atomic uint64_t bz__tls_gen = 1;
 static pthread_mutex_t tcache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
 static pthread_key_t exit_key;
@@ -130,7 +130,7 @@ static void release_entry(struct bz_tls *e)
 	bz__tcache_unlock();
 	e->sys = NULL;
 	e->tc = NULL;
-	e->m_key = 0;
+	memo_clear(e);
 }
 
 struct bz_tcache *bz__tcache_slow(struct bz_system *sys)
@@ -157,7 +157,7 @@ struct bz_tcache *bz__tcache_slow(struct bz_system *sys)
 
 			*e = bz__tls;
 			t.gen = gen;
-			t.m_key = 0;
+			memo_clear(&t);
 			bz__tls = t;
 			return t.tc;
 		}

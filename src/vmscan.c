@@ -32,7 +32,6 @@
 #include "pcp.h"
 #include "reclaim.h"
 
-#define TLS_GEN_OFF UINT64_MAX      /* a bz__tls.gen no system has: the fast free path is off */
 #define KSWAPD_NAP_MS 100           /* HZ/10: the short sleep before the long one */
 
 _Thread_local struct bz_reclaim_state *bz__reclaim_state;
