@@ -137,7 +137,7 @@ bool bz__boost_watermark_locked(struct bz_zone *zone);
  * Bumped by every system destruction and zonelist rebuild (defined in
  * tcache.c): per-thread shortcuts made under an older value are dropped.
  */
-extern _Atomic uint64_t bz__tls_gen;
+extern _Atomic uint64_t bz__tls_gen __attribute__((visibility("hidden")));
 
 /* ---- zonelist.c ------------------------------------------------------------------ */
 

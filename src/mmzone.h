@@ -37,16 +37,17 @@ enum bz_page_flags {
 struct bz_page {
 	uint32_t next;        /* list links as pfns (BZ_NIL ends a list); zone lock or cache owner */
 	uint32_t prev;
-	uint16_t zone_id;     /* nid * BZ_MAX_NR_ZONES + zone index; written once at init */
 	union {
 		struct {
 			uint8_t flags;        /* enum bz_page_flags */
 			uint8_t order;        /* block order while PG_buddy, PG_head or PG_pcp */
+			uint8_t mt;           /* free list (migratetype) of a PG_buddy block; alloc type of a PG_head */
+			uint8_t debug;        /* debug_pagealloc.c's PGDBG_* state; whoever holds the page */
 		};
-		uint16_t state;       /* both at once: the fast free path tests and sets them together */
+		uint16_t state;       /* flags and order: the fast free path tests and sets them together */
+		uint32_t word;        /* all four: the memo hit sets them in one store (never in debug mode) */
 	};
-	uint8_t mt;           /* free list (migratetype) of a PG_buddy block */
-	uint8_t debug;        /* debug_pagealloc.c's PGDBG_* state; whoever holds the page */
+	uint16_t zone_id;     /* nid * BZ_MAX_NR_ZONES + zone index; written once at init */
 	uint8_t pad[2];
 };
 _Static_assert(sizeof(struct bz_page) == 16, "struct bz_page must stay 16 bytes");
@@ -60,11 +61,15 @@ _Static_assert(sizeof(struct bz_page) == 16, "struct bz_page must stay 16 bytes"
 #define PAGE_GET(p, f) __atomic_load_n(&(p)->f, __ATOMIC_RELAXED)
 #define PAGE_SET(p, f, v) __atomic_store_n(&(p)->f, (__typeof__((p)->f))(v), __ATOMIC_RELAXED)
 
-/* The value of page->state for these flags and order. */
+/* The values of page->state and page->word for these fields. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define PAGE_STATE(flags, order) ((uint16_t)((flags) | (order) << 8))
+#define PAGE_WORD(flags, order, mt, debug) \
+	((uint32_t)(flags) | (uint32_t)(order) << 8 | (uint32_t)(mt) << 16 | (uint32_t)(debug) << 24)
 #else
 #define PAGE_STATE(flags, order) ((uint16_t)((flags) << 8 | (order)))
+#define PAGE_WORD(flags, order, mt, debug) \
+	((uint32_t)(flags) << 24 | (uint32_t)(order) << 16 | (uint32_t)(mt) << 8 | (uint32_t)(debug))
 #endif
 
 /* ---- free areas -------------------------------------------------------- */

@@ -169,8 +169,9 @@ static void set_memo(struct alloc_context *ac, struct bz_tcache *tc, struct bz_z
 	t->m_pcp = &tc->pcp[z->zone_id];
 	t->m_list = &t->m_pcp->lists[order_to_pindex(ac->migratetype, order)];
 	t->m_hz = ac->highest_zoneidx;
-	t->m_mt = (uint8_t)ac->migratetype;
-	t->m_state = PAGE_STATE(PG_init | PG_head, order);
+	t->m_mt = ac->migratetype;
+	/* Memos are off in debug mode, the only user of page->debug. */
+	t->m_word = PAGE_WORD(PG_init | PG_head, order, ac->migratetype, 0);
 	t->m_nid = ac->sys->nr_nodes > 1 ? ac->nid : -1;
 	t->m_cpu = bz__rseq_cpu();
 	t->m_nr = 1 << order;
@@ -590,10 +591,9 @@ static inline __attribute__((always_inline)) struct bz_page *alloc_memo(struct b
 	}
 	p = t->m_mem_map + pfn;
 	*list = p->next;
-	OWNER_ADD(&pcp->count, -t->m_nr);
+	OWNER_SUB(&pcp->count, t->m_nr);
 	pcp->free_count >>= 1;
-	PAGE_SET(p, state, t->m_state);
-	PAGE_SET(p, mt, t->m_mt);
+	PAGE_SET(p, word, t->m_word);
 	tcache_exit(tc, true);
 	OWNER_ADD(t->m_count, 1);
 	return p;
@@ -640,7 +640,7 @@ BZ_API void *bz_get_free_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 	uintptr_t off = (uintptr_t)page - t->mem_map;
 
 	/* Usually a page of the thread's current system: no registry walk. */
-	if (bz_likely(page && off < t->mem_map_span &&
+	if (bz_likely(page && off / sizeof(struct bz_page) < t->nr_pfns &&
 		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed)))
 		return t->base + (off / sizeof(struct bz_page) << BZ_PAGE_SHIFT);
 	return page ? bz_page_address(page) : NULL;

@@ -207,15 +207,13 @@ static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned ord
  * read-modify-write, as free_unref_page_commit() would put it; anything
  * else, every misuse included, takes free_pages_slow.
  */
-static inline __attribute__((always_inline)) bool free_fast(struct bz_tls *t, struct bz_page *p, uintptr_t off)
+static inline __attribute__((always_inline)) bool free_fast(struct bz_tls *t, struct bz_page *p, uintptr_t pfn)
 {
-	/* off is pfn * sizeof(struct bz_page): its pageblock without a division. */
-	uintptr_t mt = atomic_load_explicit(&t->pageblock_mt[off >> (BZ_PAGEBLOCK_ORDER + 4)], memory_order_relaxed);
+	uintptr_t mt = atomic_load_explicit(&t->pageblock_mt[pfn >> BZ_PAGEBLOCK_ORDER], memory_order_relaxed);
 	struct bz_tcache *tc = t->tc;
 	struct bz_pcp *pcp;
 	int count;
 
-	_Static_assert(sizeof(struct bz_page) == 1 << 4, "off >> 4 is the pfn");
 	/* Allocated, a block head, order 0: flags and order in one compare. */
 	if (bz_unlikely(PAGE_GET(p, state) != PAGE_STATE(PG_init | PG_head, 0) || mt >= BZ_MIGRATE_PCPTYPES))
 		return false;
@@ -232,7 +230,7 @@ static inline __attribute__((always_inline)) bool free_fast(struct bz_tls *t, st
 	}
 	PAGE_SET(p, state, PAGE_STATE(PG_init | PG_pcp, 0));
 	p->next = pcp->lists[mt];
-	pcp->lists[mt] = (uint32_t)(off >> 4);
+	pcp->lists[mt] = (uint32_t)pfn;
 	PCP_SET(pcp, count, count);
 	pcp_commit_order0(pcp);
 	tcache_exit(tc, true);
@@ -243,10 +241,13 @@ BZ_API int bz_free_pages(bz_page *page, unsigned order)
 {
 	struct bz_tls *t = &bz__tls;
 	uintptr_t off = (uintptr_t)page - t->mem_map;
+	/* Rotated, a misaligned pointer's low bits land on top: one compare checks range and alignment. */
+	uintptr_t pfn = off >> 4 | off << (sizeof(off) * 8 - 4);
 
-	/* mem_map_span is 0 while the thread has no cache (tc is NULL). */
-	if (bz_likely(off < t->mem_map_span && !(off % sizeof(struct bz_page)) && order == 0 &&
-		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed) && free_fast(t, page, off)))
+	_Static_assert(sizeof(struct bz_page) == 1 << 4, "off >> 4 is the pfn");
+	/* nr_pfns is 0 while the thread has no cache (tc is NULL). */
+	if (bz_likely(pfn < t->nr_pfns && order == 0 &&
+		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed) && free_fast(t, page, pfn)))
 		return 0;
 	return free_pages_slow(page, order);
 }
@@ -258,7 +259,7 @@ BZ_API int bz_free_pages_addr(void *addr, unsigned order)
 	uintptr_t off = (uintptr_t)((char *)addr - t->base);
 
 	/* An aligned address of the thread's current system: straight to its page. */
-	if (bz_likely(off / BZ_PAGE_SIZE < t->mem_map_span / sizeof(struct bz_page) && !(off % BZ_PAGE_SIZE) &&
+	if (bz_likely(off / BZ_PAGE_SIZE < t->nr_pfns && !(off % BZ_PAGE_SIZE) &&
 		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed)))
 		return bz_free_pages((bz_page *)(t->mem_map + off / BZ_PAGE_SIZE * sizeof(struct bz_page)), order);
 	sys = addr ? bz__system_of_addr(addr) : NULL;

@@ -71,7 +71,7 @@ struct bz_tls {
 	struct bz_tcache *tc;
 	uint64_t gen;                   /* bz__tls_gen when set: sys is alive while equal */
 	uintptr_t mem_map;              /* sys->mem_map, and its size in bytes: frees check */
-	uintptr_t mem_map_span;         /* a page pointer against these two (0: no fast paths) */
+	uintptr_t nr_pfns;              /* a page pointer against these two (0: no fast paths) */
 	char *base;                     /* sys->base: addresses of those pages */
 	_Atomic uint8_t *pageblock_mt;  /* sys->pageblock_mt */
 	/*
@@ -91,8 +91,8 @@ struct bz_tls {
 	struct bz_pcp *m_pcp;
 	uint32_t *m_list;
 	int m_hz;                       /* highest zone index of the gfp */
-	uint8_t m_mt;
-	uint16_t m_state;               /* PAGE_STATE(PG_init | PG_head, order): one store, as free_fast loads it */
+	int m_mt;
+	uint32_t m_word;                /* page->word of a block the memo hands out: flags, order, mt */
 	int m_nid;                      /* -1: one-node system, no locality to check */
 	int m_cpu;                      /* the CPU the memo was made on (multi-node systems) */
 	int m_nr;                       /* 1 << order */
@@ -120,7 +120,7 @@ static inline int bz__rseq_cpu(void)
  * memos of older generations are looked up again.  Starts at 1, so that a
  * zeroed bz_tls matches no generation.
  */
-extern _Atomic uint64_t bz__tls_gen;
+extern _Atomic uint64_t bz__tls_gen __attribute__((visibility("hidden")));
 
 #define MEMO_SPECIAL (1ull << 63)       /* in m_gen: the memo's hits take the out-of-line path */
 #define TLS_GEN_OFF UINT64_MAX          /* a bz__tls.gen no system has: the fast free path is off */
@@ -151,7 +151,10 @@ static inline void tls_refresh_gen(struct bz_tls *t, uint64_t gen)
 #if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !BZ_HAS_TSAN_FEATURE
 #define OWNER_ADD(ptr, n) \
 	__asm__("add%z0 %1, %0" : "+m"(*(__typeof__(+*(ptr)) *)(ptr)) : "er"((__typeof__(+*(ptr)))(n)))
+#define OWNER_SUB(ptr, n) \
+	__asm__("sub%z0 %1, %0" : "+m"(*(__typeof__(+*(ptr)) *)(ptr)) : "er"((__typeof__(+*(ptr)))(n)))
 #else
+#define OWNER_SUB(ptr, n) OWNER_ADD(ptr, -(n))
 #define OWNER_ADD(ptr, n) \
 	atomic_store_explicit((ptr), atomic_load_explicit((ptr), memory_order_relaxed) + (n), memory_order_relaxed)
 #endif
@@ -287,7 +290,8 @@ static inline void pcp_commit_order0(struct bz_pcp *pcp)
 {
 	pcp->alloc_factor >>= 1;
 	pcp->flags = 0;
-	pcp->free_count += pcp->free_count < pcp->free_cap;
+	if (pcp->free_count < pcp->free_cap)
+		pcp->free_count++;
 }
 
 /*

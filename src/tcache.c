@@ -178,7 +178,7 @@ struct bz_tcache *bz__tcache_slow(struct bz_system *sys)
 	bz__tls = (struct bz_tls){ .sys = sys, .id = sys->id, .tc = tc, .gen = gen,
 				   .mem_map = (uintptr_t)sys->mem_map,
 				   /* Debug mode: every free takes the slow path, where its hooks are. */
-				   .mem_map_span = sys->debug.flags ? 0 : sys->nr_pfns * sizeof(struct bz_page),
+				   .nr_pfns = sys->debug.flags ? 0 : sys->nr_pfns,
 				   .base = sys->base,
 				   .pageblock_mt = sys->pageblock_mt };
 	pthread_setspecific(exit_key, (void *)1);
