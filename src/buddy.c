@@ -351,10 +351,10 @@ static bool prep_move_freepages_block(struct bz_zone *z, unsigned long pfn, unsi
 		struct bz_page *p = zpage(z, pfn);
 
 		if (PAGE_GET(p, flags) & PG_buddy) {
-			*num_free += 1l << p->order;
+			*num_free += 1l << PAGE_GET(p, order);
 			pfn += 1ul << PAGE_GET(p, order);
 		} else if ((PAGE_GET(p, flags) & PG_head) && PAGE_GET(p, mt) == BZ_MIGRATE_MOVABLE) {
-			*num_movable += 1l << p->order;
+			*num_movable += 1l << PAGE_GET(p, order);
 			pfn += 1ul << PAGE_GET(p, order);
 		} else {
 			pfn++;

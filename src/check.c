@@ -69,11 +69,11 @@ static int check_coverage(struct bz_zone *z, long *free, long *cached, long *all
 		if (pfn + (1ul << PAGE_GET(p, order)) > end)
 			BROKEN("block at pfn %05lx order %u runs past the zone's end", pfn, PAGE_GET(p, order));
 		if (PAGE_GET(p, flags) & PG_buddy)
-			*free += 1l << p->order;
+			*free += 1l << PAGE_GET(p, order);
 		else if (PAGE_GET(p, flags) & PG_pcp)
-			*cached += 1l << p->order;
+			*cached += 1l << PAGE_GET(p, order);
 		else
-			*allocated += 1l << p->order;
+			*allocated += 1l << PAGE_GET(p, order);
 		pfn += 1ul << PAGE_GET(p, order);
 	}
 	return 0;
