@@ -242,9 +242,8 @@ BZ_API int bz_free_pages(bz_page *page, unsigned order)
 	struct bz_tls *t = &bz__tls;
 	uintptr_t off = (uintptr_t)page - t->mem_map;
 	/* Rotated, a misaligned pointer's low bits land on top: one compare checks range and alignment. */
-	uintptr_t pfn = off >> 4 | off << (sizeof(off) * 8 - 4);
+	uintptr_t pfn = off >> BZ_PAGE_STRUCT_SHIFT | off << (sizeof(off) * 8 - BZ_PAGE_STRUCT_SHIFT);
 
-	_Static_assert(sizeof(struct bz_page) == 1 << 4, "off >> 4 is the pfn");
 	/* nr_pfns is 0 while the thread has no cache (tc is NULL). */
 	if (bz_likely(pfn < t->nr_pfns && order == 0 &&
 		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed) && free_fast(t, page, pfn)))
