@@ -217,7 +217,7 @@ static inline __attribute__((always_inline)) bool free_fast(struct bz_tls *t, st
 	/* Allocated, a block head, order 0: flags and order in one compare. */
 	if (bz_unlikely(PAGE_GET(p, state) != PAGE_STATE(PG_init | PG_head, 0) || mt >= BZ_MIGRATE_PCPTYPES))
 		return false;
-	pcp = &tc->pcp[p->zone_id];
+	pcp = (struct bz_pcp *)((char *)tc->pcp + (uintptr_t)p->zone_id * sizeof(struct bz_pcp));
 	__asm__("" : "+r"(pcp)); /* one register for the pcp: GCC would rebuild its address per field */
 	if (bz_unlikely(atomic_load_explicit(&pcp->zone->below_high, memory_order_relaxed)))
 		return false;
@@ -244,11 +244,13 @@ BZ_API int bz_free_pages(bz_page *page, unsigned order)
 	/* Rotated, a misaligned pointer's low bits land on top: one compare checks range and alignment. */
 	uintptr_t pfn = off >> BZ_PAGE_STRUCT_SHIFT | off << (sizeof(off) * 8 - BZ_PAGE_STRUCT_SHIFT);
 
+	if (bz_unlikely(order))
+		return free_pages_slow(page, order);
 	/* nr_pfns is 0 while the thread has no cache (tc is NULL). */
-	if (bz_likely(pfn < t->nr_pfns && order == 0 &&
-		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed) && free_fast(t, page, pfn)))
+	if (bz_likely(pfn < t->nr_pfns && t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed) &&
+		      free_fast(t, page, pfn)))
 		return 0;
-	return free_pages_slow(page, order);
+	return free_pages_slow(page, 0);
 }
 
 BZ_API int bz_free_pages_addr(void *addr, unsigned order)

@@ -290,8 +290,7 @@ static inline void pcp_commit_order0(struct bz_pcp *pcp)
 {
 	pcp->alloc_factor >>= 1;
 	pcp->flags = 0;
-	if (pcp->free_count < pcp->free_cap)
-		pcp->free_count++;
+	pcp->free_count += (unsigned)pcp->free_count < (unsigned)pcp->free_cap; /* both >= 0 */
 }
 
 /*
