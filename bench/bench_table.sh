@@ -29,11 +29,19 @@ jq -r '.benchmarks[]
 awk -F '\t' '
 	BEGIN { na = split("libbuddyzone glibc jemalloc tcmalloc mimalloc mmap", names, " ") }
 	{
-		if (!($1 in seen)) { seen[$1] = 1; rows[++nr] = $1 }
+		if (!($1 in seen)) { seen[$1] = 1; found[++nf] = $1 }
 		ns[$1, $2] = 1e9 / $3; ips[$1, $2] = $3
 	}
 	function cell(r, a) { return ((r, a) in ns) ? sprintf("%.1f", ns[r, a]) : "-" }
 	END {
+		# A fixed row order (random interleaving shuffles the JSON), then anything else.
+		nk = split("BM_pair/0 BM_pair/9 BM_burst/4096 BM_liveset/64 BM_prodcons/real_time BM_zeroed " \
+			   "BM_pair_threads/real_time/threads:1 BM_pair_threads/real_time/threads:2 " \
+			   "BM_pair_threads/real_time/threads:4", known, " ")
+		for (k = 1; k <= nk; k++)
+			if (known[k] in seen) { rows[++nr] = known[k]; placed[known[k]] = 1 }
+		for (k = 1; k <= nf; k++)
+			if (!(found[k] in placed)) rows[++nr] = found[k]
 		printf("| scenario |")
 		for (i = 1; i <= na; i++) printf(" %s |", names[i])
 		printf(" best peer | ours / best peer |\n|---|")

@@ -600,22 +600,38 @@ static inline __attribute__((always_inline)) struct bz_page *alloc_memo(struct b
 }
 
 /*
- * A memo that needs more than its list: the thread must still be on the
- * CPU it was made on (same node, so still a local allocation), and a
- * zeroing request clears the block.  Then, or on any miss, the general path.
+ * A hit on a memo that needs more than its list: the thread must still be
+ * on the CPU it was made on (same node, so still a local allocation), and
+ * a zeroing request clears the block.  NULL: take the general path.
  */
+static inline struct bz_page *alloc_memo_special(struct bz_tls *t, bz_gfp_t gfp, unsigned order)
+{
+	struct bz_page *p;
+
+	if (t->m_nid >= 0 && bz__rseq_cpu() != t->m_cpu)
+		return NULL;
+	p = alloc_memo(t);
+	if (p && (gfp & BZ_GFP_ZERO))
+		memset(t->m_base + ((unsigned long)(p - t->m_mem_map) << BZ_PAGE_SHIFT), 0, BZ_PAGE_SIZE << order);
+	return p;
+}
+
+/* Does the memo match this request?  Plain memos: MEMO_SPECIAL clear in m_gen. */
+static inline bool memo_matches(const struct bz_tls *t, bz_system *sys, bz_gfp_t gfp, unsigned order,
+				uint64_t gen)
+{
+	return t->m_gfp == gfp && t->m_order == order && t->m_sysarg == sys && t->m_gen == gen;
+}
+
+/* bz_alloc_pages after its plain memo missed: a special memo's hit, else the general path. */
 static __attribute__((noinline)) bz_page *alloc_pages_memo_miss(bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
 	struct bz_tls *t = &bz__tls;
 	struct bz_page *p;
 
-	if (t->m_gfp == gfp && t->m_order == order && t->m_sysarg == sys &&
-	    t->m_gen == (atomic_load_explicit(&bz__tls_gen, memory_order_relaxed) | MEMO_SPECIAL) &&
-	    (t->m_nid < 0 || bz__rseq_cpu() == t->m_cpu) && (p = alloc_memo(t))) {
-		if (gfp & BZ_GFP_ZERO)
-			memset(t->m_base + ((unsigned long)(p - t->m_mem_map) << BZ_PAGE_SHIFT), 0, BZ_PAGE_SIZE << order);
+	if (memo_matches(t, sys, gfp, order, atomic_load_explicit(&bz__tls_gen, memory_order_relaxed) | MEMO_SPECIAL) &&
+	    (p = alloc_memo_special(t, gfp, order)))
 		return p;
-	}
 	return alloc_pages_entry(sys, -1, gfp, order, true);
 }
 
@@ -623,8 +639,7 @@ BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
 	struct bz_tls *t = &bz__tls;
 
-	if (bz_likely(t->m_gfp == gfp && t->m_order == order && t->m_sysarg == sys &&
-		      t->m_gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed))) {
+	if (bz_likely(memo_matches(t, sys, gfp, order, atomic_load_explicit(&bz__tls_gen, memory_order_relaxed)))) {
 		struct bz_page *p = alloc_memo(t);
 
 		if (bz_likely(p))
@@ -633,15 +648,29 @@ BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 	return alloc_pages_memo_miss(sys, gfp, order);
 }
 
+/* The address of a block the memo handed out: it is of the memo's system. */
+static inline void *memo_block_address(const struct bz_tls *t, const struct bz_page *p)
+{
+	return t->m_base + ((unsigned long)(p - t->m_mem_map) << BZ_PAGE_SHIFT);
+}
+
 BZ_API void *bz_get_free_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
-	bz_page *page = bz_alloc_pages(sys, gfp, order);
-	const struct bz_tls *t = &bz__tls;
-	uintptr_t off = (uintptr_t)page - t->mem_map;
+	struct bz_tls *t = &bz__tls;
+	uint64_t gen = atomic_load_explicit(&bz__tls_gen, memory_order_relaxed);
+	struct bz_page *page;
+	uintptr_t off;
 
+	/* Both kinds of memo inline: zeroed pages (get_zeroed_page) come this way. */
+	if (bz_likely(memo_matches(t, sys, gfp, order, gen | (t->m_gen & MEMO_SPECIAL)))) {
+		page = t->m_gen & MEMO_SPECIAL ? alloc_memo_special(t, gfp, order) : alloc_memo(t);
+		if (bz_likely(page))
+			return memo_block_address(t, page);
+	}
+	page = alloc_pages_entry(sys, -1, gfp, order, true);
+	off = (uintptr_t)page - t->mem_map;
 	/* Usually a page of the thread's current system: no registry walk. */
-	if (bz_likely(page && off / sizeof(struct bz_page) < t->nr_pfns &&
-		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed)))
+	if (bz_likely(page && off / sizeof(struct bz_page) < t->nr_pfns && t->gen == gen))
 		return t->base + (off / sizeof(struct bz_page) << BZ_PAGE_SHIFT);
 	return page ? bz_page_address(page) : NULL;
 }

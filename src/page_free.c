@@ -255,14 +255,20 @@ BZ_API int bz_free_pages(bz_page *page, unsigned order)
 
 BZ_API int bz_free_pages_addr(void *addr, unsigned order)
 {
-	const struct bz_tls *t = &bz__tls;
+	struct bz_tls *t = &bz__tls;
 	struct bz_system *sys;
 	uintptr_t off = (uintptr_t)((char *)addr - t->base);
 
-	/* An aligned address of the thread's current system: straight to its page. */
-	if (bz_likely(off / BZ_PAGE_SIZE < t->nr_pfns && !(off % BZ_PAGE_SIZE) &&
-		      t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed)))
-		return bz_free_pages((bz_page *)(t->mem_map + off / BZ_PAGE_SIZE * sizeof(struct bz_page)), order);
+	/* Rotated as in bz_free_pages: an aligned address of the thread's current system. */
+	uintptr_t pfn = off >> BZ_PAGE_SHIFT | off << (sizeof(off) * 8 - BZ_PAGE_SHIFT);
+
+	if (bz_likely(pfn < t->nr_pfns && t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed))) {
+		struct bz_page *page = (struct bz_page *)t->mem_map + pfn;
+
+		if (bz_likely(!order && free_fast(t, page, pfn)))
+			return 0;
+		return free_pages_slow(page, order);
+	}
 	sys = addr ? bz__system_of_addr(addr) : NULL;
 	if (!sys) {
 		bz__log(NULL, BZ_LOG_ERR, "Bad page state: bz_free_pages_addr(%p, %u): %s", addr, order,
