@@ -132,6 +132,12 @@ enum bz_vm_event {
 struct bz_node;
 struct bz_system;
 
+/* zone->flags: the bits of the kernel's enum zone_flags that the thread caches read. */
+enum bz_zone_flags {
+	ZONE_RECLAIM_ACTIVE = 1u << 0,  /* kswapd is balancing the zone: caches hold at most 4 batches */
+	ZONE_BELOW_HIGH     = 1u << 1,  /* free pages fell below the high watermark: caches shrink */
+};
+
 struct bz_zone {
 	/* Read-mostly: written under sys->sysctl_lock when tunables change. */
 	_Atomic unsigned long watermark[NR_WMARK];
@@ -154,11 +160,11 @@ struct bz_zone {
 	_Atomic int pcp_batch, pcp_high_min, pcp_high_max; /* zone_batchsize, zone_highsize */
 	int stat_threshold;             /* calculate_normal_threshold */
 	/*
-	 * ZONE_BELOW_HIGH: thread caches shrink their high.  Every fast free
-	 * reads it and it changes only as the zone crosses its high watermark:
+	 * enum bz_zone_flags.  Every fast free reads them and they change only
+	 * as the zone crosses its high watermark or kswapd starts and stops:
 	 * here, away from the lines the zone lock's holders write.
 	 */
-	_Atomic bool below_high;
+	_Atomic uint8_t flags;
 
 	/* Write-hot, on their own cache lines. */
 	alignas(BZ_CACHELINE) bz_spinlock lock;
@@ -176,6 +182,24 @@ struct bz_zone {
 
 	alignas(BZ_CACHELINE) _Atomic long vm_stat[NR_ZONE_STAT_ITEMS];
 };
+
+static inline bool zone_flag_test(const struct bz_zone *z, unsigned flag)
+{
+	return atomic_load_explicit(&z->flags, memory_order_relaxed) & flag;
+}
+
+/* set_bit()/clear_bit(): a locked RMW, only where the flag changes (as test_bit first) */
+static inline void zone_flag_set(struct bz_zone *z, unsigned flag)
+{
+	if (!zone_flag_test(z, flag))
+		atomic_fetch_or_explicit(&z->flags, (uint8_t)flag, memory_order_relaxed);
+}
+
+static inline void zone_flag_clear(struct bz_zone *z, unsigned flag)
+{
+	if (zone_flag_test(z, flag))
+		atomic_fetch_and_explicit(&z->flags, (uint8_t)~flag, memory_order_relaxed);
+}
 
 /* Spans and present pages grow at run time (memory_hotplug.c): single untorn loads. */
 static inline unsigned long zone_end_pfn(const struct bz_zone *z)
@@ -275,6 +299,12 @@ struct bz_topology {
 	int nr_cpus[BZ_MAX_NUMNODES];
 	unsigned char distance[BZ_MAX_NUMNODES][BZ_MAX_NUMNODES]; /* node_distance() */
 	int os_node[BZ_MAX_NUMNODES];   /* real node backing each node (-1: none known) */
+	/*
+	 * per_cpu_data_slice_size of the node's CPUs (drivers/base/cacheinfo.c):
+	 * the last-level data or unified cache over the CPUs sharing it; 0 when
+	 * unknown (no cache information), as the kernel has it then.
+	 */
+	unsigned long llc_slice_bytes[BZ_MAX_NUMNODES];
 	bool emulated;                  /* from XML or a synthetic string */
 	char source[64];                /* "hwloc", "sysfs", "xml:...", "synthetic:..." */
 };

@@ -255,11 +255,23 @@ retry:
 			alloc_flags &= ~ALLOC_NOFRAGMENT;
 			goto retry;
 		}
+		/*
+		 * ZONE_BELOW_HIGH is detected here rather than on the hotter free
+		 * path (6.7+): above the high watermark the request's own mark
+		 * passes too.
+		 */
+		if (!zone_flag_test(z, ZONE_BELOW_HIGH)) {
+			if (bz__zone_watermark_fast(z, order, wmark_pages(z, WMARK_HIGH), ac->highest_zoneidx,
+						    alloc_flags))
+				goto try_this_zone;
+			zone_flag_set(z, ZONE_BELOW_HIGH);
+		}
 		mark = wmark_pages(z, (enum bz_wmark)(alloc_flags & ALLOC_WMARK_MASK));
 		if (!bz__zone_watermark_fast(z, order, mark, ac->highest_zoneidx, alloc_flags) &&
 		    !(alloc_flags & ALLOC_NO_WATERMARKS) &&
 		    !zone_reclaim_ok(ac, z, gfp, order, mark, alloc_flags))
 			continue;
+try_this_zone:
 		page = rmqueue(ac, z, gfp, order, alloc_flags);
 		if (page) {
 			if (alloc_flags & ALLOC_HIGHATOMIC)

@@ -219,7 +219,8 @@ static inline __attribute__((always_inline)) bool free_fast(struct bz_tls *t, st
 		return false;
 	pcp = (struct bz_pcp *)((char *)tc->pcp + (uintptr_t)p->zone_id * sizeof(struct bz_pcp));
 	__asm__("" : "+r"(pcp)); /* one register for the pcp: GCC would rebuild its address per field */
-	if (bz_unlikely(atomic_load_explicit(&pcp->zone->below_high, memory_order_relaxed)))
+	/* ZONE_BELOW_HIGH or ZONE_RECLAIM_ACTIVE: nr_pcp_high() would change high. */
+	if (bz_unlikely(atomic_load_explicit(&pcp->zone->flags, memory_order_relaxed)))
 		return false;
 	if (bz_unlikely(!tcache_try_enter(tc)))
 		return false;

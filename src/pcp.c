@@ -59,7 +59,7 @@ static int nr_pcp_alloc(struct bz_pcp *pcp, struct bz_zone *z, unsigned order)
 	if (high < base_batch)
 		return 1;
 	batch = order ? base_batch : base_batch << pcp->alloc_factor;
-	if (high_min != high_max && !atomic_load_explicit(&z->below_high, memory_order_relaxed)) {
+	if (high_min != high_max && !zone_flag_test(z, ZONE_BELOW_HIGH)) {
 		high = BZ_MIN(high + batch, high_max);
 		PCP_SET(pcp, high, high);
 	}
@@ -89,9 +89,14 @@ static int nr_pcp_high(struct bz_pcp *pcp, struct bz_zone *z, int batch, bool fr
 		PCP_SET(pcp, high, BZ_MAX(high - (batch << PCP_BATCH_SCALE_MAX), high_min));
 		return 0;
 	}
+	/* kswapd at work: at most four batches stay, even with high pinned. */
+	if (zone_flag_test(z, ZONE_RECLAIM_ACTIVE)) {
+		PCP_SET(pcp, high, BZ_MAX(high - BZ_MAX(pcp->free_count, batch), high_min));
+		return BZ_MIN(batch << 2, PCP_GET(pcp, high));
+	}
 	if (high_min == high_max)
 		return high;
-	if (atomic_load_explicit(&z->below_high, memory_order_relaxed)) {
+	if (zone_flag_test(z, ZONE_BELOW_HIGH)) {
 		PCP_SET(pcp, high, BZ_MAX(high - BZ_MAX(pcp->free_count, batch), high_min));
 		high = BZ_MAX(PCP_GET(pcp, count), high_min);
 	} else if (PCP_GET(pcp, count) >= high) {
@@ -239,12 +244,13 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 	if (bz_unlikely(*list == BZ_NIL)) {
 		int got;
 
+		/* The kernel decays every CPU's high once a second; a thread's, when it next refills or drains. */
+		decay_pcp_high(tc);
 		bz__pcp_refresh_batch(pcp);
 		got = rmqueue_bulk(z, order, nr_pcp_alloc(pcp, z, order), mt, alloc_flags, list);
 
 		PCP_ADD(pcp, count, got << order);
 		tc->cpu = sched_getcpu();
-		decay_pcp_high(tc);
 		if (*list == BZ_NIL) {
 			tcache_exit(tc, fast);
 			return NULL;
@@ -261,6 +267,12 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 	return p;
 }
 
+/* The cache a pcp belongs to: pcp is &tc->pcp[its zone's id]. */
+static struct bz_tcache *pcp_tcache(struct bz_pcp *pcp)
+{
+	return (struct bz_tcache *)((char *)(pcp - pcp->zone->zone_id) - offsetof(struct bz_tcache, pcp));
+}
+
 /* The rest of free_unref_page_commit(): high-order bookkeeping and draining above high. */
 void bz__pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, unsigned pindex)
 {
@@ -274,8 +286,10 @@ void bz__pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, 
 		if (order <= PAGE_ALLOC_COSTLY_ORDER) {
 			int high_min = atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
 
+			/* Linux 6.16+: the threshold has high_min / 2 on top of batch. */
 			free_high = pcp->free_count >= batch + high_min / 2 &&
-				    (pcp->flags & PCPF_PREV_FREE_HIGH_ORDER);
+				    (pcp->flags & PCPF_PREV_FREE_HIGH_ORDER) &&
+				    (!pcp->free_high_batch || PCP_GET(pcp, count) >= batch);
 			pcp->flags |= PCPF_PREV_FREE_HIGH_ORDER;
 		} else {
 			pcp->flags &= (uint8_t)~PCPF_PREV_FREE_HIGH_ORDER;
@@ -287,10 +301,11 @@ void bz__pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, 
 	if (PCP_GET(pcp, count) < high)
 		return;
 	free_pcppages_bulk(z, nr_pcp_free(pcp, batch, high, free_high), pcp, pindex);
-	if (atomic_load_explicit(&z->below_high, memory_order_relaxed) &&
+	if (zone_flag_test(z, ZONE_BELOW_HIGH) &&
 	    bz__zone_watermark_ok(z, 0, wmark_pages(z, WMARK_HIGH), BZ_ZONE_MOVABLE, 0,
 				  zone_page_state(z, NR_FREE_PAGES)))
-		atomic_store_explicit(&z->below_high, false, memory_order_relaxed);
+		zone_flag_clear(z, ZONE_BELOW_HIGH);
+	decay_pcp_high(pcp_tcache(pcp));
 }
 
 /* Every block of every list back to the buddy lists; the caller owns the cache. */

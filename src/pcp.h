@@ -22,7 +22,7 @@
 #define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
 #define PCP_BATCH_SCALE_MAX 5          /* CONFIG_PCP_BATCH_SCALE_MAX default */
 
-/* pcp->flags */
+/* pcp->flags; PCPF_FREE_HIGH_BATCH is pcp->free_high_batch, so that an order-0 free clears all of flags */
 #define PCPF_PREV_FREE_HIGH_ORDER 0x01u
 
 enum { PCP_NUMA_HIT, PCP_NUMA_MISS, PCP_NUMA_FOREIGN, PCP_NUMA_INTERLEAVE, PCP_NUMA_LOCAL,
@@ -36,6 +36,7 @@ struct bz_pcp {                         /* owner only, or a drainer holding tc->
 	int batch;                      /* the zone's pcp_batch when last looked at */
 	uint8_t alloc_factor;           /* refills double while only allocating; frees halve it */
 	uint8_t flags;                  /* PCPF_* */
+	bool free_high_batch;           /* PCPF_FREE_HIGH_BATCH: the CPU's cache slice holds 3 batches */
 	struct bz_zone *zone;
 	uint32_t lists[NR_PCP_LISTS];   /* LIFO stacks of blocks linked by pfn through page->next */
 } __attribute__((aligned(128)));        /* a power of two: &tc->pcp[zone_id] is a shift */
@@ -248,11 +249,18 @@ static inline unsigned pindex_to_order(unsigned pindex)
 	return pindex < NR_LOWORDER_PCP_LISTS ? pindex / BZ_MIGRATE_PCPTYPES : BZ_PAGEBLOCK_ORDER;
 }
 
-/* Re-reads the zone's batch (tunables may have changed it); returns it. */
+/*
+ * Re-reads the zone's batch (tunables may have changed it); returns it.
+ * With it PCPF_FREE_HIGH_BATCH, as zone_pcp_update_cacheinfo() sets it.
+ */
 static inline int bz__pcp_refresh_batch(struct bz_pcp *pcp)
 {
-	pcp->batch = atomic_load_explicit(&pcp->zone->pcp_batch, memory_order_relaxed);
+	const struct bz_zone *z = pcp->zone;
+
+	pcp->batch = atomic_load_explicit(&z->pcp_batch, memory_order_relaxed);
 	pcp->free_cap = pcp->batch << PCP_BATCH_SCALE_MAX;
+	pcp->free_high_batch = (z->sys->topo.llc_slice_bytes[z->node->nid] >> BZ_PAGE_SHIFT) >
+			       3ul * (unsigned long)pcp->batch;
 	return pcp->batch;
 }
 
@@ -323,8 +331,7 @@ static inline void bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp,
 	PCP_SET(pcp, count, count);
 	if (bz_likely(!order)) {
 		pcp_commit_order0(pcp);
-		if (bz_likely(count < PCP_GET(pcp, high) &&
-			      !atomic_load_explicit(&pcp->zone->below_high, memory_order_relaxed)))
+		if (bz_likely(count < PCP_GET(pcp, high) && !atomic_load_explicit(&pcp->zone->flags, memory_order_relaxed)))
 			goto out;
 	}
 	bz__pcp_commit_slow(pcp, pcp->zone, order, pindex);

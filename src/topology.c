@@ -237,6 +237,31 @@ static bool hwloc_read_distances(hwloc_topology_t t, hwloc_obj_t nodes[], struct
 	return best != ~0u;
 }
 
+/*
+ * update_per_cpu_data_slice_size_cpu(): for the first CPU of each node, its
+ * last-level cache (the outermost data or unified one) divided among the
+ * CPUs sharing it.
+ */
+static void hwloc_read_llc_slices(hwloc_topology_t t, hwloc_obj_t nodes[], struct bz_topology *topo)
+{
+	for (int i = 0; i < topo->nr_nodes; i++) {
+		hwloc_obj_t pu, llc = NULL;
+		int shared;
+
+		if (!topo->nr_cpus[i] || !nodes[i]->cpuset)
+			continue;
+		pu = hwloc_get_obj_inside_cpuset_by_type(t, nodes[i]->cpuset, HWLOC_OBJ_PU, 0);
+		for (hwloc_obj_t o = pu ? pu->parent : NULL; o; o = o->parent)
+			if (hwloc_obj_type_is_dcache(o->type))
+				llc = o;
+		if (!llc || !llc->attr || !llc->cpuset)
+			continue;
+		shared = hwloc_bitmap_weight(llc->cpuset);
+		if (shared > 0)
+			topo->llc_slice_bytes[i] = (unsigned long)(llc->attr->cache.size / (unsigned)shared);
+	}
+}
+
 /* Fills topo from a loaded hwloc topology; *have_dist says if it had distances. */
 static int from_hwloc(const struct bz_system *sys, hwloc_topology_t t, bool emulated,
 		      struct bz_topology *topo, bool *have_dist)
@@ -247,6 +272,7 @@ static int from_hwloc(const struct bz_system *sys, hwloc_topology_t t, bool emul
 	if (err)
 		return err;
 	hwloc_count_cpus(t, nodes, topo);
+	hwloc_read_llc_slices(t, nodes, topo);
 	*have_dist = hwloc_read_distances(t, nodes, topo);
 	return 0;
 }

@@ -379,6 +379,25 @@ static bool balance_round(struct bz_kswapd *k, struct scan_control *sc, unsigned
 }
 
 /*
+ * update_reclaim_active(): ZONE_RECLAIM_ACTIVE on the node's managed zones
+ * kswapd balances, so that thread caches keep at most four batches
+ * (nr_pcp_high) while it works.
+ */
+static void update_reclaim_active(struct bz_node *node, int highest_zoneidx, bool active)
+{
+	for (int i = 0; i <= highest_zoneidx; i++) {
+		struct bz_zone *z = &node->zones[i];
+
+		if (!__atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED))
+			continue;
+		if (active)
+			zone_flag_set(z, ZONE_RECLAIM_ACTIVE);
+		else
+			zone_flag_clear(z, ZONE_RECLAIM_ACTIVE);
+	}
+}
+
+/*
  * balance_pgdat(): reclaim from the node until some eligible zone is
  * balanced, raising the priority when progress is poor; a watermark boost
  * is reclaimed on top while the node is otherwise balanced, and taken off
@@ -400,6 +419,7 @@ static int balance_pgdat(struct bz_kswapd *k, int order, int highest_zoneidx)
 	boosted = nr_boost_reclaim;
 	bz__reclaim_enter(&c, k->r->sys);
 restart:
+	update_reclaim_active(node, highest_zoneidx, true);
 	sc.priority = DEF_PRIORITY;
 	do {
 		bool balanced = pgdat_balanced(node, sc.order, highest_zoneidx);
@@ -419,6 +439,7 @@ restart:
 	if (!sc.nr_reclaimed && atomic_load(&k->r->nr_shrinkers))
 		atomic_fetch_add(&k->failures, 1);
 out:
+	update_reclaim_active(node, highest_zoneidx, false);
 	bz__reclaim_exit(&c);
 	if (boosted)
 		clear_boosts(node, boosts, highest_zoneidx);

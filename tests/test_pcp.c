@@ -373,6 +373,65 @@ static void test_cache_bounded_by_high_max(void **state)
 	bz_system_destroy(sys);
 }
 
+/* The largest "high:" of the zone's pagesets in zoneinfo: the one cache's, or high_min. */
+static int zoneinfo_max_high(bz_system *sys, const char *zone)
+{
+	char *text = report_text(sys, bz_write_zoneinfo), *p, *end;
+	char head[64];
+	int max = -1;
+
+	snprintf(head, sizeof(head), "zone %8s", zone);
+	p = strstr(text, head);
+	assert_non_null(p);
+	end = strstr(p + 1, "Node ");
+	while ((p = strstr(p, "high:     ")) && (!end || p < end)) {
+		int v = atoi(p + strlen("high:     "));
+
+		max = v > max ? v : max;
+		p++;
+	}
+	free(text);
+	return max;
+}
+
+/*
+ * ZONE_BELOW_HIGH (6.7+): an allocation that finds the zone below its high
+ * watermark marks it; from then on each free shrinks the cache's high by
+ * max(free_count, batch) down to high_min (nr_pcp_high), where above the
+ * watermark refills had grown it towards high_max.
+ */
+static void test_high_shrinks_below_high_watermark(void **state)
+{
+	(void)state;
+	bz_system *sys = make_system("0:Normal=262144", 2, NULL);
+	enum { BALLAST = 255000 };
+	bz_page **pages = calloc(BALLAST, sizeof(*pages));
+	struct bz_zone_stats st;
+	bz_page *one;
+
+	for (int i = 0; i < BALLAST; i++)
+		assert_non_null(pages[i] = bz_alloc_pages(sys, BZ_GFP_KERNEL, 0));
+	assert_int_equal(bz_drain_all_pages(sys), 0);
+	/* Watermarks gap 5242: low 6267, high 11510 around the 7144 pages free; high_min 3133. */
+	assert_int_equal(bz_sysctl_set(sys, "watermark_scale_factor", "200"), 0);
+	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
+	assert_true(st.free > st.wmark_low && st.free < st.wmark_high);
+	assert_true(st.pcp_high_min < st.pcp_high_max);
+	/* The refills grew high above high_min: the test can fail. */
+	assert_true(zoneinfo_max_high(sys, "Normal") > (int)st.pcp_high_min);
+	assert_non_null(one = bz_alloc_pages(sys, BZ_GFP_KERNEL, 0));
+	for (int i = 0; i < 200; i++)
+		assert_int_equal(bz_free_pages(pages[i], 0), 0);
+	assert_true(zone_stats(sys, 0, BZ_ZONE_NORMAL).free < st.wmark_high);
+	assert_int_equal(zoneinfo_max_high(sys, "Normal"), (int)st.pcp_high_min);
+	assert_int_equal(bz_free_pages(one, 0), 0);
+	for (int i = 200; i < BALLAST; i++)
+		assert_int_equal(bz_free_pages(pages[i], 0), 0);
+	assert_int_equal(bz_check(sys), 0);
+	free(pages);
+	bz_system_destroy(sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -384,6 +443,7 @@ int main(void)
 		cmocka_unit_test(test_destroy_while_threads_hold_caches),
 		cmocka_unit_test(test_free_goes_to_freeing_threads_cache),
 		cmocka_unit_test(test_cache_bounded_by_high_max),
+		cmocka_unit_test(test_high_shrinks_below_high_watermark),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
