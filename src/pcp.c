@@ -41,9 +41,14 @@ void bz__force_barriers(void)
 
 /* ---- sizing: the kernel's 6.7+ adaptive high ------------------------------------------ */
 
+/*
+ * The kernel's clamp() (include/linux/minmax.h __clamp), which matters
+ * when lo > hi: high_min follows the low watermark and high_max a fraction
+ * of the zone, so a large watermark_scale_factor puts high_min above high_max.
+ */
 static int clamp_int(int v, int lo, int hi)
 {
-	return v < lo ? lo : v > hi ? hi : v;
+	return v >= hi ? hi : v <= lo ? lo : v;
 }
 
 /* nr_pcp_alloc(): how many blocks a refill takes. */

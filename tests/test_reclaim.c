@@ -456,6 +456,49 @@ static void test_kswapd_reclaims_above_high(void **state)
 	bz_system_destroy(a.sys);
 }
 
+static bool scanning(void *arg)
+{
+	return atomic_load(&((struct cache *)arg)->in_scan);
+}
+
+/*
+ * ZONE_RECLAIM_ACTIVE: while kswapd balances the node (held here inside a
+ * shrinker), a thread's frees keep at most four batches in its cache
+ * (nr_pcp_high's cap), not the high_min that being below the high
+ * watermark alone would allow.
+ */
+static void test_caches_capped_while_kswapd_balances(void **state)
+{
+	struct cache *c = cache_new(BZ_DEFAULT_SEEKS, 0, 0);
+	struct pile mine = { 0 };
+	struct bz_zone_stats st;
+	bz_system *sys;
+	bz_page *pg;
+
+	(void)state;
+	sys = make_system("0:Normal=16384", 2, NULL);
+	pile_fill(&mine, sys, -1, GFP_DIRECT, 0, 600);
+	cache_fill(c, sys, -1, 0, SIZE_MAX);
+	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
+	assert_true(st.free < st.wmark_low);
+	assert_true(4 * st.pcp_batch + 16 < st.pcp_high_min);   /* the cap is below what the test frees */
+	c->block = true;
+	assert_int_equal(bz_shrinker_register(sys, &c->shrinker), 0);
+	pg = bz_alloc_pages(sys, BZ_GFP_NOWAIT | BZ_GFP_NOWARN, 0);    /* wakes kswapd */
+	assert_true(wait_until(scanning, c));
+	pile_free(&mine, mine.n);
+	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
+	assert_true(st.cached <= 4 * st.pcp_batch);
+	atomic_store(&c->release, true);
+	if (pg)
+		assert_int_equal(bz_free_pages(pg, 0), 0);
+	bz_shrinker_unregister(sys, &c->shrinker);
+	pile_release(&mine);
+	assert_int_equal(bz_check(sys), 0);
+	cache_destroy(c);
+	bz_system_destroy(sys);
+}
+
 static bool boost_gone(void *arg)
 {
 	return zone_stats(arg, 0, BZ_ZONE_NORMAL).boost == 0;
@@ -911,6 +954,7 @@ int main(void)
 		cmocka_unit_test(test_shrinker_unregister_waits),
 		cmocka_unit_test(test_kswapd_reclaims_above_high),
 		cmocka_unit_test(test_kswapd_clears_boost),
+		cmocka_unit_test(test_caches_capped_while_kswapd_balances),
 		cmocka_unit_test(test_direct_reclaim_gfp_kernel),
 		cmocka_unit_test(test_retry_policy_without_progress),
 		cmocka_unit_test(test_retry_while_progress),
