@@ -133,6 +133,8 @@ BZ_API int bz_memory_add(bz_system *sys_in, int nid, int zid, unsigned long page
 		bz__recompute_watermarks(sys);
 	}
 	pthread_mutex_unlock(&sys->sysctl_lock);
+	if (!err)
+		bz__pcp_retune(sys);
 	if (err) {
 		bz__log(sys, BZ_LOG_ERR, "memory add: %lu pages to node %d's %s zone: %s", pages, nid,
 			bz__zone_names[zid], why);

@@ -167,6 +167,8 @@ static int free_to_buddy(struct bz_system *sys, unsigned long pfn, unsigned orde
 /* Every check and the buddy path; also the report for anything refused. */
 static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned order)
 {
+	/* Read before the lookup finds sys alive: a later destroy makes it stale again. */
+	uint64_t gen = atomic_load_explicit(&bz__tls_gen, memory_order_relaxed);
 	struct bz_system *sys;
 	unsigned long pfn = 0;
 
@@ -186,6 +188,10 @@ static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned ord
 	if (pcp_allowed_order(order)) {
 		struct bz_page *p = pfn_to_page(sys, pfn);
 		struct bz_tcache *tc = bz__tcache(sys);
+
+		/* The thread's system, alive: its fast frees may resume (a free-only thread never sets a memo). */
+		if (tc && tc == bz__tls.tc)
+			tls_refresh_gen(&bz__tls, gen);
 
 		if (tc && (PAGE_GET(p, flags) & (PG_init | PG_head | PG_buddy | PG_pcp)) == (PG_init | PG_head) &&
 		    PAGE_GET(p, order) == order) {

@@ -313,6 +313,34 @@ void bz__pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, 
 	decay_pcp_high(pcp_tcache(pcp));
 }
 
+/*
+ * New pageset limits (zone_set_pageset_high_and_batch): each CPU's next
+ * free or refill clamps its high in the kernel; a thread's fast free does
+ * not look, so every cache takes them now, its owner stopped.
+ */
+static int retune_caches(struct bz_system *sys, void *arg)
+{
+	(void)arg;
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
+		for (int i = 0; i < tc->nr_pcp; i++) {
+			struct bz_pcp *pcp = &tc->pcp[i];
+			const struct bz_zone *z = pcp->zone;
+
+			if (!populated_zone(z))
+				continue;
+			bz__pcp_refresh_batch(pcp);
+			PCP_SET(pcp, high, clamp_int(PCP_GET(pcp, high),
+						      atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed),
+						      atomic_load_explicit(&z->pcp_high_max, memory_order_relaxed)));
+		}
+	return 0;
+}
+
+void bz__pcp_retune(struct bz_system *sys)
+{
+	bz__tcache_stopped_call(sys, retune_caches, NULL);
+}
+
 /* Every block of every list back to the buddy lists; the caller owns the cache. */
 void bz__pcp_drain(struct bz_tcache *tc)
 {

@@ -375,6 +375,8 @@ void bz__tcache_unlock(void);
  */
 int bz__tcache_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg);
 
+/* After a zone's pcp_batch/high_min/high_max changed: every cache clamps its high now (no lock held). */
+void bz__pcp_retune(struct bz_system *sys);
 /* Lifetime hooks from system.c; destroy runs with bz__tcache_lock held. */
 void bz__pcp_system_created(struct bz_system *sys);
 void bz__pcp_system_destroy(struct bz_system *sys);

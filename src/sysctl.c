@@ -40,6 +40,7 @@
 #include <strings.h>
 
 #include "internal.h"
+#include "pcp.h"
 
 #define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
 #define MAX_WATERMARK_SCALE_FACTOR        3000 /* SYSCTL_THREE_THOUSAND */
@@ -401,6 +402,7 @@ BZ_API int bz_sysctl_set(bz_system *sys, const char *name, const char *value)
 {
 	const struct sysctl_def *def;
 	int vals[BZ_MAX_NR_ZONES], *field, n, ret;
+	bool changed = false;
 
 	sys = bz__resolve(sys);
 	if (!sys || !value)
@@ -419,8 +421,12 @@ BZ_API int bz_sysctl_set(bz_system *sys, const char *name, const char *value)
 			store(&field[i], vals[i]);
 		if (def->changed)
 			def->changed(sys);
+		changed = true;
 	}
 	pthread_mutex_unlock(&sys->sysctl_lock);
+	/* Pageset limits may have moved: the caches follow, outside sysctl_lock (fork takes it inside ours). */
+	if (changed)
+		bz__pcp_retune(sys);
 	if (ret)	/* the log callback runs with no lock of ours held */
 		log_invalid(sys, def, "sysctl", value);
 	return ret;

@@ -432,6 +432,40 @@ static void test_high_shrinks_below_high_watermark(void **state)
 	bz_system_destroy(sys);
 }
 
+/*
+ * New pageset limits reach every cache at once: with high grown towards
+ * high_max, percpu_pagelist_high_fraction pins high (high_min == high_max)
+ * and the next fast free already drains against it, as the kernel's next
+ * free clamps (nr_pcp_high).
+ */
+static void test_high_fraction_pins_live_caches(void **state)
+{
+	(void)state;
+	bz_system *sys = make_system("0:Normal=262144", 2, NULL);
+	enum { N = 30000 };
+	bz_page **pages = calloc(N, sizeof(*pages));
+	struct bz_zone_stats st;
+
+	for (int i = 0; i < N; i++)
+		assert_non_null(pages[i] = bz_alloc_pages(sys, BZ_GFP_KERNEL, 0));
+	for (int i = 0; i < N / 2; i++)
+		assert_int_equal(bz_free_pages(pages[i], 0), 0);
+	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
+	assert_true(zoneinfo_max_high(sys, "Normal") > 2048);
+	/* 262144 / 64 pages over 2 CPUs: high 2048 for every cache. */
+	assert_int_equal(bz_sysctl_set(sys, "percpu_pagelist_high_fraction", "64"), 0);
+	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
+	assert_int_equal(st.pcp_high_min, 2048);
+	assert_int_equal(st.pcp_high_max, 2048);
+	assert_int_equal(zoneinfo_max_high(sys, "Normal"), 2048);
+	for (int i = N / 2; i < N; i++)
+		assert_int_equal(bz_free_pages(pages[i], 0), 0);
+	assert_true(zone_stats(sys, 0, BZ_ZONE_NORMAL).cached < 2048);
+	assert_int_equal(bz_check(sys), 0);
+	free(pages);
+	bz_system_destroy(sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +478,7 @@ int main(void)
 		cmocka_unit_test(test_free_goes_to_freeing_threads_cache),
 		cmocka_unit_test(test_cache_bounded_by_high_max),
 		cmocka_unit_test(test_high_shrinks_below_high_watermark),
+		cmocka_unit_test(test_high_fraction_pins_live_caches),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
