@@ -362,6 +362,12 @@ unsigned long bz__zone_reclaimable_pages(struct bz_zone *z);
 bool bz__out_of_memory(struct bz_system *sys, bz_gfp_t gfp, unsigned order, int highest_zoneidx, int nid);
 /* kswapd_test_hopeless(): kswapd gave up on node nid (MAX_RECLAIM_RETRIES runs without progress). */
 bool bz__kswapd_hopeless(struct bz_system *sys, int nid);
+/*
+ * free_frozen_page_commit(), on clearing ZONE_BELOW_HIGH: pressure on the
+ * zone's node is gone, so a hopeless kswapd there may try again, if a
+ * fallback node (one with memory, numbered after it) kept direct reclaim away.
+ */
+void bz__kswapd_clear_hopeless_below_high(struct bz_zone *z);
 /* False in a child forked from a multi-threaded process: no background thread may start there. */
 bool bz__may_start_threads(void);
 /* Stops kswapd threads and frees the reclaim state; bz_system_destroy, before memory goes. */

@@ -308,8 +308,10 @@ void bz__pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, 
 	free_pcppages_bulk(z, nr_pcp_free(pcp, batch, high, free_high), pcp, pindex);
 	if (zone_flag_test(z, ZONE_BELOW_HIGH) &&
 	    bz__zone_watermark_ok(z, 0, wmark_pages(z, WMARK_HIGH), BZ_ZONE_MOVABLE, 0,
-				  zone_page_state(z, NR_FREE_PAGES)))
+				  zone_page_state(z, NR_FREE_PAGES))) {
 		zone_flag_clear(z, ZONE_BELOW_HIGH);
+		bz__kswapd_clear_hopeless_below_high(z);
+	}
 	decay_pcp_high(pcp_tcache(pcp));
 }
 

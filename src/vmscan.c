@@ -713,6 +713,22 @@ bool bz__kswapd_hopeless(struct bz_system *sys, int nid)
 	return r && nid >= 0 && nid < r->nr_nodes && atomic_load(&r->kswapd[nid].failures) >= MAX_RECLAIM_RETRIES;
 }
 
+void bz__kswapd_clear_hopeless_below_high(struct bz_zone *z)
+{
+	struct bz_system *sys = z->sys;
+	struct bz_reclaim *r = bz__reclaim(sys, false);
+	int nid = z->node->nid;
+
+	if (!r || atomic_load(&r->kswapd[nid].failures) < MAX_RECLAIM_RETRIES)
+		return;
+	/* next_memory_node(nid) < MAX_NUMNODES: a node with memory numbered after this one. */
+	for (int n = nid + 1; n < sys->nr_nodes; n++)
+		if (__atomic_load_n(&sys->nodes[n]->node_present_pages, __ATOMIC_RELAXED)) {
+			atomic_store(&r->kswapd[nid].failures, 0);
+			return;
+		}
+}
+
 /* ---- the end of a system ------------------------------------------------------------------ */
 
 /*
