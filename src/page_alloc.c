@@ -603,11 +603,11 @@ static inline __attribute__((always_inline)) struct bz_page *alloc_memo(struct b
 	}
 	p = t->m_mem_map + pfn;
 	*list = p->next;
-	OWNER_SUB(&pcp->count, t->m_nr);
+	owner_sub_int(&pcp->count, t->m_nr);
 	pcp->free_count >>= 1;
 	PAGE_SET(p, word, t->m_word);
 	tcache_exit(tc, true);
-	OWNER_ADD(t->m_count, 1);
+	owner_inc_ulong(t->m_count);
 	return p;
 }
 

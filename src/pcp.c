@@ -264,7 +264,7 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 	pfn = *list;
 	p = pfn_to_page(sys, pfn);
 	*list = p->next;
-	OWNER_SUB(&pcp->count, 1 << order);
+	owner_sub_int(&pcp->count, 1 << order);
 	PAGE_SET(p, state, PAGE_STATE(PG_init | PG_head, order));
 	PAGE_SET(p, mt, (uint8_t)mt);
 	tcache_exit(tc, fast);

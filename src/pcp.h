@@ -150,14 +150,25 @@ static inline void tls_refresh_gen(struct bz_tls *t, uint64_t gen)
 #define BZ_HAS_TSAN_FEATURE 0
 #endif
 #if defined(__x86_64__) && !defined(__SANITIZE_THREAD__) && !BZ_HAS_TSAN_FEATURE
-#define OWNER_ADD(ptr, n) \
-	__asm__("add%z0 %1, %0" : "+m"(*(__typeof__(+*(ptr)) *)(ptr)) : "er"((__typeof__(+*(ptr)))(n)))
-#define OWNER_SUB(ptr, n) \
-	__asm__("sub%z0 %1, %0" : "+m"(*(__typeof__(+*(ptr)) *)(ptr)) : "er"((__typeof__(+*(ptr)))(n)))
+static inline void owner_inc_ulong(_Atomic unsigned long *p)
+{
+	__asm__("addq $1, %0" : "+m"(*(unsigned long *)p));
+}
+
+static inline void owner_sub_int(_Atomic int *p, int n)
+{
+	__asm__("subl %1, %0" : "+m"(*(int *)p) : "ri"(n));
+}
 #else
-#define OWNER_SUB(ptr, n) OWNER_ADD(ptr, -(n))
-#define OWNER_ADD(ptr, n) \
-	atomic_store_explicit((ptr), atomic_load_explicit((ptr), memory_order_relaxed) + (n), memory_order_relaxed)
+static inline void owner_inc_ulong(_Atomic unsigned long *p)
+{
+	atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) + 1, memory_order_relaxed);
+}
+
+static inline void owner_sub_int(_Atomic int *p, int n)
+{
+	atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) - n, memory_order_relaxed);
+}
 #endif
 
 extern _Thread_local struct bz_tls bz__tls __attribute__((tls_model("initial-exec")));
