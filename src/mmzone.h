@@ -374,6 +374,7 @@ struct bz_system {
 	_Atomic unsigned long events[NR_VM_EVENTS];
 	_Atomic long warn_last_ns, warn_burst; /* warn_alloc rate limit */
 	struct bz_tcache *tcaches;      /* every thread's cache of this system; bz__tcache_lock */
+	_Atomic long idle_decay_ns;     /* when bz__pcp_decay_idle() last ran (pcp.c) */
 	_Atomic unsigned long dead_events[NR_VM_EVENTS]; /* events of threads that left */
 	struct bz_debug debug;          /* debug_pagealloc.c */
 	struct bz_fault_attr fail;      /* fail_page_alloc.c */

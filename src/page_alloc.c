@@ -542,6 +542,8 @@ static bz_page *alloc_pages_entry(bz_system *sys_in, int nid, bz_gfp_t gfp, unsi
 
 	if (bz_unlikely(!sys))
 		return NULL;
+	if (bz_unlikely(bz__decay_idle_due))
+		bz__pcp_decay_idle(sys);
 	if (!check_request(sys, gfp, order, &zidx))
 		goto fail;
 	if (nid >= sys->nr_nodes) {

@@ -198,13 +198,15 @@ static long now_ns(void)
 	return ts.tv_sec * 1000000000l + ts.tv_nsec;
 }
 
-/* decay_pcp_high(): let an idle cache shrink towards high_min, about once a second. */
-static void decay_pcp_high(struct bz_tcache *tc)
-{
-	long now = now_ns();
+#define DECAY_PERIOD_NS 1000000000l  /* vmstat_update: once a second */
 
-	if (now - tc->last_decay_ns < 1000000000l)
-		return;
+/*
+ * decay_pcp_high(): high an eighth closer to high_min (at most 32 batches
+ * below the count), and pages above high back to the buddy lists.  The
+ * caller owns tc: its thread, or a drainer that stopped it.
+ */
+static void decay_cache(struct bz_tcache *tc, long now)
+{
 	tc->last_decay_ns = now;
 	for (int i = 0; i < tc->nr_pcp; i++) {
 		struct bz_pcp *pcp = &tc->pcp[i];
@@ -223,6 +225,45 @@ static void decay_pcp_high(struct bz_tcache *tc)
 		if (count - high > 0)
 			free_pcppages_bulk(z, count - high, pcp, 0);
 	}
+}
+
+_Thread_local bool bz__decay_idle_due __attribute__((tls_model("initial-exec")));
+
+/*
+ * The owner's decay, when it refills or drains: at most once a period.
+ * Then the thread also looks at idle threads' caches, once out of its own.
+ */
+static void decay_pcp_high(struct bz_tcache *tc)
+{
+	long now = now_ns();
+
+	if (now - tc->last_decay_ns >= DECAY_PERIOD_NS) {
+		decay_cache(tc, now);
+		bz__decay_idle_due = true;
+	}
+}
+
+/* Caches whose owners have not decayed them for a period: idle threads'. */
+static int decay_idle_caches(struct bz_system *sys, void *arg)
+{
+	long now = *(const long *)arg;
+
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
+		if (now - tc->last_decay_ns >= DECAY_PERIOD_NS)
+			decay_cache(tc, now);
+	return 0;
+}
+
+void bz__pcp_decay_idle(struct bz_system *sys)
+{
+	long now = now_ns(), last = atomic_load_explicit(&sys->idle_decay_ns, memory_order_relaxed);
+
+	bz__decay_idle_due = false;
+	/* One thread a period does it; the others pass by with a load. */
+	if (bz_likely(now - last < DECAY_PERIOD_NS) ||
+	    !atomic_compare_exchange_strong(&sys->idle_decay_ns, &last, now))
+		return;
+	bz__tcache_try_stopped_call(sys, decay_idle_caches, &now);
 }
 
 void bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order)

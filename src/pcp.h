@@ -385,7 +385,20 @@ void bz__tcache_unlock(void);
  * caller must not be inside its own cache.
  */
 int bz__tcache_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg);
+/* The same if bz__tcache_lock is free now; -EBUSY (fn not run) if not. */
+int bz__tcache_try_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg);
 
+/*
+ * The kernel decays every CPU's pageset once a second (vmstat_update),
+ * busy or idle; a thread decays its own cache when it refills or drains.
+ * This decays, at most once a second per system, the caches of threads
+ * that did neither for a second.  From an allocation's general path, with
+ * no cache entered and no lock held; skipped when another thread holds
+ * bz__tcache_lock.
+ */
+void bz__pcp_decay_idle(struct bz_system *sys);
+/* Set when this thread's own decay ran: bz__pcp_decay_idle is worth a look. */
+extern _Thread_local bool bz__decay_idle_due __attribute__((tls_model("initial-exec")));
 /* After a zone's pcp_batch/high_min/high_max changed: every cache clamps its high now (no lock held). */
 void bz__pcp_retune(struct bz_system *sys);
 /* Lifetime hooks from system.c; destroy runs with bz__tcache_lock held. */

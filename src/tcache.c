@@ -245,16 +245,35 @@ BZ_API int bz_drain_all_pages(bz_system *sys)
 	return 0;
 }
 
-int bz__tcache_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg)
+static int stopped_call_locked(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg)
 {
 	int ret;
 
-	bz__tcache_lock();
 	stop_owners(sys);
 	bz__force_barriers();
 	wait_owners(sys);
 	ret = fn(sys, arg);
 	release_owners(sys);
+	return ret;
+}
+
+int bz__tcache_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg)
+{
+	int ret;
+
+	bz__tcache_lock();
+	ret = stopped_call_locked(sys, fn, arg);
+	bz__tcache_unlock();
+	return ret;
+}
+
+int bz__tcache_try_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg)
+{
+	int ret;
+
+	if (pthread_mutex_trylock(&tcache_lock))
+		return -EBUSY;
+	ret = stopped_call_locked(sys, fn, arg);
 	bz__tcache_unlock();
 	return ret;
 }

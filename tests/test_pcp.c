@@ -466,6 +466,79 @@ static void test_high_fraction_pins_live_caches(void **state)
 	bz_system_destroy(sys);
 }
 
+struct idle_arg {
+	bz_system *sys;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stage;                      /* 1: the cache is full; 2: may exit */
+};
+
+static void *fill_then_idle(void *p)
+{
+	struct idle_arg *a = p;
+	enum { N = 20000 };
+	bz_page **pages = calloc(N, sizeof(*pages));
+
+	for (int i = 0; i < N; i++)
+		pages[i] = bz_alloc_pages(a->sys, BZ_GFP_KERNEL, 0);
+	for (int i = 0; i < N; i++)
+		if (pages[i])
+			bz_free_pages(pages[i], 0);
+	free(pages);
+	pthread_mutex_lock(&a->lock);
+	a->stage = 1;
+	pthread_cond_broadcast(&a->cond);
+	while (a->stage < 2)
+		pthread_cond_wait(&a->cond, &a->lock);
+	pthread_mutex_unlock(&a->lock);
+	return NULL;
+}
+
+/*
+ * decay_pcp_high() runs for every CPU once a second, idle or not: the
+ * cache of a thread that stopped allocating shrinks while other threads
+ * work (here in another zone, so that the Normal zone's cache is only
+ * the idle thread's).
+ */
+static void test_idle_thread_cache_decays(void **state)
+{
+	(void)state;
+	struct idle_arg a = { .sys = make_system("0:DMA32=65536,0:Normal=262144", 2, NULL),
+			      .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+	enum { MINE = 5000 };           /* above DMA32's high_max: every round refills and drains */
+	bz_page **mine = calloc(MINE, sizeof(*mine));
+	unsigned long full, now = 0;
+	pthread_t t;
+
+	assert_int_equal(pthread_create(&t, NULL, fill_then_idle, &a), 0);
+	pthread_mutex_lock(&a.lock);
+	while (a.stage < 1)
+		pthread_cond_wait(&a.cond, &a.lock);
+	pthread_mutex_unlock(&a.lock);
+	full = zone_stats(a.sys, 0, BZ_ZONE_NORMAL).cached;
+	assert_true(full > zone_stats(a.sys, 0, BZ_ZONE_NORMAL).pcp_high_min);
+	/* Up to 10 s of work in DMA32: refills and drains, each decaying this thread's cache. */
+	for (int round = 0; round < 200; round++) {
+		for (int i = 0; i < MINE; i++)
+			assert_non_null(mine[i] = bz_alloc_pages(a.sys, BZ_GFP_KERNEL | BZ_GFP_DMA32, 0));
+		for (int i = 0; i < MINE; i++)
+			assert_int_equal(bz_free_pages(mine[i], 0), 0);
+		now = zone_stats(a.sys, 0, BZ_ZONE_NORMAL).cached;
+		if (now < full)
+			break;
+		usleep(50000);
+	}
+	assert_true(now < full);
+	pthread_mutex_lock(&a.lock);
+	a.stage = 2;
+	pthread_cond_broadcast(&a.cond);
+	pthread_mutex_unlock(&a.lock);
+	pthread_join(t, NULL);
+	assert_int_equal(bz_check(a.sys), 0);
+	free(mine);
+	bz_system_destroy(a.sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -479,6 +552,7 @@ int main(void)
 		cmocka_unit_test(test_cache_bounded_by_high_max),
 		cmocka_unit_test(test_high_shrinks_below_high_watermark),
 		cmocka_unit_test(test_high_fraction_pins_live_caches),
+		cmocka_unit_test(test_idle_thread_cache_decays),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
