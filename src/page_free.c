@@ -168,7 +168,7 @@ static int free_to_buddy(struct bz_system *sys, unsigned long pfn, unsigned orde
 static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned order)
 {
 	/* Read before the lookup finds sys alive: a later destroy makes it stale again. */
-	uint64_t gen = atomic_load_explicit(&bz__tls_gen, memory_order_relaxed);
+	uint64_t gen = atomic_load_explicit(&bz__tls_gen, memory_order_acquire);
 	struct bz_system *sys;
 	unsigned long pfn = 0;
 
@@ -274,7 +274,9 @@ BZ_API int bz_free_pages_addr(void *addr, unsigned order)
 
 		if (bz_likely(!order && free_fast(t, page, pfn)))
 			return 0;
-		return free_pages_slow(page, order);
+		/* A hole between zones is reported below, as an address. */
+		if (bz_likely(bz__pfn_zone(t->sys, pfn)))
+			return free_pages_slow(page, order);
 	}
 	sys = addr ? bz__system_of_addr(addr) : NULL;
 	if (!sys) {

@@ -130,6 +130,7 @@ static void release_entry(struct bz_tls *e)
 	bz__tcache_unlock();
 	e->sys = NULL;
 	e->tc = NULL;
+	e->nr_pfns = 0;         /* no fast free: a later pthread_key destructor may still free */
 	memo_clear(e);
 }
 

@@ -99,6 +99,25 @@ static void kswapd_init(struct bz_kswapd *k, struct bz_reclaim *r, int nid)
 }
 
 /* Threads do not survive fork(): the child starts its own when needed, with fresh locks. */
+/*
+ * update_reclaim_active(): ZONE_RECLAIM_ACTIVE on the node's managed zones
+ * kswapd balances, so that thread caches keep at most four batches
+ * (nr_pcp_high) while it works.
+ */
+static void update_reclaim_active(struct bz_node *node, int highest_zoneidx, bool active)
+{
+	for (int i = 0; i <= highest_zoneidx; i++) {
+		struct bz_zone *z = &node->zones[i];
+
+		if (!__atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED))
+			continue;
+		if (active)
+			zone_flag_set(z, ZONE_RECLAIM_ACTIVE);
+		else
+			zone_flag_clear(z, ZONE_RECLAIM_ACTIVE);
+	}
+}
+
 static void fork_child_system(struct bz_system *sys, void *arg)
 {
 	struct bz_reclaim *r = atomic_load(&sys->reclaim);
@@ -112,6 +131,8 @@ static void fork_child_system(struct bz_system *sys, void *arg)
 	for (int nid = 0; nid < r->nr_nodes; nid++) {
 		atomic_store(&r->kswapd[nid].node_reclaim_locked, false);
 		kswapd_init(&r->kswapd[nid], r, nid);
+		/* A kswapd caught inside balance_pgdat by the fork is not in the child to clear it. */
+		update_reclaim_active(sys->nodes[nid], BZ_MAX_NR_ZONES - 1, false);
 	}
 }
 
@@ -376,25 +397,6 @@ static bool balance_round(struct bz_kswapd *k, struct scan_control *sc, unsigned
 	if (raise_priority || !got)
 		sc->priority--;
 	return true;
-}
-
-/*
- * update_reclaim_active(): ZONE_RECLAIM_ACTIVE on the node's managed zones
- * kswapd balances, so that thread caches keep at most four batches
- * (nr_pcp_high) while it works.
- */
-static void update_reclaim_active(struct bz_node *node, int highest_zoneidx, bool active)
-{
-	for (int i = 0; i <= highest_zoneidx; i++) {
-		struct bz_zone *z = &node->zones[i];
-
-		if (!__atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED))
-			continue;
-		if (active)
-			zone_flag_set(z, ZONE_RECLAIM_ACTIVE);
-		else
-			zone_flag_clear(z, ZONE_RECLAIM_ACTIVE);
-	}
 }
 
 /*

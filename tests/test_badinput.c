@@ -251,7 +251,15 @@ static void test_free_in_a_hole(void **state)
 	bz_page *first = bz_pfn_to_page(f->sys, 0);
 	size_t stride = (size_t)((char *)bz_pfn_to_page(f->sys, 1) - (char *)first);
 	char *base = bz_page_address(first);
+	bz_page *used = bz_alloc_pages(f->sys, BZ_GFP_KERNEL, 0);
 
+	/* Once with the system as the thread's current one (its fast paths on). */
+	assert_non_null(used);
+	assert_int_equal(bz_free_pages(used, 0), 0);
+	assert_int_equal(bz_free_pages_addr(base + hole * BZ_PAGE_SIZE, 0), -EINVAL);
+	assert_refused(f, "address in a hole between zones");
+	assert_int_equal(bz_free_pages_addr(base + hole * BZ_PAGE_SIZE, 2), -EINVAL);
+	assert_refused(f, "address in a hole between zones");
 	assert_int_equal(bz_free_pages((bz_page *)((char *)first + hole * stride), 0), -EINVAL);
 	assert_refused(f, "Bad page state: pfn:0500a node:-1 zone:none flags:0 state:no page (a hole between zones)");
 	assert_int_equal(bz_free_pages_addr(base + hole * BZ_PAGE_SIZE, 0), -EINVAL);

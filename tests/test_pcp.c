@@ -539,6 +539,44 @@ static void test_idle_thread_cache_decays(void **state)
 	bz_system_destroy(a.sys);
 }
 
+static pthread_key_t late_key;
+static bz_system *late_sys;
+static _Atomic int late_result = 1;
+
+/* A destructor of a key made after the library's: it runs after the thread's cache went away. */
+static void late_free(void *page)
+{
+	atomic_store(&late_result, bz_free_pages(page, 0));
+}
+
+static void *alloc_into_late_key(void *arg)
+{
+	bz_page *p = bz_alloc_pages(late_sys, BZ_GFP_KERNEL, 0);
+
+	(void)arg;
+	if (p)
+		bz_free_pages(bz_alloc_pages(late_sys, BZ_GFP_KERNEL, 0), 0); /* the fast paths are on */
+	pthread_setspecific(late_key, p);
+	return NULL;
+}
+
+/* A free from a thread-exit destructor that runs after ours: the buddy lists take it. */
+static void test_free_after_thread_cache_is_gone(void **state)
+{
+	pthread_t t;
+
+	(void)state;
+	late_sys = make_system("0:Normal=65536", 2, NULL);
+	assert_int_equal(pthread_key_create(&late_key, late_free), 0);
+	assert_int_equal(pthread_create(&t, NULL, alloc_into_late_key, NULL), 0);
+	pthread_join(t, NULL);
+	assert_int_equal(atomic_load(&late_result), 0);
+	assert_int_equal(zone_stats(late_sys, 0, BZ_ZONE_NORMAL).free, 65536);
+	assert_int_equal(bz_check(late_sys), 0);
+	pthread_key_delete(late_key);
+	bz_system_destroy(late_sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -553,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_high_shrinks_below_high_watermark),
 		cmocka_unit_test(test_high_fraction_pins_live_caches),
 		cmocka_unit_test(test_idle_thread_cache_decays),
+		cmocka_unit_test(test_free_after_thread_cache_is_gone),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
