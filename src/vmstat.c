@@ -235,11 +235,10 @@ static bool is_zone_first_populated(const struct bz_node *node, const struct bz_
 	return false;
 }
 
-/* pgdat->kswapd_failures >= MAX_RECLAIM_RETRIES; vmscan.c keeps no failure count yet. */
+/* pgdat->kswapd_failures >= MAX_RECLAIM_RETRIES (kswapd_test_hopeless). */
 static unsigned node_unreclaimable(const struct bz_node *node)
 {
-	(void)node;
-	return 0;
+	return bz__kswapd_hopeless(node->zones[0].sys, node->nid);
 }
 
 static unsigned long zone_stat_value(const struct bz_zone *zone, size_t text_idx)

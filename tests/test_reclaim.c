@@ -528,6 +528,79 @@ static void test_caches_capped_while_kswapd_balances(void **state)
 	bz_system_destroy(sys);
 }
 
+/* zoneinfo's node_unreclaimable for the node (pgdat->kswapd_failures >= MAX_RECLAIM_RETRIES). */
+static bool node_unreclaimable(bz_system *sys, int nid)
+{
+	char *text = report_text(sys, bz_write_zoneinfo), head[64], *p;
+	bool v;
+
+	snprintf(head, sizeof(head), "Node %d, zone   Normal", nid);
+	p = strstr(text, head);
+	assert_non_null(p);
+	p = strstr(p, "node_unreclaimable:");
+	assert_non_null(p);
+	v = atoi(p + strlen("node_unreclaimable:")) != 0;
+	free(text);
+	return v;
+}
+
+struct hopeless_arg {
+	bz_system *sys;
+	int nid;
+};
+
+static bool hopeless(void *arg)
+{
+	struct hopeless_arg *a = arg;
+
+	return node_unreclaimable(a->sys, a->nid);
+}
+
+/*
+ * kswapd gives up on a node after MAX_RECLAIM_RETRIES runs that reclaim
+ * nothing (node_unreclaimable).  Freeing enough to clear ZONE_BELOW_HIGH
+ * lets it try again when a memory node numbered after it exists
+ * (free_frozen_page_commit), and not on the last node.
+ */
+static void hopeless_node_then_freed(int nid, bool reset)
+{
+	struct bz_config cfg;
+	struct cache *c = cache_new(BZ_DEFAULT_SEEKS, 0, 0);
+	struct hopeless_arg a = { .nid = nid };
+	bz_page *pg;
+
+	bz_config_init(&cfg);
+	cfg.topology = "synthetic:pack:2 numa:1 pu:1";
+	cfg.zones = "0:Normal=16384,1:Normal=16384";
+	cfg.hugetlb = BZ_HUGETLB_NEVER;
+	assert_int_equal(bz_system_create(&cfg, &a.sys), 0);
+	cache_fill(c, a.sys, nid, BZ_GFP_THISNODE, SIZE_MAX);   /* no reclaim, no kswapd */
+	c->fixed_count = 1000;          /* something to scan, nothing freed: no progress */
+	assert_int_equal(bz_shrinker_register(a.sys, &c->shrinker), 0);
+	assert_false(node_unreclaimable(a.sys, nid));
+	for (int i = 0; i < 100 && !hopeless(&a); i++) {
+		pg = bz_alloc_pages_node(a.sys, nid, BZ_GFP_NOWAIT | BZ_GFP_THISNODE | BZ_GFP_NOWARN, 0);
+		if (pg)
+			assert_int_equal(bz_free_pages(pg, 0), 0);
+		wait_until(hopeless, &a);
+	}
+	assert_true(node_unreclaimable(a.sys, nid));
+	bz_shrinker_unregister(a.sys, &c->shrinker);
+	pile_free(&c->pile, c->pile.n);
+	assert_true(zone_stats(a.sys, nid, BZ_ZONE_NORMAL).free > zone_stats(a.sys, nid, BZ_ZONE_NORMAL).wmark_high);
+	assert_int_equal(node_unreclaimable(a.sys, nid), !reset);
+	assert_int_equal(bz_check(a.sys), 0);
+	cache_destroy(c);
+	bz_system_destroy(a.sys);
+}
+
+static void test_hopeless_node_retried_after_frees(void **state)
+{
+	(void)state;
+	hopeless_node_then_freed(0, true);
+	hopeless_node_then_freed(1, false);
+}
+
 static bool boost_gone(void *arg)
 {
 	return zone_stats(arg, 0, BZ_ZONE_NORMAL).boost == 0;
@@ -984,6 +1057,7 @@ int main(void)
 		cmocka_unit_test(test_kswapd_reclaims_above_high),
 		cmocka_unit_test(test_kswapd_clears_boost),
 		cmocka_unit_test(test_caches_capped_while_kswapd_balances),
+		cmocka_unit_test(test_hopeless_node_retried_after_frees),
 		cmocka_unit_test(test_direct_reclaim_gfp_kernel),
 		cmocka_unit_test(test_retry_policy_without_progress),
 		cmocka_unit_test(test_retry_while_progress),
