@@ -71,7 +71,7 @@ struct bz_tls {
 	uint64_t id;
 	struct bz_tcache *tc;
 	uint64_t gen;                   /* bz__tls_gen when set: sys is alive while equal */
-	uintptr_t mem_map;              /* sys->mem_map, and its size in bytes: frees check */
+	uintptr_t mem_map;              /* sys->mem_map, and its number of pfns: frees check */
 	uintptr_t nr_pfns;              /* a page pointer against these two (0: no fast paths) */
 	char *base;                     /* sys->base: addresses of those pages */
 	_Atomic uint8_t *pageblock_mt;  /* sys->pageblock_mt */
