@@ -133,13 +133,12 @@ BZ_API int bz_memory_add(bz_system *sys_in, int nid, int zid, unsigned long page
 		bz__recompute_watermarks(sys);
 	}
 	pthread_mutex_unlock(&sys->sysctl_lock);
-	if (!err)
-		bz__pcp_retune(sys);
 	if (err) {
 		bz__log(sys, BZ_LOG_ERR, "memory add: %lu pages to node %d's %s zone: %s", pages, nid,
 			bz__zone_names[zid], why);
 		return err;
 	}
+	bz__pcp_retune(sys);
 	bz__log(sys, BZ_LOG_INFO, "memory add: node %d %s: %lu pages online at pfns %#lx-%#lx", nid,
 		bz__zone_names[zid], pages, start, start + pages - 1);
 	return 0;

@@ -169,7 +169,6 @@ static void set_memo(struct alloc_context *ac, struct bz_tcache *tc, struct bz_z
 	t->m_pcp = &tc->pcp[z->zone_id];
 	t->m_list = &t->m_pcp->lists[order_to_pindex(ac->migratetype, order)];
 	t->m_hz = ac->highest_zoneidx;
-	t->m_mt = ac->migratetype;
 	/* Memos are off in debug mode, the only user of page->debug. */
 	t->m_word = PAGE_WORD(PG_init | PG_head, order, ac->migratetype, 0);
 	t->m_nid = ac->sys->nr_nodes > 1 ? ac->nid : -1;
@@ -613,6 +612,12 @@ static inline __attribute__((always_inline)) struct bz_page *alloc_memo(struct b
 	return p;
 }
 
+/* The address of a block the memo handed out: it is of the memo's system. */
+static inline void *memo_block_address(const struct bz_tls *t, const struct bz_page *p)
+{
+	return t->m_base + ((unsigned long)(p - t->m_mem_map) << BZ_PAGE_SHIFT);
+}
+
 /*
  * A hit on a memo that needs more than its list: the thread must still be
  * on the CPU it was made on (same node, so still a local allocation), and
@@ -626,7 +631,7 @@ static inline struct bz_page *alloc_memo_special(struct bz_tls *t, bz_gfp_t gfp,
 		return NULL;
 	p = alloc_memo(t);
 	if (p && (gfp & BZ_GFP_ZERO))
-		memset(t->m_base + ((unsigned long)(p - t->m_mem_map) << BZ_PAGE_SHIFT), 0, BZ_PAGE_SIZE << order);
+		memset(memo_block_address(t, p), 0, BZ_PAGE_SIZE << order);
 	return p;
 }
 
@@ -660,12 +665,6 @@ BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 			return p;
 	}
 	return alloc_pages_memo_miss(sys, gfp, order);
-}
-
-/* The address of a block the memo handed out: it is of the memo's system. */
-static inline void *memo_block_address(const struct bz_tls *t, const struct bz_page *p)
-{
-	return t->m_base + ((unsigned long)(p - t->m_mem_map) << BZ_PAGE_SHIFT);
 }
 
 BZ_API void *bz_get_free_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)

@@ -244,12 +244,20 @@ static inline __attribute__((always_inline)) bool free_fast(struct bz_tls *t, st
 	return true;
 }
 
+/*
+ * off / (1 << shift), rotated rather than shifted: a misaligned offset's
+ * low bits land on top, so one compare against the pfn count checks both
+ * range and alignment.
+ */
+static inline uintptr_t aligned_index(uintptr_t off, unsigned shift)
+{
+	return off >> shift | off << (sizeof(off) * 8 - shift);
+}
+
 BZ_API int bz_free_pages(bz_page *page, unsigned order)
 {
 	struct bz_tls *t = &bz__tls;
-	uintptr_t off = (uintptr_t)page - t->mem_map;
-	/* Rotated, a misaligned pointer's low bits land on top: one compare checks range and alignment. */
-	uintptr_t pfn = off >> BZ_PAGE_STRUCT_SHIFT | off << (sizeof(off) * 8 - BZ_PAGE_STRUCT_SHIFT);
+	uintptr_t pfn = aligned_index((uintptr_t)page - t->mem_map, BZ_PAGE_STRUCT_SHIFT);
 
 	if (bz_unlikely(order))
 		return free_pages_slow(page, order);
@@ -265,9 +273,7 @@ BZ_API int bz_free_pages_addr(void *addr, unsigned order)
 	struct bz_tls *t = &bz__tls;
 	struct bz_system *sys;
 	uintptr_t off = (uintptr_t)((char *)addr - t->base);
-
-	/* Rotated as in bz_free_pages: an aligned address of the thread's current system. */
-	uintptr_t pfn = off >> BZ_PAGE_SHIFT | off << (sizeof(off) * 8 - BZ_PAGE_SHIFT);
+	uintptr_t pfn = aligned_index(off, BZ_PAGE_SHIFT);
 
 	if (bz_likely(pfn < t->nr_pfns && t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed))) {
 		struct bz_page *page = (struct bz_page *)t->mem_map + pfn;

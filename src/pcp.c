@@ -313,15 +313,10 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 	return p;
 }
 
-/* The cache a pcp belongs to: pcp is &tc->pcp[its zone's id]. */
-static struct bz_tcache *pcp_tcache(struct bz_pcp *pcp)
-{
-	return (struct bz_tcache *)((char *)(pcp - pcp->zone->zone_id) - offsetof(struct bz_tcache, pcp));
-}
-
 /* The rest of free_unref_page_commit(): high-order bookkeeping and draining above high. */
-void bz__pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, unsigned pindex)
+void bz__pcp_commit_slow(struct bz_tcache *tc, struct bz_pcp *pcp, unsigned order, unsigned pindex)
 {
+	struct bz_zone *z = pcp->zone;
 	int batch = bz__pcp_refresh_batch(pcp);
 	bool free_high = false;
 	int high;
@@ -353,7 +348,7 @@ void bz__pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, 
 		zone_flag_clear(z, ZONE_BELOW_HIGH);
 		bz__kswapd_clear_hopeless_below_high(z);
 	}
-	decay_pcp_high(pcp_tcache(pcp));
+	decay_pcp_high(tc);
 }
 
 /*

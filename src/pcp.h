@@ -92,7 +92,6 @@ struct bz_tls {
 	struct bz_pcp *m_pcp;
 	uint32_t *m_list;
 	int m_hz;                       /* highest zone index of the gfp */
-	int m_mt;
 	uint32_t m_word;                /* page->word of a block the memo hands out: flags, order, mt */
 	int m_nid;                      /* -1: one-node system, no locality to check */
 	int m_cpu;                      /* the CPU the memo was made on (multi-node systems) */
@@ -276,7 +275,7 @@ static inline int bz__pcp_refresh_batch(struct bz_pcp *pcp)
 }
 
 /* free_unref_page_commit()'s rarer part: high-order bookkeeping, adapting high, draining. */
-void bz__pcp_commit_slow(struct bz_pcp *pcp, struct bz_zone *z, unsigned order, unsigned pindex);
+void bz__pcp_commit_slow(struct bz_tcache *tc, struct bz_pcp *pcp, unsigned order, unsigned pindex);
 /* A block of an isolated pageblock goes straight to the buddy lists. */
 void bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order);
 
@@ -345,7 +344,7 @@ static inline void bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp,
 		if (bz_likely(count < PCP_GET(pcp, high) && !atomic_load_explicit(&pcp->zone->flags, memory_order_relaxed)))
 			goto out;
 	}
-	bz__pcp_commit_slow(pcp, pcp->zone, order, pindex);
+	bz__pcp_commit_slow(tc, pcp, order, pindex);
 out:
 	tcache_exit(tc, fast);
 }

@@ -230,21 +230,6 @@ static void release_owners(struct bz_system *sys)
 	}
 }
 
-BZ_API int bz_drain_all_pages(bz_system *sys)
-{
-	sys = bz__resolve(sys);
-	if (!sys)
-		return -EINVAL;
-	bz__tcache_lock();
-	stop_owners(sys);
-	bz__force_barriers();
-	wait_owners(sys);
-	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
-		bz__pcp_drain(tc);
-	release_owners(sys);
-	bz__tcache_unlock();
-	return 0;
-}
 
 static int stopped_call_locked(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg)
 {
@@ -266,6 +251,22 @@ int bz__tcache_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *s
 	ret = stopped_call_locked(sys, fn, arg);
 	bz__tcache_unlock();
 	return ret;
+}
+
+static int drain_stopped(struct bz_system *sys, void *arg)
+{
+	(void)arg;
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
+		bz__pcp_drain(tc);
+	return 0;
+}
+
+BZ_API int bz_drain_all_pages(bz_system *sys)
+{
+	sys = bz__resolve(sys);
+	if (!sys)
+		return -EINVAL;
+	return bz__tcache_stopped_call(sys, drain_stopped, NULL);
 }
 
 int bz__tcache_try_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg)
