@@ -63,8 +63,7 @@
 #include <numa.h>
 #include <numaif.h>
 
-#include "internal.h"
-#include "arena.h"
+#include "os.h"
 
 #ifndef MAP_HUGE_SHIFT
 #define MAP_HUGE_SHIFT 26

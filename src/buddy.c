@@ -11,7 +11,7 @@
  * it is on); all free pages of a pageblock sit on the lists of that
  * pageblock's migratetype, as in the kernel since 6.10.
  */
-#include "internal.h"
+#include "buddy.h"
 
 #define pageblock_start_pfn(pfn) ((pfn) & ~(PAGEBLOCK_NR_PAGES - 1))
 
@@ -160,7 +160,7 @@ static void move_to_free_list(struct bz_zone *z, unsigned long pfn, unsigned ord
 	PAGE_SET(p, mt, (uint8_t)new_mt);
 	list_link(z, &z->free_area[order].free_list[new_mt], pfn, true);
 	if (old_mt == BZ_MIGRATE_ISOLATE || new_mt == BZ_MIGRATE_ISOLATE)
-		account_freepages(z, (old_mt == BZ_MIGRATE_ISOLATE ? 1l : -1l) << order, order,
+		account_freepages(z, (old_mt == BZ_MIGRATE_ISOLATE ? 1l : -1l) * (1l << order), order,
 				  BZ_MIGRATE_MOVABLE);
 }
 
@@ -218,6 +218,7 @@ void bz__zone_grow_locked(struct bz_zone *z, unsigned long start, unsigned long 
 {
 	unsigned long pfn = start;
 
+	zone_lock_held(z);
 	init_page_range(z, start, end);
 	while (pfn < end) {
 		unsigned order = pfn ? (unsigned)__builtin_ctzl(pfn) : BZ_MAX_ORDER;
@@ -230,21 +231,26 @@ void bz__zone_grow_locked(struct bz_zone *z, unsigned long start, unsigned long 
 	}
 }
 
-unsigned long bz__free_list_count_locked(struct bz_zone *z, unsigned order, int mt)
+unsigned long bz__free_list_count_locked(struct bz_zone *z, unsigned order, int mt, unsigned long cap)
 {
 	unsigned long n = 0;
 
-	for (uint32_t pfn = z->free_area[order].free_list[mt].first; pfn != BZ_NIL; pfn = zpage(z, pfn)->next)
+	zone_lock_held(z);
+	if (!cap)
+		cap = ~0ul;
+	for (uint32_t pfn = z->free_area[order].free_list[mt].first; pfn != BZ_NIL && n < cap;
+	     pfn = zpage(z, pfn)->next)
 		n++;
 	if (order == BZ_MAX_ORDER && mt == BZ_MIGRATE_MOVABLE)
 		n += (z->deferred_end - z->deferred_pfn) / MAX_ORDER_NR_PAGES;
-	return n;
+	return BZ_MIN(n, cap);
 }
 
-void bz__count_pageblocks(struct bz_zone *z, unsigned long counts[BZ_MIGRATE_TYPES])
+void bz__count_pageblocks_locked(struct bz_zone *z, unsigned long counts[BZ_MIGRATE_TYPES])
 {
 	unsigned long pfn = pageblock_start_pfn(z->zone_start_pfn);
 
+	zone_lock_held(z);
 	for (int mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
 		counts[mt] = 0;
 	if (!populated_zone(z))
@@ -474,6 +480,7 @@ struct bz_page *bz__rmqueue_mode_locked(struct bz_zone *z, unsigned order, int m
 {
 	struct bz_page *page;
 
+	zone_lock_held(z);
 	switch (*mode) {
 	case RMQUEUE_NORMAL:
 		page = rmqueue_smallest(z, order, mt);
@@ -505,19 +512,19 @@ struct bz_page *bz__rmqueue_locked(struct bz_zone *z, unsigned order, int mt, un
 	struct bz_page *page = NULL;
 	int mode = RMQUEUE_NORMAL;
 
+	zone_lock_held(z);
 	if (alloc_flags & ALLOC_HIGHATOMIC)
 		page = rmqueue_smallest(z, order, BZ_MIGRATE_HIGHATOMIC);
 	if (!page)
 		page = bz__rmqueue_mode_locked(z, order, mt, alloc_flags, &mode);
 	/* Failing now is worse than failing a high-order atomic request later. */
-	if (!page && (alloc_flags & (ALLOC_OOM | ALLOC_NON_BLOCK)))
+	if (!page && (alloc_flags & ALLOC_NON_BLOCK))
 		page = rmqueue_smallest(z, order, BZ_MIGRATE_HIGHATOMIC);
 	return page;
 }
 
-void bz__prep_new_page(struct bz_system *sys, struct bz_page *page, unsigned order, int mt)
+void bz__prep_new_page(struct bz_page *page, unsigned order, int mt)
 {
-	(void)sys;
 	/* PG_zeroed stays for prep_user_page (a zero block needs no memset), which clears it. */
 	PAGE_SET(page, flags, (uint8_t)((PAGE_GET(page, flags) & ~(PG_buddy | PG_pcp | PG_reported)) | PG_head));
 	PAGE_SET(page, order, (uint8_t)order);
@@ -565,6 +572,7 @@ bool bz__unreserve_highatomic_pageblock_locked(struct bz_zone *z, int mt, bool f
 {
 	unsigned long reserved = atomic_load_explicit(&z->nr_reserved_highatomic, memory_order_relaxed);
 
+	zone_lock_held(z);
 	if (!force && reserved <= PAGEBLOCK_NR_PAGES)
 		return false;
 	for (unsigned o = 0; o < BZ_NR_PAGE_ORDERS; o++) {
@@ -622,9 +630,12 @@ static unsigned free_one_page(struct bz_zone *z, unsigned long pfn, unsigned ord
 {
 	unsigned long buddy_pfn = pfn;
 
+	zone_lock_held(z);
 	while (order < BZ_MAX_ORDER) {
 		int buddy_mt = mt;
 
+		BZ_ASSERT(!(pfn & ((1ul << order) - 1)) && zone_spans_pfn(z, pfn) &&
+			  zone_spans_pfn(z, pfn + (1ul << order) - 1));
 		buddy_pfn = pfn ^ (1ul << order);
 		if (!page_is_buddy(z, buddy_pfn, order))
 			break;
@@ -646,12 +657,45 @@ static unsigned free_one_page(struct bz_zone *z, unsigned long pfn, unsigned ord
 	return order;
 }
 
-/* A block freed after use; page_reporting_notify_free() when it ends big enough to report. */
+/*
+ * page_reporting_notify_free(): a block of reporting order went free.  It
+ * only marks the system (a flag, as the kernel's static-key inline only
+ * schedules work): the entry points start the pass once no lock is held
+ * (page_reporting.c).  Zones too small to ever pass the pass's watermark
+ * check, hugetlb arenas and debug mode ask for nothing.
+ */
+static void page_reporting_notify_free(struct bz_zone *z, unsigned order)
+{
+	struct bz_system *sys = z->sys;
+	int min_order = __atomic_load_n(&sys->sysctl.page_reporting_order, __ATOMIC_RELAXED);
+
+	if ((int)order < min_order || !__atomic_load_n(&sys->sysctl.page_reporting_delay_ms, __ATOMIC_RELAXED) ||
+	    z->node->arena.backing == BZ_BACKING_HUGETLB || sys->debug.flags ||
+	    atomic_load_explicit(&sys->reporting_requested, memory_order_relaxed))
+		return;
+	if (__atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED) <=
+	    wmark_pages(z, WMARK_LOW) + ((unsigned long)BZ_PAGE_REPORTING_CAPACITY << min_order))
+		return;
+	atomic_store_explicit(&sys->reporting_requested, true, memory_order_relaxed);
+}
+
+/* A block freed after use. */
 void bz__free_one_page_locked(struct bz_zone *z, unsigned long pfn, unsigned order, int mt)
 {
 	order = free_one_page(z, pfn, order, mt, 0, false);
 	if (bz_unlikely((int)order >= __atomic_load_n(&z->sys->sysctl.page_reporting_order, __ATOMIC_RELAXED)))
-		bz__page_reporting_notify_free_locked(z, order);
+		page_reporting_notify_free(z, order);
+}
+
+/* free_one_page(): an allocated block (PG_head) back to the lists under the lock. */
+void bz__free_block(struct bz_zone *z, unsigned long pfn, unsigned order)
+{
+	struct bz_page *p = zpage(z, pfn);
+
+	bz__zone_lock(z);
+	PAGE_SET(p, flags, PAGE_GET(p, flags) & (uint8_t)~(PG_head | PG_pcp));
+	bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(z->sys, pfn));
+	bz__zone_unlock(z);
 }
 
 /* ---- page reporting's isolation ------------------------------------------------------ */
@@ -661,6 +705,7 @@ bool bz__isolate_free_block_locked(struct bz_zone *z, unsigned long pfn, unsigne
 	struct bz_page *p = zpage(z, pfn);
 	unsigned long mark = atomic_load_explicit(&z->watermark[WMARK_MIN], memory_order_relaxed) + (1ul << order);
 
+	zone_lock_held(z);
 	if (PAGE_GET(p, mt) != BZ_MIGRATE_ISOLATE &&
 	    !bz__zone_watermark_ok(z, 0, mark, 0, 0, zone_page_state(z, NR_FREE_PAGES)))
 		return false;
@@ -675,6 +720,7 @@ void bz__putback_isolated_locked(struct bz_zone *z, unsigned long pfn, unsigned 
 {
 	struct bz_page *p = zpage(z, pfn);
 
+	zone_lock_held(z);
 	PAGE_SET(p, flags, (uint8_t)(PAGE_GET(p, flags) & ~PG_head));
 	free_one_page(z, pfn, order, mt, reported ? PG_ZEROSTATE : 0, reported);
 }

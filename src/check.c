@@ -5,8 +5,7 @@
  * quiescent points (tests, debugging): pages in per-thread caches are only
  * counted, not locked.
  */
-#include "internal.h"
-#include "pcp.h"
+#include "debug.h"
 
 #define BROKEN(...) do { bz__log(z->sys, BZ_LOG_ERR, "bz_check: " __VA_ARGS__); return -EUCLEAN; } while (0)
 
@@ -83,6 +82,7 @@ static int check_zone(struct bz_zone *z, unsigned long cached_counted)
 {
 	long free = 0, cached = 0, allocated = 0, listed = 0;
 
+	zone_lock_held(z);
 	for (unsigned o = 0; o < BZ_NR_PAGE_ORDERS; o++) {
 		unsigned long blocks = 0;
 
@@ -110,17 +110,7 @@ static int check_zone(struct bz_zone *z, unsigned long cached_counted)
 	return 0;
 }
 
-/* Pages the thread caches hold in z; bz__tcache_lock held, their owners stopped. */
-static unsigned long zone_cached_stopped(const struct bz_zone *z)
-{
-	unsigned long sum = 0;
-
-	for (struct bz_tcache *tc = z->sys->tcaches; tc; tc = tc->next)
-		sum += (unsigned long)PCP_GET(&tc->pcp[z->zone_id], count);
-	return sum;
-}
-
-static int check_system(struct bz_system *sys, bool stopped)
+int bz__check(struct bz_system *sys, bool stopped)
 {
 	for (int nid = 0; nid < sys->nr_nodes; nid++) {
 		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++) {
@@ -131,7 +121,7 @@ static int check_system(struct bz_system *sys, bool stopped)
 			if (!populated_zone(z))
 				continue;
 			/* tcache lock before zone lock, as drains take them */
-			cached = stopped ? zone_cached_stopped(z) : bz__zone_cached(z);
+			cached = stopped ? bz__zone_cached_stopped(z) : bz__zone_cached(z);
 			bz__zone_lock(z);
 			ret = check_zone(z, cached);
 			bz__zone_unlock(z);
@@ -140,19 +130,4 @@ static int check_system(struct bz_system *sys, bool stopped)
 		}
 	}
 	return 0;
-}
-
-BZ_API int bz_check(bz_system *sys)
-{
-	sys = bz__resolve(sys);
-	if (!sys)
-		return -EINVAL;
-	return check_system(sys, false);
-}
-
-/* Exact while other threads run: their caches are stopped (bz__tcache_stopped_call). */
-int bz__check_stopped(struct bz_system *sys, void *arg)
-{
-	(void)arg;
-	return check_system(sys, true);
 }

@@ -21,19 +21,16 @@
  * never handed out is PGDBG_FRESH and must hold the zeroes of a new
  * mapping; a freed one is PGDBG_POISONED and must hold PAGE_POISON.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
-#include "internal.h"
-#include "pcp.h"
+#include "debug.h"
 
 #define PAGE_POISON            0xaa   /* include/linux/poison.h */
 #define DEFAULT_CHECK_INTERVAL 1000ul
-#define RATELIMIT_INTERVAL_NS  (5l * 1000000000l) /* check_poison_mem's ratelimit: 5 s, */
-#define RATELIMIT_BURST        10                 /* 10 reports */
-#define DUMP_MAX               64                 /* bytes of a corruption shown */
+#define DUMP_MAX               64     /* bytes of a corruption shown */
 
 enum { PGDBG_FRESH = 0, PGDBG_INUSE = 1, PGDBG_POISONED = 2 };
 
@@ -43,9 +40,6 @@ static const unsigned char zero_page[BZ_PAGE_SIZE];
 
 #define BZ_DEBUG_ALL (BZ_DEBUG_POISON | BZ_DEBUG_INIT_ON_ALLOC | BZ_DEBUG_INIT_ON_FREE | BZ_DEBUG_GUARD | \
 		      BZ_DEBUG_CHECK | BZ_DEBUG_ABORT)
-
-/* Set around the free of a block guard mode could not hand out: no hooks for it. */
-static _Thread_local bool giving_back;
 
 /* ---- options --------------------------------------------------------------------- */
 
@@ -160,18 +154,10 @@ int bz__debug_start(struct bz_system *sys)
 
 /* ---- reports ---------------------------------------------------------------------- */
 
+/* check_poison_mem()'s ratelimit: the kernel's default, 10 reports per 5 s. */
 static bool report_ratelimit(struct bz_system *sys)
 {
-	struct timespec ts;
-	long now, last;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000000000l + ts.tv_nsec;
-	last = atomic_load(&sys->debug.report_last_ns);
-	if (now - last > RATELIMIT_INTERVAL_NS &&
-	    atomic_compare_exchange_strong(&sys->debug.report_last_ns, &last, now))
-		atomic_store(&sys->debug.report_burst, 0);
-	return atomic_fetch_add(&sys->debug.report_burst, 1) < RATELIMIT_BURST;
+	return bz__ratelimit(&sys->debug.report_rs, BZ_RATELIMIT_INTERVAL_NS, BZ_RATELIMIT_BURST, NULL);
 }
 
 static void debug_abort(struct bz_system *sys, const char *what)
@@ -239,6 +225,12 @@ static void check_page(struct bz_system *sys, unsigned long pfn, unsigned char w
 
 /* ---- bz_check every N operations ------------------------------------------------------- */
 
+static int check_stopped(struct bz_system *sys, void *arg)
+{
+	(void)arg;
+	return bz__check(sys, true);
+}
+
 static void count_op(struct bz_system *sys)
 {
 	unsigned long n;
@@ -250,7 +242,7 @@ static void count_op(struct bz_system *sys)
 		return;
 	count_vm_event(sys, DEBUG_CHECK_RUN);
 	/* Every thread's cache stopped: exact while other threads run. */
-	if (bz__tcache_stopped_call(sys, bz__check_stopped, NULL) == 0)
+	if (bz__tcache_stopped_call(sys, check_stopped, NULL) == 0)
 		return;
 	count_vm_event(sys, DEBUG_CHECK_FAIL);
 	bz__log(sys, BZ_LOG_ERR, "debug: bz_check failed after %lu allocations and frees", n);
@@ -275,10 +267,9 @@ bool bz__debug_alloc(struct bz_system *sys, struct bz_page *page, unsigned order
 	unsigned flags = sys->debug.flags;
 	unsigned long pfn = page_to_pfn(sys, page), nr = 1ul << order;
 
+	/* Not handed out, so not freed by the caller either: straight back, no free hooks. */
 	if ((flags & BZ_DEBUG_GUARD) && !guard(sys, pfn, order, true)) {
-		giving_back = true;
-		bz_free_pages(page, order);
-		giving_back = false;
+		bz__free_block(page_zone(sys, page), pfn, order);
 		return false;
 	}
 	if (flags & BZ_DEBUG_POISON) {
@@ -301,8 +292,6 @@ void bz__debug_free(struct bz_system *sys, unsigned long pfn, unsigned order)
 	unsigned flags = sys->debug.flags;
 	unsigned long nr = 1ul << order;
 
-	if (giving_back)
-		return;
 	count_op(sys);
 	if (flags & BZ_DEBUG_POISON) {
 		memset(sys->base + (pfn << BZ_PAGE_SHIFT), PAGE_POISON, BZ_PAGE_SIZE << order);

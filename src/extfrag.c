@@ -9,7 +9,7 @@
  * nr_free array: bzreplay and the JSON report use the same arithmetic.
  * Values are in thousandths, as the kernel computes them.
  */
-#include "internal.h"
+#include "report.h"
 
 /* struct contig_page_info */
 struct contig_page_info {

@@ -19,14 +19,8 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "internal.h"
-#include "arena.h"
-#include "pcp.h"
-
-#define RATELIMIT_INTERVAL_NS (5l * 1000000000l) /* DEFAULT_RATELIMIT_INTERVAL */
-#define RATELIMIT_BURST       10                 /* DEFAULT_RATELIMIT_BURST */
+#include "debug.h"
 
 /* One parsed spec; the defaults are FAULT_ATTR_INITIALIZER's and fail_page_alloc's. */
 struct fail_spec {
@@ -168,7 +162,7 @@ bad:
 static void apply_spec(struct bz_system *sys, const struct fail_spec *s)
 {
 	struct bz_fault_attr *a = &sys->fail;
-	struct timespec ts;
+	long now = bz__now_ns();
 
 	atomic_store(&a->probability, 0);
 	atomic_store(&a->interval, s->interval);
@@ -180,11 +174,11 @@ static void apply_spec(struct bz_system *sys, const struct fail_spec *s)
 	atomic_store(&a->ignore_gfp_highmem, s->ignore_gfp_highmem);
 	atomic_store(&a->count, 0);
 	atomic_store(&a->draws, 0);
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	atomic_store(&a->seed, s->seed ? s->seed : (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 30) ^ sys->id);
+	atomic_store(&a->seed, s->seed ? s->seed :
+		     (uint64_t)(now % 1000000000l) ^ ((uint64_t)(now / 1000000000l) << 30) ^ sys->id);
 	atomic_store(&a->probability, s->probability);
 	/* Threads' memos bypass the general path, where the decision is: drop them all. */
-	atomic_fetch_add(&bz__tls_gen, 1);
+	bz__invalidate_shortcuts();
 }
 
 int bz__fail_init(struct bz_system *sys, const struct bz_config *cfg, unsigned *os_ops, unsigned *os_skip)
@@ -207,13 +201,10 @@ int bz__fail_init(struct bz_system *sys, const struct bz_config *cfg, unsigned *
 	return 0;
 }
 
-BZ_API int bz_fault_inject_set(bz_system *sys, const char *spec)
+int bz__fail_set(struct bz_system *sys, const char *spec)
 {
 	struct fail_spec s;
 
-	sys = bz__resolve(sys);
-	if (!sys)
-		return -EINVAL;
 	if (parse_spec(sys, spec ? spec : "", "bz_fault_inject_set", &s))
 		return -EINVAL;
 	if (s.os_ops || s.os_skip) {
@@ -241,17 +232,10 @@ static unsigned random_below_100(struct bz_fault_attr *a)
 	return (unsigned)(((z >> 32) * 100) >> 32);
 }
 
+/* fail_dump()'s ratelimit: the kernel's default. */
 static bool dump_ratelimit(struct bz_fault_attr *a)
 {
-	struct timespec ts;
-	long now, last;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000000000l + ts.tv_nsec;
-	last = atomic_load(&a->warn_last_ns);
-	if (now - last > RATELIMIT_INTERVAL_NS && atomic_compare_exchange_strong(&a->warn_last_ns, &last, now))
-		atomic_store(&a->warn_burst, 0);
-	return atomic_fetch_add(&a->warn_burst, 1) < RATELIMIT_BURST;
+	return bz__ratelimit(&a->warn_rs, BZ_RATELIMIT_INTERVAL_NS, BZ_RATELIMIT_BURST, NULL);
 }
 
 /* fail_dump() */

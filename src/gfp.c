@@ -11,7 +11,7 @@
 #include <limits.h>
 #include <string.h>
 
-#include "internal.h"
+#include "util.h"
 
 /* ---- gfp_zone(): include/linux/gfp.h ------------------------------------- */
 

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "mmzone.h"
 
 static _Atomic(bz_log_fn) global_log;
 static void *_Atomic global_log_arg;

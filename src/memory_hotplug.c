@@ -24,8 +24,7 @@
  */
 #include <stdio.h>
 
-#include "internal.h"
-#include "pcp.h"
+#include "entry.h"
 
 /* x86-64's zone boundaries, as mm_init.c lays zones out. */
 #define DMA_END_PFN   (16ul << (20 - BZ_PAGE_SHIFT))  /* 16 MiB */
@@ -121,9 +120,8 @@ BZ_API int bz_memory_add(bz_system *sys_in, int nid, int zid, unsigned long page
 		first = !populated_zone(&sys->nodes[nid]->zones[zid]);
 		online_range(sys->nodes[nid], &sys->nodes[nid]->zones[zid], start, pages);
 		if (first) {
-			/* The zone enters the zonelists; memos naming older preferred zones go. */
+			/* The zone enters the zonelists (memos naming older preferred zones go). */
 			bz__build_all_zonelists(sys);
-			atomic_fetch_add(&bz__tls_gen, 1);
 		}
 		/*
 		 * init_per_zone_wmark_min().  A min_free_kbytes the user set stays,
@@ -138,7 +136,8 @@ BZ_API int bz_memory_add(bz_system *sys_in, int nid, int zid, unsigned long page
 			bz__zone_names[zid], why);
 		return err;
 	}
-	bz__pcp_retune(sys);
+	bz__tcache_retune_all(sys);
+	bz__page_reporting_poll(sys);
 	bz__log(sys, BZ_LOG_INFO, "memory add: node %d %s: %lu pages online at pfns %#lx-%#lx", nid,
 		bz__zone_names[zid], pages, start, start + pages - 1);
 	return 0;

@@ -10,20 +10,19 @@
  * weighted interleave (interleave_nodes, weighted_interleave_nodes),
  * preferred-many's two passes, and the numa_interleave counter.
  *
- * A policy belongs to one thread and one system and lives in that thread's
- * TLS.  Only its own thread reads or writes it (in the kernel, too, only a
- * task changes its policy), so nothing here takes a lock.  The default
- * policy holds no slot: for a thread that never set a policy the check on
- * the allocation path is one TLS load.
+ * A policy belongs to one thread and one system and hangs off that
+ * thread's record for the system (task.h).  Only its own thread reads or
+ * writes it (in the kernel, too, only a task changes its policy), so
+ * nothing here takes a lock.  The default policy holds nothing: for a
+ * thread that never set a policy the check on the allocation path is one
+ * TLS load.  This file decides; page_alloc.c allocates (bz__mpol_plan).
  */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "pcp.h"
+#include "entry.h"
 
-#define MPOL_SLOTS    16                       /* systems with a non-default policy, per thread */
 #define PAGE_BITS     (BZ_PAGE_SIZE * 8)       /* get_nodes(): at most PAGE_SIZE * BITS_PER_BYTE */
 #define LONG_BITS     (8 * sizeof(unsigned long))
 #define MODE_FLAGS    (BZ_MPOL_F_STATIC_NODES | BZ_MPOL_F_RELATIVE_NODES | BZ_MPOL_F_NUMA_BALANCING)
@@ -31,9 +30,7 @@
 _Static_assert(BZ_MAX_NUMNODES == 64, "a nodemask is one uint64_t");
 
 /* struct mempolicy plus the task fields interleaving uses (il_prev, il_weight). */
-struct mpol {
-	struct bz_system *sys;          /* NULL: a free slot */
-	uint64_t id;                    /* sys->id: a slot of a destroyed system never matches */
+struct bz_mpol {
 	int mode;
 	unsigned flags;                 /* BZ_MPOL_F_* given with the mode */
 	uint64_t nodes;                 /* pol->nodes: the nodes in effect */
@@ -41,24 +38,6 @@ struct mpol {
 	int il_prev;                    /* the node interleaving used last */
 	int il_weight;                  /* pages left on il_prev (weighted interleave) */
 };
-
-/* On the heap, freed at thread exit: the library's static TLS must stay small (dlopen). */
-static _Thread_local struct mpol *slots __attribute__((tls_model("initial-exec")));
-static _Thread_local int nr_slots __attribute__((tls_model("initial-exec")));
-static pthread_key_t slots_key;
-static pthread_once_t slots_once = PTHREAD_ONCE_INIT;
-
-static void slots_exit(void *p)
-{
-	free(p);
-	slots = NULL;
-	nr_slots = 0;
-}
-
-static void slots_key_create(void)
-{
-	pthread_key_create(&slots_key, slots_exit);
-}      /* slots with sys set, live or not */
 
 /* ---- nodemasks ------------------------------------------------------------------ */
 
@@ -134,55 +113,46 @@ static uint64_t relative_nodemask(uint64_t orig, uint64_t rel)
 	return out;
 }
 
-/* ---- the thread's slots ----------------------------------------------------------- */
-
-static struct mpol *mpol_lookup(const struct bz_system *sys)
-{
-	if (bz_likely(!nr_slots))
-		return NULL;
-	for (int i = 0; i < MPOL_SLOTS; i++)
-		if (slots[i].sys == sys && slots[i].id == sys->id)
-			return &slots[i];
-	return NULL;
-}
-
-/* A slot for sys: its own, a free one, or one of a system destroyed since. */
-static struct mpol *mpol_slot(struct bz_system *sys)
-{
-	struct mpol *slot = mpol_lookup(sys);
-
-	if (slot)
-		return slot;
-	if (!slots) {
-		pthread_once(&slots_once, slots_key_create);
-		slots = calloc(MPOL_SLOTS, sizeof(*slots));
-		if (!slots)
-			return NULL;
-		pthread_setspecific(slots_key, slots);
-	}
-	bz__registry_lock();    /* bz__system_alive()'s answer holds while we look */
-	for (int i = 0; i < MPOL_SLOTS && !slot; i++)
-		if (!slots[i].sys || !bz__system_alive(slots[i].sys, slots[i].id))
-			slot = &slots[i];
-	bz__registry_unlock();
-	if (slot && !slot->sys)
-		nr_slots++;
-	return slot;
-}
-
-static void mpol_slot_free(struct bz_system *sys)
-{
-	struct mpol *slot = mpol_lookup(sys);
-
-	if (!slot)
-		return;
-	memset(slot, 0, sizeof(*slot));
-	nr_slots--;
-}
+/* ---- the thread's policies ------------------------------------------------------------- */
 
 bool bz__mpol_active(const struct bz_system *sys)
 {
-	return mpol_lookup(sys) != NULL;
+	return bz__task_mpol(sys) != NULL;
+}
+
+/* Installs pol as the thread's policy for sys: 0, or -ENOMEM (logged) past BZ_TASK_MPOL_MAX systems. */
+static int mpol_install(struct bz_system *sys, const struct bz_mpol *pol)
+{
+	struct bz_task *t = bz__task(sys, true);
+
+	if (!t)
+		return -ENOMEM;
+	if (!t->mpol) {
+		if (bz__current.nr_mpol >= BZ_TASK_MPOL_MAX)
+			bz__task_forget_dead();
+		if (bz__current.nr_mpol >= BZ_TASK_MPOL_MAX) {
+			bz__log(sys, BZ_LOG_ERR, "set_mempolicy: this thread holds policies for %d other systems already",
+				BZ_TASK_MPOL_MAX);
+			return -ENOMEM;
+		}
+		t->mpol = malloc(sizeof(*t->mpol));
+		if (!t->mpol)
+			return -ENOMEM;
+		bz__current.nr_mpol++;
+	}
+	*t->mpol = *pol;
+	return 0;
+}
+
+static void mpol_remove(struct bz_system *sys)
+{
+	struct bz_task *t = bz__task(sys, false);
+
+	if (!t || !t->mpol)
+		return;
+	free(t->mpol);
+	t->mpol = NULL;
+	bz__current.nr_mpol--;
 }
 
 /* ---- set_mempolicy(2) ------------------------------------------------------------- */
@@ -246,7 +216,7 @@ static int get_nodes(const struct bz_system *sys, uint64_t *nodes, const unsigne
  * mpol_new() and mpol_set_nodemask(): which masks each mode takes, and the
  * nodes in effect (those with memory; relative numbering if asked).
  */
-static int mpol_new(const struct bz_system *sys, struct mpol *pol, int mode, unsigned flags, uint64_t nodes)
+static int mpol_new(const struct bz_system *sys, struct bz_mpol *pol, int mode, unsigned flags, uint64_t nodes)
 {
 	uint64_t mems = nodes_with_memory(sys, BZ_ZONE_MOVABLE);
 
@@ -260,7 +230,7 @@ static int mpol_new(const struct bz_system *sys, struct mpol *pol, int mode, uns
 	} else if (!nodes) {
 		return refuse(sys, "mode %d needs a non-empty nodemask", mode);
 	}
-	*pol = (struct mpol){ .mode = mode, .flags = flags, .il_prev = BZ_MAX_NUMNODES - 1 };
+	*pol = (struct bz_mpol){ .mode = mode, .flags = flags, .il_prev = BZ_MAX_NUMNODES - 1 };
 	if (mode == BZ_MPOL_LOCAL)
 		return 0;
 	pol->nodes = (flags & BZ_MPOL_F_RELATIVE_NODES) ? relative_nodemask(nodes, mems) : nodes & mems;
@@ -276,7 +246,7 @@ static int mpol_new(const struct bz_system *sys, struct mpol *pol, int mode, uns
 BZ_API int bz_set_mempolicy(bz_system *sys_in, int mode, const unsigned long *nodemask, unsigned long maxnode)
 {
 	struct bz_system *sys = bz__resolve(sys_in);
-	struct mpol pol, *slot;
+	struct bz_mpol pol;
 	uint64_t nodes;
 	unsigned flags;
 	int err;
@@ -291,23 +261,16 @@ BZ_API int bz_set_mempolicy(bz_system *sys_in, int mode, const unsigned long *no
 	if (mode == BZ_MPOL_DEFAULT) {
 		if (nodes)
 			return refuse(sys, "MPOL_DEFAULT takes no nodes");
-		mpol_slot_free(sys);
+		mpol_remove(sys);
 	} else {
 		err = mpol_new(sys, &pol, mode, flags, nodes);
+		if (!err)
+			err = mpol_install(sys, &pol);
 		if (err)
 			return err;
-		slot = mpol_slot(sys);
-		if (!slot) {
-			bz__log(sys, BZ_LOG_ERR, "set_mempolicy: this thread holds policies for %d other systems already",
-				MPOL_SLOTS);
-			return -ENOMEM;
-		}
-		pol.sys = sys;
-		pol.id = sys->id;
-		*slot = pol;
 	}
 	/* The memo would serve the next request as the old policy did. */
-	memo_clear(&bz__tls);
+	memo_clear(&bz__current.task);
 	return 0;
 }
 
@@ -335,7 +298,7 @@ static int copy_nodes(const struct bz_system *sys, unsigned long *mask, unsigned
 BZ_API int bz_get_mempolicy(bz_system *sys_in, int *mode, unsigned long *nodemask, unsigned long maxnode)
 {
 	struct bz_system *sys = bz__resolve(sys_in);
-	const struct mpol *pol;
+	const struct bz_mpol *pol;
 	uint64_t nodes = 0;
 
 	if (!sys)
@@ -344,7 +307,7 @@ BZ_API int bz_get_mempolicy(bz_system *sys_in, int *mode, unsigned long *nodemas
 		bz__log(sys, BZ_LOG_ERR, "get_mempolicy: maxnode %lu is below the %d nodes", maxnode, sys->nr_nodes);
 		return -EINVAL;
 	}
-	pol = mpol_lookup(sys);
+	pol = bz__task_mpol(sys);
 	if (mode)
 		*mode = pol ? pol->mode | (int)pol->flags : BZ_MPOL_DEFAULT;
 	if (!nodemask)
@@ -383,7 +346,7 @@ static unsigned get_il_weight(const struct bz_system *sys, int nid)
 /* ---- allocation under a policy ---------------------------------------------------------- */
 
 /* interleave_nodes(): the mask's nodes in turn. */
-static int interleave_nodes(struct mpol *pol)
+static int interleave_nodes(struct bz_mpol *pol)
 {
 	int nid = next_node_in(pol->il_prev, pol->nodes);
 
@@ -393,7 +356,7 @@ static int interleave_nodes(struct mpol *pol)
 }
 
 /* weighted_interleave_nodes(): stay on a node for its weight in pages, then move on. */
-static int weighted_interleave_nodes(const struct bz_system *sys, struct mpol *pol)
+static int weighted_interleave_nodes(const struct bz_system *sys, struct bz_mpol *pol)
 {
 	int nid = pol->il_prev;
 
@@ -411,7 +374,7 @@ static int weighted_interleave_nodes(const struct bz_system *sys, struct mpol *p
  * highest zone below MOVABLE; a mask of movable-only nodes only
  * MOVABLE requests.  GFP_DMA32 callers need their zone more than the mask.
  */
-static bool apply_policy_zone(const struct bz_system *sys, const struct mpol *pol, int zone)
+static bool apply_policy_zone(const struct bz_system *sys, const struct bz_mpol *pol, int zone)
 {
 	int dynamic_policy_zone = policy_zone(sys);
 
@@ -421,61 +384,38 @@ static bool apply_policy_zone(const struct bz_system *sys, const struct mpol *po
 }
 
 /*
- * alloc_pages_preferred_many(): the mask's nodes without waiting and
- * without a failure report, then every node with the caller's flags.
+ * alloc_pages_mpol()'s decision: the node and nodemask of the policy
+ * (policy_nodemask), interleaving's next node, or preferred-many's two
+ * passes (alloc_pages_preferred_many: its nodes without waiting and
+ * without a failure report, then every node with the caller's flags).
  */
-static struct bz_page *alloc_pages_preferred_many(struct bz_system *sys, bz_gfp_t gfp, unsigned order,
-						  int nid, uint64_t nodes)
+void bz__mpol_plan(struct bz_system *sys, bz_gfp_t gfp, struct bz_mpol_plan *plan)
 {
-	bz_gfp_t preferred_gfp = (gfp | BZ_GFP_NOWARN) & ~(BZ_GFP_DIRECT_RECLAIM | BZ_GFP_NOFAIL);
-	struct bz_page *page = bz__alloc_pages(sys, preferred_gfp, order, nid, nodes);
+	struct bz_mpol *pol = bz__task_mpol(sys);
 
-	return page ? page : bz__alloc_pages(sys, gfp, order, nid, BZ_NODEMASK_ALL);
-}
-
-/* NUMA_INTERLEAVE_HIT: the page came from the node interleaving chose. */
-static void count_interleave_hit(struct bz_system *sys, struct bz_page *page)
-{
-	struct bz_zone *z = page_zone(sys, page);
-	struct bz_tcache *tc = bz__tcache(sys);
-
-	if (tc)
-		pcp_count_numa(&tc->stats[z->zone_id], PCP_NUMA_INTERLEAVE);
-	else
-		zone_stat_add(z, NUMA_INTERLEAVE_HIT, 1);
-}
-
-struct bz_page *bz__alloc_pages_mpol(struct bz_system *sys, bz_gfp_t gfp, unsigned order)
-{
-	struct mpol *pol = mpol_lookup(sys);
-	uint64_t nodemask = BZ_NODEMASK_ALL;
-	int nid = bz__numa_node_id(sys);
-	struct bz_page *page;
-
+	*plan = (struct bz_mpol_plan){ .nid = bz__numa_node_id(sys), .nodemask = BZ_NODEMASK_ALL };
 	if (!pol)
-		return bz__alloc_pages(sys, gfp, order, nid, nodemask);
+		return;
 	switch (pol->mode) {
 	case BZ_MPOL_PREFERRED:
-		nid = first_node(pol->nodes);
+		plan->nid = first_node(pol->nodes);
 		break;
 	case BZ_MPOL_PREFERRED_MANY:
-		return alloc_pages_preferred_many(sys, gfp, order, nid, pol->nodes);
+		plan->first_pass = pol->nodes;
+		break;
 	case BZ_MPOL_BIND:
 		if (apply_policy_zone(sys, pol, bz__gfp_zone(gfp)))
-			nodemask = pol->nodes;
+			plan->nodemask = pol->nodes;
 		break;
 	case BZ_MPOL_INTERLEAVE:
-		nid = interleave_nodes(pol);
+		plan->nid = interleave_nodes(pol);
+		plan->interleaved = true;
 		break;
 	case BZ_MPOL_WEIGHTED_INTERLEAVE:
-		nid = weighted_interleave_nodes(sys, pol);
+		plan->nid = weighted_interleave_nodes(sys, pol);
+		plan->interleaved = true;
 		break;
 	default:        /* BZ_MPOL_LOCAL */
 		break;
 	}
-	page = bz__alloc_pages(sys, gfp, order, nid, nodemask);
-	if (page && (pol->mode == BZ_MPOL_INTERLEAVE || pol->mode == BZ_MPOL_WEIGHTED_INTERLEAVE) &&
-	    page_zone(sys, page)->node->nid == nid)
-		count_interleave_hit(sys, page);
-	return page;
 }

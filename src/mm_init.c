@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "model.h"
 
 #define DMA_END_PFN      (16ul << (20 - BZ_PAGE_SHIFT))  /* 16 MiB */
 #define DMA32_END_PFN    (4ul << (30 - BZ_PAGE_SHIFT))   /* 4 GiB */
@@ -158,7 +158,7 @@ static int place_node(struct bz_system *sys, struct bz_node *node,
 			bz__log(sys, BZ_LOG_ERR,
 				"zones: node %d's %s zone (%lu pages from pfn %lu) does not fit below pfn %lu; "
 				"only node 0 can have DMA/DMA32 memory below 4 GiB",
-				node->nid, bz__zone_names[zid], pages[zid], start, ceil[zid]);
+				node->nid, bz__zone_names[zid], pages[zid], start, BZ_MIN(ceil[zid], BZ_MAX_PFNS));
 			return -EINVAL;
 		}
 		z->zone_start_pfn = start;
@@ -330,6 +330,25 @@ static void free_zonelists(struct bz_node *node)
 			zl = older;
 		}
 	}
+}
+
+struct bz_zone *bz__pfn_zone(const struct bz_system *sys, unsigned long pfn)
+{
+	for (int nid = 0; nid < sys->nr_nodes; nid++) {
+		struct bz_node *node = sys->nodes[nid];
+		/* Memory hot-add grows these while we look (memory_hotplug.c). */
+		unsigned long start = __atomic_load_n(&node->node_start_pfn, __ATOMIC_RELAXED);
+
+		if (pfn < start || pfn >= start + __atomic_load_n(&node->node_spanned_pages, __ATOMIC_RELAXED))
+			continue;
+		for (int zid = 0; zid < BZ_ZONE_DEVICE; zid++) {
+			struct bz_zone *z = &node->zones[zid];
+
+			if (populated_zone(z) && zone_spans_pfn(z, pfn))
+				return z;
+		}
+	}
+	return NULL;
 }
 
 void bz__free_system_memory(struct bz_system *sys)

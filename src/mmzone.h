@@ -3,6 +3,8 @@
  * mmzone.h - the model's types: system, node, zone, free area, page.
  * The kernel's include/linux/mmzone.h and mm_types.h, cut to what a
  * userspace page allocator needs.  Each field says who may write it.
+ * Types and the inline accessors over them only (no calls into other
+ * files), plus the names of their enums (mmzone.c).  Base layer.
  */
 #ifndef BZ_MMZONE_H
 #define BZ_MMZONE_H
@@ -15,6 +17,7 @@
 
 #include <buddyzone/buddyzone.h>
 #include "spinlock.h"
+#include "util.h"
 
 #define BZ_CACHELINE        64
 #define BZ_NIL              UINT32_MAX        /* end of a pfn-linked list */
@@ -66,7 +69,19 @@ _Static_assert(sizeof(struct bz_page) == 1 << BZ_PAGE_STRUCT_SHIFT, "struct bz_p
  * (page_is_buddy, pageblock scans) while a cache's owner rewrites those of
  * its own pages without it.  Either value read is handled, as in the
  * kernel; relaxed atomics (plain byte moves) make that well defined.
+ *
+ * The same bytes are also accessed as page->state (16 bits) and
+ * page->word (32 bits): the fast paths test and set flags and order in one
+ * compare and one store.  C11 does not define atomics of different sizes
+ * over the same bytes; x86-64 does (the SDM's memory-ordering rules hold
+ * for mixed-size accesses to write-back memory, and naturally aligned
+ * loads and stores of up to 8 bytes are single-copy atomic), and that is
+ * the one architecture this code is built for.  A port must first make
+ * page->word the only width shared between threads.
  */
+#if !defined(__x86_64__)
+#error "struct bz_page's mixed-size atomics (PAGE_GET/PAGE_SET of flags, state and word) assume x86-64"
+#endif
 #define PAGE_GET(p, f) __atomic_load_n(&(p)->f, __ATOMIC_RELAXED)
 #define PAGE_SET(p, f, v) __atomic_store_n(&(p)->f, (__typeof__((p)->f))(v), __ATOMIC_RELAXED)
 
@@ -169,7 +184,6 @@ struct bz_zone {
 	/* Write-hot, on their own cache lines. */
 	alignas(BZ_CACHELINE) bz_spinlock lock;
 	_Atomic unsigned long lock_contended;       /* acquisitions that had to wait */
-	bool reporting_requested;       /* zone->lock: a free asked for page reporting; the unlock kicks it */
 	struct bz_free_area free_area[BZ_NR_PAGE_ORDERS];
 	/*
 	 * Deferred init: [deferred_pfn, deferred_end) is free memory in MOVABLE
@@ -283,6 +297,12 @@ struct bz_node {
 	int node_order[BZ_MAX_NUMNODES]; /* fallback node order, as the boot log prints it */
 	int nr_node_order;
 	/*
+	 * pgdat->kswapd_failures: kswapd runs without progress (vmscan.c
+	 * counts them; MAX_RECLAIM_RETRIES of them and the node is hopeless).
+	 * A free that lifts a zone over its high watermark resets it (pcp.c).
+	 */
+	_Atomic int kswapd_failures;
+	/*
 	 * End of the pfns reserved for the node: its zones and the room
 	 * bz_memory_add() may grow into (bz_config.hotplug_reserve).  Fixed at
 	 * creation.  Spans and page counts above grow under sys->sysctl_lock,
@@ -331,7 +351,7 @@ struct bz_debug {
 	unsigned flags;                 /* BZ_DEBUG_* in effect */
 	unsigned long check_interval;   /* BZ_DEBUG_CHECK: operations between checks */
 	_Atomic unsigned long ops;      /* allocations and frees so far */
-	_Atomic long report_last_ns, report_burst; /* corruption reports' rate limit */
+	struct bz_ratelimit report_rs;  /* corruption reports' rate limit */
 };
 
 /* The kernel's struct fault_attr plus fail_page_alloc's filters; relaxed atomics. */
@@ -345,13 +365,14 @@ struct bz_fault_attr {
 	_Atomic bool ignore_gfp_reclaim, ignore_gfp_highmem;
 	_Atomic unsigned long count;    /* requests seen, for interval */
 	_Atomic uint64_t seed, draws;   /* random draws: splitmix64(seed + draws++) */
-	_Atomic long warn_last_ns, warn_burst; /* fail_dump's rate limit */
+	struct bz_ratelimit warn_rs;    /* fail_dump's rate limit */
 };
 
 /* ---- system ---------------------------------------------------------------- */
 
 struct bz_tcache;
 struct bz_reclaim;
+struct bz_kswapd_set;
 struct bz_reporting;
 
 struct bz_system {
@@ -372,14 +393,21 @@ struct bz_system {
 	bz_log_fn log;
 	void *log_arg;
 	_Atomic unsigned long events[NR_VM_EVENTS];
-	_Atomic long warn_last_ns, warn_burst; /* warn_alloc rate limit */
+	struct bz_ratelimit warn_rs;    /* warn_alloc's nopage_rs */
+	/*
+	 * A free made a block of page_reporting_order or more under a zone lock
+	 * (page_reporting_notify_free, buddy.c): set there, read by the entry
+	 * points once they hold no lock, which start the reporting pass.
+	 */
+	_Atomic bool reporting_requested;
 	struct bz_tcache *tcaches;      /* every thread's cache of this system; bz__tcache_lock */
 	_Atomic long idle_decay_ns;     /* when bz__pcp_decay_idle() last ran (pcp.c) */
 	_Atomic unsigned long dead_events[NR_VM_EVENTS]; /* events of threads that left */
 	struct bz_debug debug;          /* debug_pagealloc.c */
 	struct bz_fault_attr fail;      /* fail_page_alloc.c */
 	struct bz_stats_pub *stats_pub; /* stats_shm.c: the publisher, NULL when not publishing */
-	struct bz_reclaim *_Atomic reclaim;     /* vmscan.c: shrinkers, kswapd, OOM notifiers; on first use */
+	struct bz_reclaim *_Atomic reclaim;     /* shrinker.c: shrinkers and OOM notifiers; on first use */
+	struct bz_kswapd_set *_Atomic kswapd;   /* vmscan.c: a kswapd per node; on first use */
 	struct bz_reporting *_Atomic reporting; /* page_reporting.c: its worker; on first use */
 	/* Weighted interleave's weight per node (mempolicy.c); 0: the default, 1.  Relaxed atomics. */
 	_Atomic uint8_t iw_table[BZ_MAX_NUMNODES];
@@ -421,5 +449,84 @@ static inline void count_vm_event(struct bz_system *sys, enum bz_vm_event ev)
 }
 
 #define for_each_node(sys, nid) for ((nid) = 0; (nid) < (sys)->nr_nodes; (nid)++)
+
+/* ---- the zone lock ------------------------------------------------------------ */
+
+/* Takes zone->lock, counting an acquisition that had to wait (zoneinfo's contention). */
+static inline bool bz__zone_lock(struct bz_zone *z)
+{
+	bool contended = bz_spin_lock(&z->lock);
+
+	if (bz_unlikely(contended))
+		atomic_fetch_add_explicit(&z->lock_contended, 1, memory_order_relaxed);
+	return contended;
+}
+
+static inline void bz__zone_unlock(struct bz_zone *z)
+{
+	bz_spin_unlock(&z->lock);
+}
+
+/* lockdep_assert_held(&zone->lock): at the top of every _locked function. */
+#define zone_lock_held(z) BZ_ASSERT(bz_spin_held(&(z)->lock))
+
+/* ---- kswapd's verdict on a node ------------------------------------------------- */
+
+#define MAX_RECLAIM_RETRIES 16
+
+/* kswapd_test_hopeless(): MAX_RECLAIM_RETRIES kswapd runs in a row made no progress. */
+static inline bool kswapd_hopeless(const struct bz_node *node)
+{
+	return atomic_load_explicit(&node->kswapd_failures, memory_order_relaxed) >= MAX_RECLAIM_RETRIES;
+}
+
+/* ---- the kernel's private alloc flags (mm/internal.h), chosen once per request ---- */
+
+#define ALLOC_WMARK_MIN      WMARK_MIN
+#define ALLOC_WMARK_LOW      WMARK_LOW
+#define ALLOC_WMARK_HIGH     WMARK_HIGH
+#define ALLOC_NO_WATERMARKS  0x04u
+#define ALLOC_WMARK_MASK     (ALLOC_NO_WATERMARKS - 1)
+#define ALLOC_NON_BLOCK      0x10u
+#define ALLOC_MIN_RESERVE    0x20u  /* == BZ_GFP_HIGH */
+#define ALLOC_NOFRAGMENT     0x100u
+#define ALLOC_HIGHATOMIC     0x200u
+#define ALLOC_KSWAPD         0x800u /* == BZ_GFP_KSWAPD_RECLAIM */
+/* No ALLOC_OOM (no OOM victims here) and no ALLOC_CPUSET (no cpusets). */
+#define ALLOC_RESERVES       (ALLOC_NON_BLOCK | ALLOC_MIN_RESERVE | ALLOC_HIGHATOMIC)
+
+_Static_assert(ALLOC_MIN_RESERVE == BZ_GFP_HIGH, "gfp_to_alloc_flags relies on this");
+_Static_assert(ALLOC_KSWAPD == BZ_GFP_KSWAPD_RECLAIM, "gfp_to_alloc_flags relies on this");
+
+/* A nodemask: bit n for node n (BZ_MAX_NUMNODES is 64); every node, as the kernel's NULL mask. */
+#define BZ_NODEMASK_ALL (~0ull)
+
+/* ---- mmzone.c: the names of the enums above, as the kernel prints them ------------- */
+
+extern const char *const bz__zone_names[BZ_MAX_NR_ZONES];
+extern const char *const bz__migratetype_names[BZ_MIGRATE_TYPES];
+/* Index of a zone name as the kernel prints it ("DMA32"), any case; -1 if unknown. */
+int bz__zone_index_by_name(const char *name);
+
+/* ---- options.c: the tunables' table (names, limits, parsing, initial values) ------------ */
+
+struct bz_sysctl_def;
+/* The row of a tunable by its sysctl name, NULL if there is none. */
+const struct bz_sysctl_def *bz__sysctl_find(const char *name);
+/* Where the row's values live in s, and how many (1, or BZ_MAX_NR_ZONES for a vector). */
+int *bz__sysctl_field(struct bz_sysctls *s, const struct bz_sysctl_def *def);
+int bz__sysctl_nr_values(const struct bz_sysctl_def *def);
+/* /proc/sys/vm text into vals (holding the current values: a short vector keeps the rest); -EINVAL. */
+int bz__sysctl_parse(const struct bz_sysctl_def *def, const char *text, int vals[BZ_MAX_NR_ZONES]);
+/* The text /proc/sys/vm/<name> shows (no final newline); -ERANGE when size is too small. */
+int bz__sysctl_format(const struct bz_sysctl_def *def, const int *field, char *buf, size_t size);
+/* "<origin>: invalid <name> value "<text>": expected <limits>" through the log. */
+void bz__sysctl_log_invalid(const struct bz_system *sys, const struct bz_sysctl_def *def,
+			    const char *origin, const char *text);
+/*
+ * Fills sys->sysctl from cfg, then BUDDYZONE_<NAME>, then the kernel's
+ * defaults, before the zones exist; 0 or -EINVAL (logged).
+ */
+int bz__sysctl_init(struct bz_system *sys, const struct bz_config *cfg);
 
 #endif /* BZ_MMZONE_H */

@@ -10,18 +10,14 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "pcp.h"
 #include "reclaim.h"
 
-BZ_API int bz_register_oom_notifier(bz_system *sys, struct bz_oom_notifier *nb)
+int bz__register_oom_notifier(struct bz_system *sys, struct bz_oom_notifier *nb)
 {
 	struct bz_reclaim *r;
 	struct bz_cb *cb;
 	int ret;
 
-	sys = bz__resolve(sys);
-	if (!sys)
-		return -EINVAL;
 	if (!nb || !nb->notifier_call) {
 		bz__log(sys, BZ_LOG_ERR, "bz_register_oom_notifier: %s", nb ? "notifier_call is required" : "NULL notifier");
 		return -EINVAL;
@@ -40,14 +36,13 @@ BZ_API int bz_register_oom_notifier(bz_system *sys, struct bz_oom_notifier *nb)
 	return ret;
 }
 
-BZ_API int bz_unregister_oom_notifier(bz_system *sys, struct bz_oom_notifier *nb)
+int bz__unregister_oom_notifier(struct bz_system *sys, struct bz_oom_notifier *nb)
 {
 	struct bz_reclaim *r;
 	struct bz_cb *cb;
 	int err = 0;
 
-	sys = bz__resolve(sys);
-	if (!sys || !nb)
+	if (!nb)
 		return -EINVAL;
 	r = bz__reclaim(sys, false);
 	cb = r ? bz__cblist_del(&r->oom, nb, &err) : NULL;

@@ -10,8 +10,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "internal.h"
-#include "pcp.h"
+#include "entry.h"
 
 /* What one request is about: struct alloc_context. */
 struct alloc_context {
@@ -47,10 +46,10 @@ static unsigned alloc_flags_nofragment(const struct bz_system *sys, const struct
 	return flags | ALLOC_NOFRAGMENT;
 }
 
-/* gfp_to_alloc_flags(): the slow path's flags. */
+/* gfp_to_alloc_flags(): the slow path's flags (no cpusets here: no ALLOC_CPUSET). */
 static unsigned gfp_to_alloc_flags(bz_gfp_t gfp, unsigned order)
 {
-	unsigned flags = ALLOC_WMARK_MIN | ALLOC_CPUSET;
+	unsigned flags = ALLOC_WMARK_MIN;
 
 	flags |= gfp & (BZ_GFP_HIGH | BZ_GFP_KSWAPD_RECLAIM);
 	if (!(gfp & BZ_GFP_DIRECT_RECLAIM)) {
@@ -58,43 +57,20 @@ static unsigned gfp_to_alloc_flags(bz_gfp_t gfp, unsigned order)
 			flags |= ALLOC_NON_BLOCK;
 		if (order > 0)
 			flags |= ALLOC_HIGHATOMIC;
-		flags &= ~ALLOC_CPUSET;
 	}
 	return flags;
 }
 
-/* Threads that reclaim for others may use every reserve (PF_MEMALLOC). */
-static _Thread_local unsigned current_flags;
-#define PF_MEMALLOC 0x800u
-
-/* __gfp_pfmemalloc_flags(): may this request ignore the watermarks? */
+/* __gfp_pfmemalloc_flags(): may this request ignore the watermarks?  Reclaimers may (PF_MEMALLOC). */
 static unsigned gfp_pfmemalloc_flags(bz_gfp_t gfp)
 {
 	if (gfp & BZ_GFP_NOMEMALLOC)
 		return 0;
 	if (gfp & BZ_GFP_MEMALLOC)
 		return ALLOC_NO_WATERMARKS;
-	if (current_flags & PF_MEMALLOC)
+	if (bz__current_memalloc())
 		return ALLOC_NO_WATERMARKS;
 	return 0;
-}
-
-BZ_API unsigned bz_memalloc_save(void)
-{
-	unsigned old = current_flags & PF_MEMALLOC;
-
-	current_flags |= PF_MEMALLOC;
-	return old;
-}
-
-BZ_API void bz_memalloc_restore(unsigned flags)
-{
-	current_flags = (current_flags & ~PF_MEMALLOC) | (flags & PF_MEMALLOC);
-}
-
-bool bz__current_memalloc(void)
-{
-	return current_flags & PF_MEMALLOC;
 }
 
 /* ---- the fast path -------------------------------------------------------------------- */
@@ -139,7 +115,7 @@ static struct bz_page *rmqueue_buddy(struct alloc_context *ac, struct bz_zone *z
 	bz__zone_lock(z);
 	page = bz__rmqueue_locked(z, order, ac->migratetype, alloc_flags);
 	if (page)
-		bz__prep_new_page(ac->sys, page, order, ac->migratetype);
+		bz__prep_new_page(page, order, ac->migratetype);
 	bz__zone_unlock(z);
 	if (page)
 		count_vm_events(ac->sys, (enum bz_vm_event)(PGALLOC_BASE + z->idx), 1ul << order);
@@ -153,7 +129,7 @@ static struct bz_page *rmqueue_buddy(struct alloc_context *ac, struct bz_zone *z
 static void set_memo(struct alloc_context *ac, struct bz_tcache *tc, struct bz_zone *z, bz_gfp_t gfp,
 		     unsigned order)
 {
-	struct bz_tls *t = &bz__tls;
+	struct bz_task *t = &bz__current.task;
 
 	if (t->tc != tc)
 		return;
@@ -189,7 +165,7 @@ static void set_memo(struct alloc_context *ac, struct bz_tcache *tc, struct bz_z
 static struct bz_page *rmqueue(struct alloc_context *ac, struct bz_zone *z, bz_gfp_t gfp, unsigned order,
 			       unsigned alloc_flags)
 {
-	struct bz_tcache *tc = bz__tcache(ac->sys);
+	struct bz_tcache *tc = bz__task_cache(ac->sys);
 	struct bz_page *page = NULL;
 
 	if (bz_likely(pcp_allowed_order(order) && tc)) {
@@ -329,7 +305,7 @@ static struct bz_page *direct_reclaim(struct alloc_context *ac, bz_gfp_t gfp, un
 			return page;
 	}
 	unreserve_highatomic(ac, false);
-	bz_drain_all_pages(ac->sys);
+	bz__tcache_drain_all(ac->sys);
 	return get_page_from_freelist(ac, gfp, order, alloc_flags);
 }
 
@@ -380,14 +356,14 @@ static struct bz_page *alloc_pages_slowpath(struct alloc_context *ac, bz_gfp_t g
 	struct bz_page *page;
 
 	if (alloc_flags & ALLOC_KSWAPD)
-		bz__wake_all_kswapds(ac->sys, ac->zonelist, ac->highest_zoneidx, gfp, order);
+		bz__wake_all_kswapds(ac->zonelist, ac->highest_zoneidx, gfp, order);
 	page = get_page_from_freelist(ac, gfp, order, alloc_flags);
 	if (page)
 		return page;
 retry:
 	/* Keep kswapd awake while we loop. */
 	if (attempt && (alloc_flags & ALLOC_KSWAPD))
-		bz__wake_all_kswapds(ac->sys, ac->zonelist, ac->highest_zoneidx, gfp, order);
+		bz__wake_all_kswapds(ac->zonelist, ac->highest_zoneidx, gfp, order);
 	reserve = gfp_pfmemalloc_flags(gfp);
 	if (reserve)
 		alloc_flags = (alloc_flags & ~ALLOC_WMARK_MASK) | reserve;
@@ -516,12 +492,40 @@ static struct bz_page *__alloc_pages(struct alloc_context *ac, bz_gfp_t gfp, uns
 	return NULL;
 }
 
-struct bz_page *bz__alloc_pages(struct bz_system *sys, bz_gfp_t gfp, unsigned order, int nid,
-				uint64_t nodemask)
+/* NUMA_INTERLEAVE_HIT: the page came from the node interleaving chose. */
+static void count_interleave_hit(struct bz_system *sys, struct bz_page *page)
+{
+	struct bz_zone *z = page_zone(sys, page);
+	struct bz_tcache *tc = bz__task_cache(sys);
+
+	if (tc)
+		pcp_count_numa(&tc->stats[z->zone_id], PCP_NUMA_INTERLEAVE);
+	else
+		zone_stat_add(z, NUMA_INTERLEAVE_HIT, 1);
+}
+
+/*
+ * alloc_pages_mpol(): what the thread's policy decides (mempolicy.c), done
+ * here: preferred-many's first pass over its nodes without waiting or a
+ * failure report, then the node and nodemask of the policy.
+ */
+static struct bz_page *alloc_pages_mpol(struct bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
 	struct alloc_context ac = { .sys = sys, .sysarg = sys, .memo_ok = false };
+	struct bz_mpol_plan plan;
+	struct bz_page *page = NULL;
 
-	return __alloc_pages(&ac, gfp, order, nid, nodemask);
+	bz__mpol_plan(sys, gfp, &plan);
+	if (plan.first_pass) {
+		bz_gfp_t preferred_gfp = (gfp | BZ_GFP_NOWARN) & ~(BZ_GFP_DIRECT_RECLAIM | BZ_GFP_NOFAIL);
+
+		page = __alloc_pages(&ac, preferred_gfp, order, plan.nid, plan.first_pass);
+	}
+	if (!page)
+		page = __alloc_pages(&ac, gfp, order, plan.nid, plan.nodemask);
+	if (page && plan.interleaved && page_zone(sys, page)->node->nid == plan.nid)
+		count_interleave_hit(sys, page);
+	return page;
 }
 
 /*
@@ -529,37 +533,44 @@ struct bz_page *bz__alloc_pages(struct bz_system *sys, bz_gfp_t gfp, unsigned or
  * alloc_pages_node(): the checks, fault injection, then the policy's
  * allocation or __alloc_pages from the node asked for.  The memo is set
  * only while the thread's policy is the default: a memo hit skips policies.
+ * Last, with no lock held: a free on the way (a cache's decay or drain)
+ * may have asked for page reporting.
  */
 static bz_page *alloc_pages_entry(bz_system *sys_in, int nid, bz_gfp_t gfp, unsigned order, bool policy)
 {
 	uint64_t gen = atomic_load_explicit(&bz__tls_gen, memory_order_relaxed);
 	struct bz_system *sys = bz__resolve(sys_in);
+	struct bz_tcache *own = bz__current.task.tc;
 	struct alloc_context ac;
-	struct bz_page *page;
+	struct bz_page *page = NULL;
 	int zidx, target;
 	bool mpol;
 
 	if (bz_unlikely(!sys))
 		return NULL;
-	if (bz_unlikely(bz__decay_idle_due))
-		bz__pcp_decay_idle(sys);
+	/* The thread's own decay ran: idle threads' caches are worth a look (its record is of sys). */
+	if (bz_unlikely(own && bz__current.task.sys == sys && bz__current.task.id == sys->id &&
+			own->decay_idle_due)) {
+		own->decay_idle_due = false;
+		bz__tcache_decay_idle(sys);
+	}
 	if (!check_request(sys, gfp, order, &zidx))
-		goto fail;
+		goto out;
 	if (nid >= sys->nr_nodes) {
 		bz__log(sys, BZ_LOG_ERR, "allocation refused: node %d does not exist", nid);
-		goto fail;
+		goto out;
 	}
 	target = nid < 0 ? bz__numa_node_id(sys) : nid;
 	/* prepare_alloc_pages(): an injected failure is decided before any zone is looked at. */
 	if (bz_unlikely(bz__fail_enabled(sys)) && bz__should_fail_alloc_page(sys, gfp, order)) {
 		if (!(gfp & BZ_GFP_NOWARN))
 			bz__warn_alloc(sys, gfp, order, target);
-		goto fail;
+		goto out;
 	}
 	/* alloc_pages(): __GFP_THISNODE requests take the default policy. */
 	mpol = nid < 0 && !(gfp & BZ_GFP_THISNODE) && bz__mpol_active(sys);
 	if (policy && mpol) {
-		page = bz__alloc_pages_mpol(sys, gfp, order);
+		page = alloc_pages_mpol(sys, gfp, order);
 	} else {
 		ac.sys = sys;
 		ac.sysarg = sys_in;
@@ -567,11 +578,11 @@ static bz_page *alloc_pages_entry(bz_system *sys_in, int nid, bz_gfp_t gfp, unsi
 		ac.memo_ok = nid < 0 && !mpol;
 		page = __alloc_pages(&ac, gfp, order, target, BZ_NODEMASK_ALL);
 	}
-	if (page)
-		return page;
-fail:
-	count_vm_event(sys, PGALLOC_FAIL);
-	return NULL;
+out:
+	if (!page)
+		count_vm_event(sys, PGALLOC_FAIL);
+	bz__page_reporting_poll(sys);
+	return page;
 }
 
 BZ_API bz_page *bz_alloc_pages_node(bz_system *sys, int nid, bz_gfp_t gfp, unsigned order)
@@ -584,36 +595,29 @@ BZ_API bz_page *bz_alloc_pages_node(bz_system *sys, int nid, bz_gfp_t gfp, unsig
  * the zone is above everything zone_watermark_fast() could ask.  No lock,
  * no atomic read-modify-write.
  */
-static inline __attribute__((always_inline)) struct bz_page *alloc_memo(struct bz_tls *t)
+static inline __attribute__((always_inline)) struct bz_page *alloc_memo(struct bz_task *t)
 {
 	struct bz_tcache *tc = t->tc;
-	struct bz_pcp *pcp = t->m_pcp;
 	uint32_t *list = t->m_list;
 	struct bz_page *p;
-	uint32_t pfn;
 
 	if (bz_unlikely(atomic_load_explicit(t->m_free, memory_order_relaxed) <=
 			atomic_load_explicit(t->m_mark, memory_order_relaxed)))
 		return NULL;
 	if (bz_unlikely(!tcache_try_enter(tc)))
 		return NULL;
-	pfn = *list;
-	if (bz_unlikely(pfn == BZ_NIL)) {
+	if (bz_unlikely(pcp_list_empty(list))) {
 		tcache_exit(tc, true);
 		return NULL;
 	}
-	p = t->m_mem_map + pfn;
-	*list = p->next;
-	owner_sub_int(&pcp->count, t->m_nr);
-	pcp->free_count >>= 1;
-	PAGE_SET(p, word, t->m_word);
+	p = pcp_take(t->m_pcp, list, t->m_mem_map, t->m_nr, t->m_word);
 	tcache_exit(tc, true);
 	owner_inc_ulong(t->m_count);
 	return p;
 }
 
 /* The address of a block the memo handed out: it is of the memo's system. */
-static inline void *memo_block_address(const struct bz_tls *t, const struct bz_page *p)
+static inline void *memo_block_address(const struct bz_task *t, const struct bz_page *p)
 {
 	return t->m_base + ((unsigned long)(p - t->m_mem_map) << BZ_PAGE_SHIFT);
 }
@@ -623,7 +627,7 @@ static inline void *memo_block_address(const struct bz_tls *t, const struct bz_p
  * on the CPU it was made on (same node, so still a local allocation), and
  * a zeroing request clears the block.  NULL: take the general path.
  */
-static inline struct bz_page *alloc_memo_special(struct bz_tls *t, bz_gfp_t gfp, unsigned order)
+static inline struct bz_page *alloc_memo_special(struct bz_task *t, bz_gfp_t gfp, unsigned order)
 {
 	struct bz_page *p;
 
@@ -636,7 +640,7 @@ static inline struct bz_page *alloc_memo_special(struct bz_tls *t, bz_gfp_t gfp,
 }
 
 /* Does the memo match this request?  Plain memos: MEMO_SPECIAL clear in m_gen. */
-static inline bool memo_matches(const struct bz_tls *t, bz_system *sys, bz_gfp_t gfp, unsigned order,
+static inline bool memo_matches(const struct bz_task *t, bz_system *sys, bz_gfp_t gfp, unsigned order,
 				uint64_t gen)
 {
 	return t->m_gfp == gfp && t->m_order == order && t->m_sysarg == sys && t->m_gen == gen;
@@ -645,7 +649,7 @@ static inline bool memo_matches(const struct bz_tls *t, bz_system *sys, bz_gfp_t
 /* bz_alloc_pages after its plain memo missed: a special memo's hit, else the general path. */
 static __attribute__((noinline)) bz_page *alloc_pages_memo_miss(bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
-	struct bz_tls *t = &bz__tls;
+	struct bz_task *t = &bz__current.task;
 	struct bz_page *p;
 
 	if (memo_matches(t, sys, gfp, order, atomic_load_explicit(&bz__tls_gen, memory_order_relaxed) | MEMO_SPECIAL) &&
@@ -656,7 +660,7 @@ static __attribute__((noinline)) bz_page *alloc_pages_memo_miss(bz_system *sys, 
 
 BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
-	struct bz_tls *t = &bz__tls;
+	struct bz_task *t = &bz__current.task;
 
 	if (bz_likely(memo_matches(t, sys, gfp, order, atomic_load_explicit(&bz__tls_gen, memory_order_relaxed)))) {
 		struct bz_page *p = alloc_memo(t);
@@ -669,7 +673,7 @@ BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 
 BZ_API void *bz_get_free_pages(bz_system *sys, bz_gfp_t gfp, unsigned order)
 {
-	struct bz_tls *t = &bz__tls;
+	struct bz_task *t = &bz__current.task;
 	uint64_t gen = atomic_load_explicit(&bz__tls_gen, memory_order_relaxed);
 	struct bz_page *page;
 	uintptr_t off;

@@ -7,28 +7,9 @@
  * and a bad_page-style report, and the allocator is left as it was.
  */
 #include <stdint.h>
+#include <stdio.h>
 
-#include "internal.h"
-#include "pcp.h"
-
-struct bz_zone *bz__pfn_zone(const struct bz_system *sys, unsigned long pfn)
-{
-	for (int nid = 0; nid < sys->nr_nodes; nid++) {
-		struct bz_node *node = sys->nodes[nid];
-		/* Memory hot-add grows these while we look (memory_hotplug.c). */
-		unsigned long start = __atomic_load_n(&node->node_start_pfn, __ATOMIC_RELAXED);
-
-		if (pfn < start || pfn >= start + __atomic_load_n(&node->node_spanned_pages, __ATOMIC_RELAXED))
-			continue;
-		for (int zid = 0; zid < BZ_ZONE_DEVICE; zid++) {
-			struct bz_zone *z = &node->zones[zid];
-
-			if (populated_zone(z) && zone_spans_pfn(z, pfn))
-				return z;
-		}
-	}
-	return NULL;
-}
+#include "entry.h"
 
 /* The system and pfn of a page pointer, if it is one of ours. */
 static struct bz_system *page_owner(const bz_page *page, unsigned long *pfn)
@@ -171,6 +152,7 @@ static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned ord
 	uint64_t gen = atomic_load_explicit(&bz__tls_gen, memory_order_acquire);
 	struct bz_system *sys;
 	unsigned long pfn = 0;
+	int ret;
 
 	sys = free_owner(page, order, &pfn);
 	if (bz_unlikely(!sys))
@@ -179,29 +161,33 @@ static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned ord
 		return bad_page(sys, pfn, "freeing with an order above the maximum");
 	/* Debug mode: poison, zero or guard the block before a cache or a list holds it. */
 	if (bz_unlikely(sys->debug.flags)) {
-		int ret = free_page_is_bad(sys, bz__pfn_zone(sys, pfn), pfn, order);
-
+		ret = free_page_is_bad(sys, bz__pfn_zone(sys, pfn), pfn, order);
 		if (ret)
 			return ret;
 		bz__debug_free(sys, pfn, order);
 	}
 	if (pcp_allowed_order(order)) {
 		struct bz_page *p = pfn_to_page(sys, pfn);
-		struct bz_tcache *tc = bz__tcache(sys);
+		struct bz_tcache *tc = bz__task_cache(sys);
 
 		/* The thread's system, alive: its fast frees may resume (a free-only thread never sets a memo). */
-		if (tc && tc == bz__tls.tc)
-			tls_refresh_gen(&bz__tls, gen);
+		if (tc && tc == bz__current.task.tc)
+			tls_refresh_gen(&bz__current.task, gen);
 
 		if (tc && (PAGE_GET(p, flags) & (PG_init | PG_head | PG_buddy | PG_pcp)) == (PG_init | PG_head) &&
 		    PAGE_GET(p, order) == order) {
 			bz__free_unref_page(tc, &tc->pcp[p->zone_id], p, pfn, order,
 					    get_pageblock_migratetype(sys, pfn));
-			return bz__reclaim_account(sys, order, 0);
+			ret = 0;
+			goto out;
 		}
 	}
+	ret = free_to_buddy(sys, pfn, order);
+out:
+	/* Merged blocks may ask for page reporting; the worker starts with no lock held. */
+	bz__page_reporting_poll(sys);
 	/* A reclaiming thread's frees are its progress (vmscan.c turns its fast path off). */
-	return bz__reclaim_account(sys, order, free_to_buddy(sys, pfn, order));
+	return bz__reclaim_account(sys, order, ret);
 }
 
 /*
@@ -213,35 +199,17 @@ static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned ord
  * read-modify-write, as free_unref_page_commit() would put it; anything
  * else, every misuse included, takes free_pages_slow.
  */
-static inline __attribute__((always_inline)) bool free_fast(struct bz_tls *t, struct bz_page *p, uintptr_t pfn)
+static inline __attribute__((always_inline)) bool free_fast(struct bz_task *t, struct bz_page *p, uintptr_t pfn)
 {
 	uintptr_t mt = atomic_load_explicit(&t->pageblock_mt[pfn >> BZ_PAGEBLOCK_ORDER], memory_order_relaxed);
-	struct bz_tcache *tc = t->tc;
 	struct bz_pcp *pcp;
-	int count;
 
 	/* Allocated, a block head, order 0: flags and order in one compare. */
 	if (bz_unlikely(PAGE_GET(p, state) != PAGE_STATE(PG_init | PG_head, 0) || mt >= BZ_MIGRATE_PCPTYPES))
 		return false;
-	pcp = (struct bz_pcp *)((char *)tc->pcp + (uintptr_t)p->zone_id * sizeof(struct bz_pcp));
+	pcp = (struct bz_pcp *)((char *)t->tc->pcp + (uintptr_t)p->zone_id * sizeof(struct bz_pcp));
 	__asm__("" : "+r"(pcp)); /* one register for the pcp: GCC would rebuild its address per field */
-	/* ZONE_BELOW_HIGH or ZONE_RECLAIM_ACTIVE: nr_pcp_high() would change high. */
-	if (bz_unlikely(atomic_load_explicit(&pcp->zone->flags, memory_order_relaxed)))
-		return false;
-	if (bz_unlikely(!tcache_try_enter(tc)))
-		return false;
-	count = PCP_GET(pcp, count) + 1;
-	if (bz_unlikely(count >= PCP_GET(pcp, high))) {
-		tcache_exit(tc, true);
-		return false;
-	}
-	PAGE_SET(p, state, PAGE_STATE(PG_init | PG_pcp, 0));
-	p->next = pcp->lists[mt];
-	pcp->lists[mt] = (uint32_t)pfn;
-	PCP_SET(pcp, count, count);
-	pcp_commit_order0(pcp);
-	tcache_exit(tc, true);
-	return true;
+	return pcp_free_fast(t->tc, pcp, p, (uint32_t)pfn, (unsigned)mt);
 }
 
 /*
@@ -256,7 +224,7 @@ static inline uintptr_t aligned_index(uintptr_t off, unsigned shift)
 
 BZ_API int bz_free_pages(bz_page *page, unsigned order)
 {
-	struct bz_tls *t = &bz__tls;
+	struct bz_task *t = &bz__current.task;
 	uintptr_t pfn = aligned_index((uintptr_t)page - t->mem_map, BZ_PAGE_STRUCT_SHIFT);
 
 	if (bz_unlikely(order))
@@ -270,9 +238,10 @@ BZ_API int bz_free_pages(bz_page *page, unsigned order)
 
 BZ_API int bz_free_pages_addr(void *addr, unsigned order)
 {
-	struct bz_tls *t = &bz__tls;
+	struct bz_task *t = &bz__current.task;
 	struct bz_system *sys;
-	uintptr_t off = (uintptr_t)((char *)addr - t->base);
+	/* Integers, not pointers: addr may lie in no object of ours at all. */
+	uintptr_t off = (uintptr_t)addr - (uintptr_t)t->base;
 	uintptr_t pfn = aligned_index(off, BZ_PAGE_SHIFT);
 
 	if (bz_likely(pfn < t->nr_pfns && t->gen == atomic_load_explicit(&bz__tls_gen, memory_order_relaxed))) {
@@ -290,7 +259,7 @@ BZ_API int bz_free_pages_addr(void *addr, unsigned order)
 			addr ? "not an address of any live system" : "NULL address");
 		return -EINVAL;
 	}
-	off = (uintptr_t)((char *)addr - sys->base);
+	off = (uintptr_t)addr - (uintptr_t)sys->base;
 	if (off & (BZ_PAGE_SIZE - 1)) {
 		char why[96];
 
@@ -320,7 +289,7 @@ BZ_API bz_page *bz_virt_to_page(const void *addr)
 
 	if (!sys)
 		return NULL;
-	pfn = (unsigned long)((const char *)addr - sys->base) >> BZ_PAGE_SHIFT;
+	pfn = ((uintptr_t)addr - (uintptr_t)sys->base) >> BZ_PAGE_SHIFT;
 	return bz__pfn_zone(sys, pfn) ? pfn_to_page(sys, pfn) : NULL;
 }
 

@@ -15,6 +15,10 @@
  * base pages and THP; hugetlb-backed arenas are not reported (their pages
  * belong to a pool the process reserved on purpose).
  *
+ * A free that makes a block of reporting order sets sys->reporting_requested
+ * under the zone lock (buddy.c's page_reporting_notify_free: state only);
+ * the entry points, holding no lock, see it and kick the worker here.
+ *
  * A reported block carries PG_reported and PG_zeroed on its head while
  * free (buddy.c keeps them through splits, drops them when it merges with
  * memory that is not reported, and page_alloc.c when it hands a block out).
@@ -29,15 +33,12 @@
  * per pass, not to flood a guest's balloon device; our pass takes all of
  * it, so memory goes back within one delay.
  */
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 
-#include "internal.h"
-#include "pcp.h"
+#include "reclaim.h"
 
-#define PAGE_REPORTING_CAPACITY 32  /* blocks isolated per madvise batch */
+#define PAGE_REPORTING_CAPACITY BZ_PAGE_REPORTING_CAPACITY  /* blocks isolated per madvise batch */
 
 enum { PAGE_REPORTING_IDLE, PAGE_REPORTING_REQUESTED, PAGE_REPORTING_ACTIVE };
 
@@ -51,8 +52,6 @@ struct bz_reporting {
 	bool running, stop, start_failed;
 };
 
-static pthread_once_t fork_once = PTHREAD_ONCE_INIT;
-
 static int tunable(const int *field)
 {
 	return __atomic_load_n(field, __ATOMIC_RELAXED);
@@ -62,37 +61,21 @@ static int tunable(const int *field)
 
 static void reporting_init_locks(struct bz_reporting *pr)
 {
-	pthread_condattr_t attr;
-
 	pthread_mutex_init(&pr->lock, NULL);
 	pthread_mutex_init(&pr->report_lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&pr->wait, &attr);
-	pthread_condattr_destroy(&attr);
+	bz__cond_init_monotonic(&pr->wait);
 }
 
 /* The worker did not come along into a forked child: start afresh there. */
-static void fork_child_system(struct bz_system *sys, void *arg)
+void bz__page_reporting_fork_child(struct bz_system *sys)
 {
 	struct bz_reporting *pr = atomic_load(&sys->reporting);
 
-	(void)arg;
 	if (!pr)
 		return;
 	reporting_init_locks(pr);
 	pr->running = pr->stop = false;
 	atomic_store(&pr->state, PAGE_REPORTING_IDLE);
-}
-
-static void fork_child(void)
-{
-	bz__for_each_system(fork_child_system, NULL);
-}
-
-static void register_fork_handler(void)
-{
-	pthread_atfork(NULL, NULL, fork_child);
 }
 
 static struct bz_reporting *reporting_get(struct bz_system *sys)
@@ -106,7 +89,6 @@ static struct bz_reporting *reporting_get(struct bz_system *sys)
 		return NULL;
 	pr->sys = sys;
 	reporting_init_locks(pr);
-	pthread_once(&fork_once, register_fork_handler);
 	if (!atomic_compare_exchange_strong(&sys->reporting, &expected, pr)) {
 		pthread_cond_destroy(&pr->wait);
 		pthread_mutex_destroy(&pr->lock);
@@ -253,13 +235,7 @@ static bool worker_wait(struct bz_reporting *pr, long ms)
 		pthread_cond_wait(&pr->wait, &pr->lock);
 		return !pr->stop;
 	}
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (ms % 1000) * 1000000l;
-	if (ts.tv_nsec >= 1000000000l) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000l;
-	}
+	ts = bz__deadline_ms(ms);
 	while (!pr->stop && pthread_cond_timedwait(&pr->wait, &pr->lock, &ts) == 0)
 		;
 	return !pr->stop;
@@ -307,64 +283,35 @@ static void *reporting_main(void *arg)
 /* With pr->lock held; err gets a message to log once it is dropped. */
 static void worker_start_locked(struct bz_reporting *pr, char *err, size_t n)
 {
-	sigset_t all, old;
-	int e;
+	int e = bz__thread_start(&pr->thread, reporting_main, pr, "bz-reporting");
 
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&pr->thread, NULL, reporting_main, pr);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	if (e) {
-		if (!pr->start_failed)
+		/* -EAGAIN: a child of a threaded process, where bz_trim still works; not worth a word. */
+		if (!pr->start_failed && e != -EAGAIN)
 			snprintf(err, n, "page reporting: cannot start the worker (%s); bz_trim still works",
 				 bz_strerror(e));
-		pr->start_failed = true;
+		pr->start_failed = e != -EAGAIN;
 		atomic_store(&pr->state, PAGE_REPORTING_IDLE);
 		return;
 	}
-	pthread_setname_np(pr->thread, "bz-reporting");
 	pr->running = true;
 }
 
 /* ---- entry points ---------------------------------------------------------------------- */
 
-/*
- * page_reporting_notify_free(): a block of order went onto a free list.
- * Called under the zone lock: it only marks the zone, and the unlock calls
- * bz__page_reporting_kick.  Zones too small to ever pass the pass's
- * watermark check start no worker.
- */
-void bz__page_reporting_notify_free_locked(struct bz_zone *z, unsigned order)
-{
-	struct bz_system *sys = z->sys;
-	struct bz_reporting *pr;
-	int min_order = tunable(&sys->sysctl.page_reporting_order);
-
-	if ((int)order < min_order || !tunable(&sys->sysctl.page_reporting_delay_ms) ||
-	    !node_reportable(z->node) || !system_reportable(sys))
-		return;
-	pr = atomic_load_explicit(&sys->reporting, memory_order_acquire);
-	if (pr && atomic_load_explicit(&pr->state, memory_order_relaxed) == PAGE_REPORTING_REQUESTED)
-		return;
-	if (__atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED) <=
-	    wmark_pages(z, WMARK_LOW) + ((unsigned long)PAGE_REPORTING_CAPACITY << min_order))
-		return;
-	z->reporting_requested = true;
-}
-
 /* __page_reporting_request(): requested now; the worker wakes (or starts) if it was idle. */
 void bz__page_reporting_kick(struct bz_system *sys)
 {
-	struct bz_reporting *pr = reporting_get(sys);
+	struct bz_reporting *pr;
 	char err[128] = "";
 
+	atomic_store_explicit(&sys->reporting_requested, false, memory_order_relaxed);
+	pr = reporting_get(sys);
 	if (!pr || atomic_exchange(&pr->state, PAGE_REPORTING_REQUESTED) != PAGE_REPORTING_IDLE)
 		return;
 	pthread_mutex_lock(&pr->lock);
 	if (!pr->stop) {
-		if (!pr->running && !bz__may_start_threads())
-			atomic_store(&pr->state, PAGE_REPORTING_IDLE);  /* forked child: bz_trim only */
-		else if (!pr->running)
+		if (!pr->running)
 			worker_start_locked(pr, err, sizeof(err));
 		else
 			pthread_cond_signal(&pr->wait);
@@ -374,19 +321,14 @@ void bz__page_reporting_kick(struct bz_system *sys)
 		bz__log(sys, BZ_LOG_WARNING, "%s", err);
 }
 
-BZ_API long bz_trim(bz_system *sys)
+long bz__page_reporting_trim(struct bz_system *sys)
 {
-	struct bz_reporting *pr;
+	struct bz_reporting *pr = reporting_get(sys);
 	long pages;
 	int err = 0;
 
-	sys = bz__resolve(sys);
-	if (!sys)
-		return -EINVAL;
-	pr = reporting_get(sys);
 	if (!pr)
 		return -ENOMEM;
-	bz_drain_all_pages(sys);
 	pages = report_system(pr, 0, true, &err);
 	if (err) {
 		bz__log(sys, BZ_LOG_WARNING, "bz_trim: madvise(MADV_DONTNEED) failed (%s) after %ld pages",

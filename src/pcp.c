@@ -5,39 +5,16 @@
  * order 0..3 and pageblock order per pcp migratetype, refilled in batches
  * under the zone lock (rmqueue_bulk), freed back in batches above an
  * adaptive high mark (free_pcppages_bulk, nr_pcp_high, nr_pcp_alloc,
- * nr_pcp_free, decay_pcp_high).  Also the caches' lifetime: created on a
- * thread's first use of a system, drained at thread exit, dropped with
- * their system, drained by bz_drain_all_pages, and made consistent across
- * fork.
+ * nr_pcp_free, decay_pcp_high).  What one cache does; tcache.c owns the
+ * caches of a system.
  *
  * One difference from the kernel: a list is a LIFO stack, so a batch
  * returned to the buddy lists takes the most recently freed pages rather
  * than the coldest; it keeps the owner's push and pop at two stores each.
  */
-#include <linux/membarrier.h>
 #include <sched.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/syscall.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "pcp.h"
-
-_Thread_local struct bz_tls bz__tls __attribute__((tls_model("initial-exec")));
-
-bool bz__use_membarrier;
-
-/* ---- the owner's critical section -------------------------------------------------- */
-
-void bz__force_barriers(void)
-{
-	if (bz__use_membarrier)
-		syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
-	atomic_thread_fence(memory_order_seq_cst);
-}
-
-/* ---- list indices ---------------------------------------------------------------------- */
 
 /* ---- sizing: the kernel's 6.7+ adaptive high ------------------------------------------ */
 
@@ -151,7 +128,7 @@ static int rmqueue_bulk(struct bz_zone *z, unsigned order, int count, int mt, un
 		tail = pfn;
 	}
 	bz__zone_unlock(z);
-	if (tail != BZ_NIL) {
+	if (tail != BZ_NIL) {       /* the batch's chain in front of the list: one push */
 		pfn_to_page(sys, tail)->next = *list;
 		*list = head;
 	}
@@ -178,9 +155,8 @@ static void free_pcppages_bulk(struct bz_zone *z, int count, struct bz_pcp *pcp,
 		order = pindex_to_order(pindex);
 		do {
 			uint32_t pfn = pcp->lists[pindex];
-			struct bz_page *p = pfn_to_page(sys, pfn);
+			struct bz_page *p = pcp_list_pop(&pcp->lists[pindex], sys->mem_map);
 
-			pcp->lists[pindex] = p->next;
 			PAGE_SET(p, flags, PAGE_GET(p, flags) & ((uint8_t)~PG_pcp));
 			count -= 1 << order;
 			PCP_ADD(pcp, count, -(1 << order));
@@ -190,22 +166,12 @@ static void free_pcppages_bulk(struct bz_zone *z, int count, struct bz_pcp *pcp,
 	bz__zone_unlock(z);
 }
 
-static long now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
-	return ts.tv_sec * 1000000000l + ts.tv_nsec;
-}
-
-#define DECAY_PERIOD_NS 1000000000l  /* vmstat_update: once a second */
-
 /*
  * decay_pcp_high(): high an eighth closer to high_min (at most 32 batches
  * below the count), and pages above high back to the buddy lists.  The
  * caller owns tc: its thread, or a drainer that stopped it.
  */
-static void decay_cache(struct bz_tcache *tc, long now)
+void bz__pcp_decay(struct bz_tcache *tc, long now)
 {
 	tc->last_decay_ns = now;
 	for (int i = 0; i < tc->nr_pcp; i++) {
@@ -227,51 +193,24 @@ static void decay_cache(struct bz_tcache *tc, long now)
 	}
 }
 
-_Thread_local bool bz__decay_idle_due __attribute__((tls_model("initial-exec")));
-
 /*
  * The owner's decay, when it refills or drains: at most once a period.
- * Then the thread also looks at idle threads' caches, once out of its own.
+ * Then the thread also looks at idle threads' caches, once out of its own
+ * (tcache.c's bz__tcache_decay_idle).
  */
 static void decay_pcp_high(struct bz_tcache *tc)
 {
-	long now = now_ns();
+	long now = bz__now_coarse_ns();
 
-	if (now - tc->last_decay_ns >= DECAY_PERIOD_NS) {
-		decay_cache(tc, now);
-		bz__decay_idle_due = true;
+	if (now - tc->last_decay_ns >= BZ_PCP_DECAY_PERIOD_NS) {
+		bz__pcp_decay(tc, now);
+		tc->decay_idle_due = true;
 	}
-}
-
-/* Caches whose owners have not decayed them for a period: idle threads'. */
-static int decay_idle_caches(struct bz_system *sys, void *arg)
-{
-	long now = *(const long *)arg;
-
-	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
-		if (now - tc->last_decay_ns >= DECAY_PERIOD_NS)
-			decay_cache(tc, now);
-	return 0;
-}
-
-void bz__pcp_decay_idle(struct bz_system *sys)
-{
-	long now = now_ns(), last = atomic_load_explicit(&sys->idle_decay_ns, memory_order_relaxed);
-
-	bz__decay_idle_due = false;
-	/* One thread a period does it; the others pass by with a load. */
-	if (bz_likely(now - last < DECAY_PERIOD_NS) ||
-	    !atomic_compare_exchange_strong(&sys->idle_decay_ns, &last, now))
-		return;
-	bz__tcache_try_stopped_call(sys, decay_idle_caches, &now);
 }
 
 void bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order)
 {
-	bz__zone_lock(z);
-	PAGE_SET(pfn_to_page(z->sys, pfn), flags, PAGE_GET(pfn_to_page(z->sys, pfn), flags) & ((uint8_t)~PG_head));
-	bz__free_one_page_locked(z, pfn, order, BZ_MIGRATE_ISOLATE);
-	bz__zone_unlock(z);
+	bz__free_block(z, pfn, order);
 }
 
 /* ---- the cache's two operations --------------------------------------------------------- */
@@ -281,7 +220,7 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 {
 	struct bz_pcp *pcp = &tc->pcp[z->zone_id];
 	struct bz_system *sys = z->sys;
-	uint32_t *list, pfn;
+	uint32_t *list;
 	struct bz_page *p;
 	bool fast = tcache_enter(tc);
 
@@ -302,15 +241,33 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 			return NULL;
 		}
 	}
-	pfn = *list;
-	p = pfn_to_page(sys, pfn);
-	*list = p->next;
+	p = pcp_list_pop(list, sys->mem_map);
 	owner_sub_int(&pcp->count, 1 << order);
 	PAGE_SET(p, state, PAGE_STATE(PG_init | PG_head, order));
 	PAGE_SET(p, mt, (uint8_t)mt);
 	tcache_exit(tc, fast);
 	tc_count_event(tc, (enum bz_vm_event)(PGALLOC_BASE + z->idx), 1ul << order);
 	return p;
+}
+
+/*
+ * free_frozen_page_commit(), on clearing ZONE_BELOW_HIGH: pressure on the
+ * zone's node is gone, so a hopeless kswapd there may try again
+ * (kswapd_failures = 0), if a fallback node (one with memory, numbered
+ * after it: next_memory_node()) kept direct reclaim away.
+ */
+static void clear_hopeless(struct bz_zone *z)
+{
+	struct bz_system *sys = z->sys;
+	struct bz_node *node = z->node;
+
+	if (!kswapd_hopeless(node))
+		return;
+	for (int n = node->nid + 1; n < sys->nr_nodes; n++)
+		if (__atomic_load_n(&sys->nodes[n]->node_present_pages, __ATOMIC_RELAXED)) {
+			atomic_store_explicit(&node->kswapd_failures, 0, memory_order_relaxed);
+			return;
+		}
 }
 
 /* The rest of free_unref_page_commit(): high-order bookkeeping and draining above high. */
@@ -346,7 +303,7 @@ void bz__pcp_commit_slow(struct bz_tcache *tc, struct bz_pcp *pcp, unsigned orde
 	    bz__zone_watermark_ok(z, 0, wmark_pages(z, WMARK_HIGH), BZ_ZONE_MOVABLE, 0,
 				  zone_page_state(z, NR_FREE_PAGES))) {
 		zone_flag_clear(z, ZONE_BELOW_HIGH);
-		bz__kswapd_clear_hopeless_below_high(z);
+		clear_hopeless(z);
 	}
 	decay_pcp_high(tc);
 }
@@ -354,29 +311,21 @@ void bz__pcp_commit_slow(struct bz_tcache *tc, struct bz_pcp *pcp, unsigned orde
 /*
  * New pageset limits (zone_set_pageset_high_and_batch): each CPU's next
  * free or refill clamps its high in the kernel; a thread's fast free does
- * not look, so every cache takes them now, its owner stopped.
+ * not look, so tcache.c has every cache take them now, its owner stopped.
  */
-static int retune_caches(struct bz_system *sys, void *arg)
+void bz__pcp_retune(struct bz_tcache *tc)
 {
-	(void)arg;
-	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
-		for (int i = 0; i < tc->nr_pcp; i++) {
-			struct bz_pcp *pcp = &tc->pcp[i];
-			const struct bz_zone *z = pcp->zone;
+	for (int i = 0; i < tc->nr_pcp; i++) {
+		struct bz_pcp *pcp = &tc->pcp[i];
+		const struct bz_zone *z = pcp->zone;
 
-			if (!populated_zone(z))
-				continue;
-			bz__pcp_refresh_batch(pcp);
-			PCP_SET(pcp, high, clamp_int(PCP_GET(pcp, high),
-						      atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed),
-						      atomic_load_explicit(&z->pcp_high_max, memory_order_relaxed)));
-		}
-	return 0;
-}
-
-void bz__pcp_retune(struct bz_system *sys)
-{
-	bz__tcache_stopped_call(sys, retune_caches, NULL);
+		if (!populated_zone(z))
+			continue;
+		bz__pcp_refresh_batch(pcp);
+		PCP_SET(pcp, high, clamp_int(PCP_GET(pcp, high),
+					      atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed),
+					      atomic_load_explicit(&z->pcp_high_max, memory_order_relaxed)));
+	}
 }
 
 /* Every block of every list back to the buddy lists; the caller owns the cache. */

@@ -1,26 +1,33 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * pcp.h - per-thread page caches, the kernel's struct per_cpu_pages made
- * per thread.  One struct bz_tcache per (thread, system) holds a struct
- * bz_pcp per zone.  Only the owner thread touches its lists, with no lock
- * and no atomic read-modify-write; a remote drainer (bz_drain_all_pages,
- * fork) first asks the owner out of its lists (drain_pending), forces a
- * barrier on every running thread (membarrier), waits for the owner to
- * leave (in_cs), and holds tc->lock while it drains.  The argument is
- * written out at tcache_enter() in pcp.c.
+ * pcp.h - the per-thread cache layer (DESIGN.md, "Layers"): the kernel's
+ * struct per_cpu_pages made per thread.  One struct bz_tcache per (thread,
+ * system) holds a struct bz_pcp per zone.  pcp.c owns what a cache does
+ * (refill, drain, adaptive high, decay); tcache.c owns the caches of a
+ * system (creation, the remote-drain handshake, stopping every owner,
+ * sums for reports, fork).  The inlines below are the only code anywhere
+ * that touches a cache's lists and counts: the fast paths of page_alloc.c
+ * and page_free.c call them.
+ *
+ * Only the owner thread touches its lists, with no lock and no atomic
+ * read-modify-write; a remote drainer (bz_drain_all_pages, fork) first
+ * asks the owner out of its lists (drain_pending), forces a barrier on
+ * every running thread (membarrier), waits for the owner to leave
+ * (in_cs), and holds tc->lock while it drains.  The argument is written
+ * out at tcache_enter() below.
  */
 #ifndef BZ_PCP_H
 #define BZ_PCP_H
 
-#include <sys/rseq.h>
-
-#include "internal.h"
+#include "model.h"
 
 #define PAGE_ALLOC_COSTLY_ORDER 3
 #define NR_LOWORDER_PCP_LISTS (BZ_MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER + 1))
 #define NR_PCP_THP 2
 #define NR_PCP_LISTS (NR_LOWORDER_PCP_LISTS + NR_PCP_THP)
 #define PCP_BATCH_SCALE_MAX 5          /* CONFIG_PCP_BATCH_SCALE_MAX default */
+#define BZ_FAST_INLINE static inline __attribute__((always_inline))
+#define BZ_PCP_DECAY_PERIOD_NS 1000000000l /* vmstat_update: decay_pcp_high() once a second */
 
 /* pcp->flags; PCPF_FREE_HIGH_BATCH is pcp->free_high_batch, so that an order-0 free clears all of flags */
 #define PCPF_PREV_FREE_HIGH_ORDER 0x01u
@@ -59,83 +66,12 @@ struct bz_tcache {
 	pthread_t owner;
 	int cpu;                        /* CPU the owner last refilled on (reports) */
 	long last_decay_ns;             /* decay_pcp_high() roughly once a second */
+	bool decay_idle_due;            /* the owner's decay ran: idle threads' caches are worth a look */
 	_Atomic unsigned long events[NR_VM_EVENTS]; /* owner writes (no RMW), readers sum */
 	int nr_pcp;
 	struct bz_pcp_stats *stats;     /* nr_pcp of them, after pcp[] */
 	struct bz_pcp pcp[];            /* one per zone id (nid * BZ_MAX_NR_ZONES + zone) */
 };
-
-/* The thread's most recent (system, cache) pair; other systems in tls_more. */
-struct bz_tls {
-	struct bz_system *sys;
-	uint64_t id;
-	struct bz_tcache *tc;
-	uint64_t gen;                   /* bz__tls_gen when set: sys is alive while equal */
-	uintptr_t mem_map;              /* sys->mem_map, and its number of pfns: frees check */
-	uintptr_t nr_pfns;              /* a page pointer against these two (0: no fast paths) */
-	char *base;                     /* sys->base: addresses of those pages */
-	_Atomic uint8_t *pageblock_mt;  /* sys->pageblock_mt */
-	/*
-	 * The memo: the last request the general path served from this
-	 * thread's cache of the preferred zone.  The same (sys argument, gfp,
-	 * order) goes straight to that list while m_gen equals bz__tls_gen;
-	 * memos that need more than the list (zeroing, a node to check) carry
-	 * MEMO_SPECIAL in m_gen and are served out of line.
-	 */
-	bz_gfp_t m_gfp;
-	unsigned m_order;
-	bz_system *m_sysarg;
-	uint64_t m_gen;                 /* 0: no memo (bz__tls_gen starts at 1) */
-	struct bz_zone *m_zone;
-	_Atomic long *m_free;           /* &m_zone->vm_stat[NR_FREE_PAGES] */
-	_Atomic long *m_mark;           /* &m_zone->fast_mark[highest zone index] */
-	struct bz_pcp *m_pcp;
-	uint32_t *m_list;
-	int m_hz;                       /* highest zone index of the gfp */
-	uint32_t m_word;                /* page->word of a block the memo hands out: flags, order, mt */
-	int m_nid;                      /* -1: one-node system, no locality to check */
-	int m_cpu;                      /* the CPU the memo was made on (multi-node systems) */
-	int m_nr;                       /* 1 << order */
-	_Atomic unsigned long *m_count; /* tc->stats[zone].fast_allocs[order] */
-	char *m_base;                   /* sys->base, for __GFP_ZERO's memset */
-	struct bz_page *m_mem_map;
-};
-
-/*
- * The CPU the thread runs on, from the rseq area glibc registers (a load,
- * no system call); -1 when rseq is not registered.
- */
-static inline int bz__rseq_cpu(void)
-{
-	const struct rseq *rs;
-
-	if (!__rseq_size)
-		return -1;
-	rs = (const struct rseq *)((char *)__builtin_thread_pointer() + __rseq_offset);
-	return (int)__atomic_load_n(&rs->cpu_id, __ATOMIC_RELAXED);
-}
-
-/*
- * Bumped by every bz_system_destroy and zonelist rebuild: TLS entries and
- * memos of older generations are looked up again.  Starts at 1, so that a
- * zeroed bz_tls matches no generation.
- */
-extern _Atomic uint64_t bz__tls_gen __attribute__((visibility("hidden")));
-
-#define MEMO_SPECIAL (1ull << 63)       /* in m_gen: the memo's hits take the out-of-line path */
-#define TLS_GEN_OFF UINT64_MAX          /* a bz__tls.gen no system has: the fast free path is off */
-
-static inline void memo_clear(struct bz_tls *t)
-{
-	t->m_gen = 0;
-}
-
-/* The thread's system is alive at generation gen: its fast free path may run (unless turned off). */
-static inline void tls_refresh_gen(struct bz_tls *t, uint64_t gen)
-{
-	if (t->gen != TLS_GEN_OFF)
-		t->gen = gen;
-}
 
 /*
  * Owner-only counters that other threads read: on x86-64 one add without
@@ -169,24 +105,6 @@ static inline void owner_sub_int(_Atomic int *p, int n)
 	atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) - n, memory_order_relaxed);
 }
 #endif
-
-extern _Thread_local struct bz_tls bz__tls __attribute__((tls_model("initial-exec")));
-extern bool bz__use_membarrier;        /* set once, before the first cache exists */
-
-/* A full barrier in every running thread of the process (membarrier), or in ours. */
-void bz__force_barriers(void);
-/* Returns every cached block of tc to the buddy lists; caller owns tc (owner or drainer). */
-void bz__pcp_drain(struct bz_tcache *tc);
-
-/* The calling thread's cache of sys, created on first use; NULL if that failed. */
-struct bz_tcache *bz__tcache_slow(struct bz_system *sys);
-
-static inline struct bz_tcache *bz__tcache(struct bz_system *sys)
-{
-	if (bz_likely(bz__tls.sys == sys && bz__tls.id == sys->id))
-		return bz__tls.tc;
-	return bz__tcache_slow(sys);
-}
 
 /*
  * The handshake.  Owner: in_cs = 1; load drain_pending; if 0, use the lists
@@ -223,7 +141,7 @@ static inline bool tcache_enter(struct bz_tcache *tc)
  * The owner's entry when it must not wait: false (and out again) when a
  * drainer is at work, for callers that then take their general path.
  */
-static inline bool tcache_try_enter(struct bz_tcache *tc)
+BZ_FAST_INLINE bool tcache_try_enter(struct bz_tcache *tc)
 {
 	atomic_store_explicit(&tc->in_cs, 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
@@ -233,7 +151,7 @@ static inline bool tcache_try_enter(struct bz_tcache *tc)
 	return false;
 }
 
-static inline void tcache_exit(struct bz_tcache *tc, bool fast)
+BZ_FAST_INLINE void tcache_exit(struct bz_tcache *tc, bool fast)
 {
 	if (bz_likely(fast))
 		atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
@@ -259,6 +177,11 @@ static inline unsigned pindex_to_order(unsigned pindex)
 	return pindex < NR_LOWORDER_PCP_LISTS ? pindex / BZ_MIGRATE_PCPTYPES : BZ_PAGEBLOCK_ORDER;
 }
 
+/* Owner-side updates of fields that reports read: plain load and store, never RMW. */
+#define PCP_GET(pcp, f) atomic_load_explicit(&(pcp)->f, memory_order_relaxed)
+#define PCP_SET(pcp, f, v) atomic_store_explicit(&(pcp)->f, (v), memory_order_relaxed)
+#define PCP_ADD(pcp, f, n) PCP_SET(pcp, f, PCP_GET(pcp, f) + (n))
+
 /*
  * Re-reads the zone's batch (tunables may have changed it); returns it.
  * With it PCPF_FREE_HIGH_BATCH, as zone_pcp_update_cacheinfo() sets it.
@@ -274,20 +197,6 @@ static inline int bz__pcp_refresh_batch(struct bz_pcp *pcp)
 	return pcp->batch;
 }
 
-/* free_unref_page_commit()'s rarer part: high-order bookkeeping, adapting high, draining. */
-void bz__pcp_commit_slow(struct bz_tcache *tc, struct bz_pcp *pcp, unsigned order, unsigned pindex);
-/* A block of an isolated pageblock goes straight to the buddy lists. */
-void bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order);
-
-/* rmqueue_pcplist(): a block from the thread's cache, refilled in a batch when empty. */
-struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, unsigned order, int mt,
-				    unsigned alloc_flags);
-
-/* Owner-side updates of fields that reports read: plain load and store, never RMW. */
-#define PCP_GET(pcp, f) atomic_load_explicit(&(pcp)->f, memory_order_relaxed)
-#define PCP_SET(pcp, f, v) atomic_store_explicit(&(pcp)->f, (v), memory_order_relaxed)
-#define PCP_ADD(pcp, f, n) PCP_SET(pcp, f, PCP_GET(pcp, f) + (n))
-
 static inline void tc_count_event(struct bz_tcache *tc, enum bz_vm_event ev, unsigned long n)
 {
 	atomic_store_explicit(&tc->events[ev], atomic_load_explicit(&tc->events[ev], memory_order_relaxed) + n,
@@ -300,16 +209,42 @@ static inline void pcp_count_numa(struct bz_pcp_stats *pcp, int item)
 			      memory_order_relaxed);
 }
 
+/* ---- the lists: LIFO stacks of blocks linked by pfn through page->next ------------- */
+
+/* Pushes the block at pfn (page p) onto a list; the caller counts it and sets its state. */
+BZ_FAST_INLINE void pcp_list_push(uint32_t *list, struct bz_page *p, uint32_t pfn)
+{
+	p->next = *list;
+	*list = pfn;
+}
+
+/* Pops the first block of a list that is not empty; the caller counts it and sets its state. */
+BZ_FAST_INLINE struct bz_page *pcp_list_pop(uint32_t *list, struct bz_page *mem_map)
+{
+	struct bz_page *p = mem_map + *list;
+
+	BZ_ASSERT_HOT((PAGE_GET(p, flags) & (PG_init | PG_pcp | PG_head | PG_buddy)) == (PG_init | PG_pcp));
+	*list = p->next;
+	return p;
+}
+
 /*
  * free_unref_page_commit()'s bookkeeping for an order-0 free: alloc_factor
  * halves, the high-order flag clears, free_count grows up to its cap.
  */
-static inline void pcp_commit_order0(struct bz_pcp *pcp)
+BZ_FAST_INLINE void pcp_commit_order0(struct bz_pcp *pcp)
 {
 	pcp->alloc_factor >>= 1;
 	pcp->flags = 0;
 	pcp->free_count += (unsigned)pcp->free_count < (unsigned)pcp->free_cap; /* both >= 0 */
 }
+
+/* ---- the owner's operations ------------------------------------------------------------ */
+
+/* free_unref_page_commit()'s rarer part: high-order bookkeeping, adapting high, draining (pcp.c). */
+void bz__pcp_commit_slow(struct bz_tcache *tc, struct bz_pcp *pcp, unsigned order, unsigned pindex);
+/* A block of an isolated pageblock goes straight to the buddy lists. */
+void bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order);
 
 /*
  * free_unref_page_commit(): onto the list, then the kernel's bookkeeping.
@@ -320,7 +255,6 @@ static inline void bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp,
 				       unsigned long pfn, unsigned order, int mt)
 {
 	unsigned pindex;
-	uint32_t *list;
 	bool fast;
 	int count;
 
@@ -333,10 +267,8 @@ static inline void bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp,
 	}
 	pindex = order_to_pindex(mt, order);
 	fast = tcache_enter(tc);
-	list = &pcp->lists[pindex];
 	PAGE_SET(p, flags, PG_init | PG_pcp);
-	p->next = *list;
-	*list = (uint32_t)pfn;
+	pcp_list_push(&pcp->lists[pindex], p, (uint32_t)pfn);
 	count = PCP_GET(pcp, count) + (1 << order);
 	PCP_SET(pcp, count, count);
 	if (bz_likely(!order)) {
@@ -348,6 +280,67 @@ static inline void bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp,
 out:
 	tcache_exit(tc, fast);
 }
+
+/*
+ * The fast free (page_free.c) of an order-0 block of a pcp type: onto the
+ * list with no lock and no atomic read-modify-write, when nothing the
+ * kernel's commit would look at is in play: the zone neither below its
+ * high watermark nor being balanced by kswapd, the cache below high, no
+ * drainer about.  False: take the general path.
+ */
+BZ_FAST_INLINE bool pcp_free_fast(struct bz_tcache *tc, struct bz_pcp *pcp, struct bz_page *p, uint32_t pfn,
+				 unsigned mt)
+{
+	int count;
+
+	/* ZONE_BELOW_HIGH or ZONE_RECLAIM_ACTIVE: nr_pcp_high() would change high. */
+	if (bz_unlikely(atomic_load_explicit(&pcp->zone->flags, memory_order_relaxed)))
+		return false;
+	if (bz_unlikely(!tcache_try_enter(tc)))
+		return false;
+	count = PCP_GET(pcp, count) + 1;
+	if (bz_unlikely(count >= PCP_GET(pcp, high))) {
+		tcache_exit(tc, true);
+		return false;
+	}
+	PAGE_SET(p, state, PAGE_STATE(PG_init | PG_pcp, 0));
+	pcp_list_push(&pcp->lists[mt], p, pfn);
+	PCP_SET(pcp, count, count);
+	pcp_commit_order0(pcp);
+	tcache_exit(tc, true);
+	return true;
+}
+
+static inline bool pcp_list_empty(const uint32_t *list)
+{
+	return *list == BZ_NIL;
+}
+
+/*
+ * The memo hit's take (page_alloc.c), inside the owner's critical section
+ * (tcache_try_enter) from a list that is not empty: the first block with
+ * the owner's bookkeeping, its page state set to word in one store.
+ */
+BZ_FAST_INLINE struct bz_page *pcp_take(struct bz_pcp *pcp, uint32_t *list, struct bz_page *mem_map, int nr,
+					uint32_t word)
+{
+	struct bz_page *p = pcp_list_pop(list, mem_map);
+
+	owner_sub_int(&pcp->count, nr);
+	pcp->free_count >>= 1;
+	PAGE_SET(p, word, word);
+	return p;
+}
+
+/* rmqueue_pcplist(): a block from the thread's cache, refilled in a batch when empty. */
+struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, unsigned order, int mt,
+				    unsigned alloc_flags);
+/* Every cached block of tc back to the buddy lists; the caller owns tc (owner or drainer). */
+void bz__pcp_drain(struct bz_tcache *tc);
+/* decay_pcp_high() for every zone of tc at time now; the caller owns tc. */
+void bz__pcp_decay(struct bz_tcache *tc, long now);
+/* A cache takes its zones' new pageset limits (zone_set_pageset_high_and_batch); the caller owns it. */
+void bz__pcp_retune(struct bz_tcache *tc);
 
 /* What the memo path counted: allocations, and pages. */
 static inline unsigned long pcp_fast_allocs(const struct bz_pcp_stats *pcp)
@@ -369,12 +362,19 @@ static inline unsigned long pcp_fast_pages(const struct bz_pcp_stats *pcp)
 		    << BZ_PAGEBLOCK_ORDER);
 }
 
-/* Sums over threads (take bz__tcache_lock briefly). */
-unsigned long bz__vm_event_sum(const struct bz_system *sys, enum bz_vm_event ev);
-unsigned long bz__zone_numa_sum(const struct bz_zone *z, enum bz_zone_stat_item item);
-unsigned long bz__zone_cached(const struct bz_zone *z);
-/* What zoneinfo's "pagesets" shows for model CPU cpu of the system. */
-void bz__pcp_cpu_view(const struct bz_zone *z, int cpu, int *count, int *high);
+/* ---- tcache.c: the caches of a system ------------------------------------------------------ */
+
+/*
+ * Registers the process for membarrier once (the handshake needs it);
+ * false when the kernel refuses: then no thread caches exist at all.
+ */
+bool bz__tcache_supported(void);
+/* A new cache of sys for the calling thread, on sys->tcaches; NULL on failure. */
+struct bz_tcache *bz__tcache_new(struct bz_system *sys);
+/* The calling thread's cache tc (of a system with this id) drained and freed, if the system lives. */
+void bz__tcache_release(struct bz_tcache *tc, struct bz_system *sys, uint64_t id);
+/* A full barrier in every running thread of the process (membarrier), or in ours. */
+void bz__force_barriers(void);
 /* bz__tcache_lock serialises cache lists, system destruction, drains and fork. */
 void bz__tcache_lock(void);
 void bz__tcache_unlock(void);
@@ -386,7 +386,8 @@ void bz__tcache_unlock(void);
 int bz__tcache_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg);
 /* The same if bz__tcache_lock is free now; -EBUSY (fn not run) if not. */
 int bz__tcache_try_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg);
-
+/* drain_all_pages(): every thread's cache of sys back to the buddy lists. */
+int bz__tcache_drain_all(struct bz_system *sys);
 /*
  * The kernel decays every CPU's pageset once a second (vmstat_update),
  * busy or idle; a thread decays its own cache when it refills or drains.
@@ -395,13 +396,28 @@ int bz__tcache_try_stopped_call(struct bz_system *sys, int (*fn)(struct bz_syste
  * no cache entered and no lock held; skipped when another thread holds
  * bz__tcache_lock.
  */
-void bz__pcp_decay_idle(struct bz_system *sys);
-/* Set when this thread's own decay ran: bz__pcp_decay_idle is worth a look. */
-extern _Thread_local bool bz__decay_idle_due __attribute__((tls_model("initial-exec")));
+void bz__tcache_decay_idle(struct bz_system *sys);
 /* After a zone's pcp_batch/high_min/high_max changed: every cache clamps its high now (no lock held). */
-void bz__pcp_retune(struct bz_system *sys);
-/* Lifetime hooks from system.c; destroy runs with bz__tcache_lock held. */
-void bz__pcp_system_created(struct bz_system *sys);
-void bz__pcp_system_destroy(struct bz_system *sys);
+void bz__tcache_retune_all(struct bz_system *sys);
+/* With bz__tcache_lock held and sys leaving: its caches go (their pages with it). */
+void bz__tcache_system_destroy(struct bz_system *sys);
+/* Fork (fork.c): no thread inside a cache, no zone or sysctl lock held while memory is copied. */
+void bz__tcache_fork_prepare(void);
+void bz__tcache_fork_parent(void);
+/* In the child: only the forking thread lives on; the others' caches come home. */
+void bz__tcache_fork_child(void);
+
+/* ---- sums for reports (take bz__tcache_lock briefly) ------------------------------------- */
+
+unsigned long bz__vm_event_sum(const struct bz_system *sys, enum bz_vm_event ev);
+unsigned long bz__zone_numa_sum(const struct bz_zone *z, enum bz_zone_stat_item item);
+/* Pages in caches of z: a snapshot while owners run, exact while they are stopped. */
+unsigned long bz__zone_cached(const struct bz_zone *z);
+/* The same for a caller that holds bz__tcache_lock with every owner stopped. */
+unsigned long bz__zone_cached_stopped(const struct bz_zone *z);
+/* Pages in one cache's pageset of z (show_mem's local_pcp). */
+unsigned long bz__pcp_count(const struct bz_tcache *tc, const struct bz_zone *z);
+/* What zoneinfo's "pagesets" shows for model CPU cpu of the system. */
+void bz__pcp_cpu_view(const struct bz_zone *z, int cpu, int *count, int *high);
 
 #endif /* BZ_PCP_H */

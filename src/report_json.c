@@ -12,8 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "pcp.h"
+#include "report.h"
 
 /* ---- a minimal JSON emitter ------------------------------------------------ */
 
@@ -127,32 +126,12 @@ static void json_sysctls(struct json *j, struct bz_system *sys)
 	json_close(j, '}');
 }
 
-/* What a zone's free lists hold, taken in one lock hold so the parts agree. */
-struct zone_free_snapshot {
-	unsigned long nr_free[BZ_NR_PAGE_ORDERS];
-	unsigned long by_type[BZ_MIGRATE_TYPES][BZ_NR_PAGE_ORDERS]; /* exact, no /proc cap */
-	unsigned long pageblocks[BZ_MIGRATE_TYPES];
-};
-
-static void zone_free_snapshot(struct bz_zone *zone, struct zone_free_snapshot *s)
-{
-	int mt, order;
-
-	bz__zone_lock(zone);
-	for (order = 0; order < BZ_NR_PAGE_ORDERS; order++) {
-		s->nr_free[order] = zone->free_area[order].nr_free;
-		for (mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
-			s->by_type[mt][order] = bz__free_list_count_locked(zone, order, mt);
-	}
-	bz__count_pageblocks(zone, s->pageblocks);
-	bz__zone_unlock(zone);
-}
-
-static void json_zone_free(struct json *j, const struct zone_free_snapshot *s)
+static void json_zone_free(struct json *j, const struct bz_zone_snapshot *s)
 {
 	int mt;
 
 	json_ulong_array(j, "nr_free", s->nr_free, BZ_NR_PAGE_ORDERS);
+	/* Blocks per list, each walk stopped at BZ_LIST_WALK_CAP as pagetypeinfo's. */
 	json_open(j, "free_by_type", '{');
 	for (mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
 		json_ulong_array(j, bz__migratetype_names[mt], s->by_type[mt], BZ_NR_PAGE_ORDERS);
@@ -163,31 +142,30 @@ static void json_zone_free(struct json *j, const struct zone_free_snapshot *s)
 	json_close(j, '}');
 }
 
-static void json_zone_sizes(struct json *j, const struct bz_zone *zone)
+static void json_zone_sizes(struct json *j, const struct bz_zone *zone, const struct bz_zone_snapshot *s)
 {
 	json_str(j, "name", bz__zone_names[zone->idx]);
 	json_bool(j, "populated", populated_zone(zone));
-	json_ulong(j, "start_pfn", zone->zone_start_pfn);
-	json_ulong(j, "spanned", zone->spanned_pages);
-	json_ulong(j, "present", zone->present_pages);
-	json_ulong(j, "managed", zone->managed_pages);
+	json_ulong(j, "start_pfn", s->start_pfn);
+	json_ulong(j, "spanned", s->spanned);
+	json_ulong(j, "present", s->present);
+	json_ulong(j, "managed", s->managed);
 }
 
 /* As zoneinfo prints them: watermarks include the boost (wmark_pages). */
-static void json_zone_watermarks(struct json *j, const struct bz_zone *zone)
+static void json_zone_watermarks(struct json *j, const struct bz_zone_snapshot *s)
 {
 	int i;
 
-	json_ulong(j, "free", (unsigned long)zone_page_state(zone, NR_FREE_PAGES));
-	json_ulong(j, "min", wmark_pages(zone, WMARK_MIN));
-	json_ulong(j, "low", wmark_pages(zone, WMARK_LOW));
-	json_ulong(j, "high", wmark_pages(zone, WMARK_HIGH));
-	json_ulong(j, "promo", wmark_pages(zone, WMARK_PROMO));
-	json_ulong(j, "boost", atomic_load_explicit(&zone->watermark_boost, memory_order_relaxed));
+	json_ulong(j, "free", s->free);
+	json_ulong(j, "min", s->wmark[WMARK_MIN] + s->boost);
+	json_ulong(j, "low", s->wmark[WMARK_LOW] + s->boost);
+	json_ulong(j, "high", s->wmark[WMARK_HIGH] + s->boost);
+	json_ulong(j, "promo", s->wmark[WMARK_PROMO] + s->boost);
+	json_ulong(j, "boost", s->boost);
 	json_open(j, "protection", '[');
 	for (i = 0; i < BZ_MAX_NR_ZONES; i++)
-		json_long(j, NULL, atomic_load_explicit(&zone->lowmem_reserve[i],
-							memory_order_relaxed));
+		json_long(j, NULL, s->lowmem_reserve[i]);
 	json_close(j, ']');
 }
 
@@ -210,22 +188,21 @@ static void json_frag_indices(struct json *j, const char *key, const unsigned lo
 
 static void json_zone(struct json *j, struct bz_zone *zone)
 {
-	struct zone_free_snapshot snap;
+	struct bz_zone_snapshot snap;
 
-	zone_free_snapshot(zone, &snap);
+	bz__zone_snapshot(zone, BZ_SNAP_FREE_AREA | BZ_SNAP_LISTS | BZ_SNAP_BLOCKS, &snap);
 	json_open(j, NULL, '{');
-	json_zone_sizes(j, zone);
-	json_zone_watermarks(j, zone);
+	json_zone_sizes(j, zone, &snap);
+	json_zone_watermarks(j, &snap);
 	json_zone_free(j, &snap);
 	json_frag_indices(j, "unusable_index", snap.nr_free, bz_unusable_index);
 	json_frag_indices(j, "extfrag_index", snap.nr_free, bz_extfrag_index);
 	json_open(j, "pcp", '{');
-	json_long(j, "batch", atomic_load_explicit(&zone->pcp_batch, memory_order_relaxed));
-	json_long(j, "high_min", atomic_load_explicit(&zone->pcp_high_min, memory_order_relaxed));
-	json_long(j, "high_max", atomic_load_explicit(&zone->pcp_high_max, memory_order_relaxed));
+	json_long(j, "batch", snap.pcp_batch);
+	json_long(j, "high_min", snap.pcp_high_min);
+	json_long(j, "high_max", snap.pcp_high_max);
 	json_close(j, '}');
-	json_ulong(j, "lock_contended",
-		   atomic_load_explicit(&zone->lock_contended, memory_order_relaxed));
+	json_ulong(j, "lock_contended", snap.lock_contended);
 	json_close(j, '}');
 }
 

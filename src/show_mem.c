@@ -11,38 +11,25 @@
  * printk in the kernel, is one message of several lines).  Counters we
  * have no concept of (LRU, slab, swap, page cache) print as 0.
  */
-#include <errno.h>
 #include <sched.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
-#include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "pcp.h"
+#include "stats.h"
 
-#define RATELIMIT_INTERVAL_NS (5ll * 1000000000ll) /* DEFAULT_RATELIMIT_INTERVAL */
-#define RATELIMIT_BURST 10                       /* DEFAULT_RATELIMIT_BURST */
 #define K(pages) ((pages) << (BZ_PAGE_SHIFT - 10))
 
-/*
- * ___ratelimit(): a new interval starts when the last one is over, saying
- * how many reports it suppressed; warn_burst counts the attempts in it.
- */
+/* nopage_rs: the kernel's default rate limit, saying how many reports it suppressed. */
 static bool warn_ratelimit(struct bz_system *sys)
 {
-	struct timespec ts;
-	long now, last, missed = 0;
+	long missed;
+	bool ok = bz__ratelimit(&sys->warn_rs, BZ_RATELIMIT_INTERVAL_NS, BZ_RATELIMIT_BURST, &missed);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	now = ts.tv_sec * 1000000000l + ts.tv_nsec;
-	last = atomic_load(&sys->warn_last_ns);
-	if (now - last > RATELIMIT_INTERVAL_NS && atomic_compare_exchange_strong(&sys->warn_last_ns, &last, now))
-		missed = atomic_exchange(&sys->warn_burst, 0) - RATELIMIT_BURST;
 	if (missed > 0)
 		bz__log(sys, BZ_LOG_WARNING, "warn_alloc: %ld callbacks suppressed", missed);
-	return atomic_fetch_add(&sys->warn_burst, 1) < RATELIMIT_BURST;
+	return ok;
 }
 
 /* show_migration_types(): "(UMEH) ", the letters of the lists holding blocks. */
@@ -64,71 +51,62 @@ static size_t migration_types(unsigned mask, char *buf)
 /* "Node 0 Normal: 1*4kB (U) 0*8kB ... = 4kB" */
 static void zone_buddy_line(struct bz_zone *z, char *buf, size_t size)
 {
-	unsigned long nr[BZ_NR_PAGE_ORDERS], total = 0;
-	unsigned types[BZ_NR_PAGE_ORDERS];
+	struct bz_zone_snapshot s;
+	unsigned long total = 0;
 	size_t n;
 
-	bz__zone_lock(z);
-	for (int o = 0; o < BZ_NR_PAGE_ORDERS; o++) {
-		nr[o] = z->free_area[o].nr_free;
-		total += nr[o] << o;
-		types[o] = 0;
-		for (int mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
-			if (z->free_area[o].free_list[mt].first != BZ_NIL)
-				types[o] |= 1u << mt;
-	}
-	bz__zone_unlock(z);
+	bz__zone_snapshot(z, BZ_SNAP_FREE_AREA, &s);
 	n = (size_t)snprintf(buf, size, "Node %d %s: ", z->node->nid, bz__zone_names[z->idx]);
 	for (int o = 0; o < BZ_NR_PAGE_ORDERS && n < size; o++) {
 		char t[16] = "";
 
-		if (nr[o])
-			migration_types(types[o], t);
-		n += (size_t)snprintf(buf + n, size - n, "%lu*%lukB %s", nr[o], K(1ul) << o, t);
+		total += s.nr_free[o] << o;
+		if (s.nr_free[o])
+			migration_types(s.types[o], t);
+		n += (size_t)snprintf(buf + n, size - n, "%lu*%lukB %s", s.nr_free[o], K(1ul) << o, t);
 	}
 	if (n < size)
 		snprintf(buf + n, size - n, "= %lukB", K(total));
 }
 
 /* Pages on the zone's HIGHATOMIC lists (the kernel's nr_free_highatomic, 6.13+). */
-static unsigned long free_highatomic(struct bz_zone *z)
+static unsigned long free_highatomic(const struct bz_zone_snapshot *s)
 {
 	unsigned long n = 0;
 
-	bz__zone_lock(z);
 	for (unsigned o = 0; o < BZ_NR_PAGE_ORDERS; o++)
-		n += bz__free_list_count_locked(z, o, BZ_MIGRATE_HIGHATOMIC) << o;
-	bz__zone_unlock(z);
+		n += s->by_type[BZ_MIGRATE_HIGHATOMIC][o] << o;
 	return n;
 }
 
 /* this_cpu_read(zone->per_cpu_pageset->count): the calling thread's cache. */
 static unsigned long local_pcp(const struct bz_zone *z)
 {
-	const struct bz_tls *t = &bz__tls;
+	const struct bz_task *t = &bz__current.task;
 
 	if (t->sys != z->sys || t->id != z->sys->id || !t->tc)
 		return 0;
-	return (unsigned long)PCP_GET(&t->tc->pcp[z->zone_id], count);
+	return bz__pcp_count(t->tc, z);
 }
 
 static void zone_line(struct bz_system *sys, struct bz_zone *z, int level)
 {
+	struct bz_zone_snapshot s;
 	char line[160];
 	size_t n;
 
+	bz__zone_snapshot(z, BZ_SNAP_LISTS | BZ_SNAP_CACHED, &s);
 	bz__log(sys, level,
 		"Node %d %s free:%lukB boost:%lukB min:%lukB low:%lukB high:%lukB reserved_highatomic:%luKB "
 		"free_highatomic:%luKB active_anon:0kB inactive_anon:0kB active_file:0kB inactive_file:0kB "
 		"unevictable:0kB writepending:0kB zspages:0kB present:%lukB managed:%lukB mlocked:0kB "
 		"bounce:0kB free_pcp:%lukB local_pcp:%lukB free_cma:0kB",
-		z->node->nid, bz__zone_names[z->idx], K((unsigned long)zone_page_state(z, NR_FREE_PAGES)),
-		K(atomic_load(&z->watermark_boost)), K(wmark_pages(z, WMARK_MIN)), K(wmark_pages(z, WMARK_LOW)),
-		K(wmark_pages(z, WMARK_HIGH)), K(atomic_load(&z->nr_reserved_highatomic)), K(free_highatomic(z)),
-		K(z->present_pages), K(z->managed_pages), K(bz__zone_cached(z)), K(local_pcp(z)));
+		z->node->nid, bz__zone_names[z->idx], K(s.free), K(s.boost), K(s.wmark[WMARK_MIN] + s.boost),
+		K(s.wmark[WMARK_LOW] + s.boost), K(s.wmark[WMARK_HIGH] + s.boost), K(s.reserved_highatomic),
+		K(free_highatomic(&s)), K(s.present), K(s.managed), K(s.cached), K(local_pcp(z)));
 	n = (size_t)snprintf(line, sizeof(line), "lowmem_reserve[]:");
 	for (int i = 0; i < BZ_MAX_NR_ZONES && n < sizeof(line); i++)
-		n += (size_t)snprintf(line + n, sizeof(line) - n, " %ld", atomic_load(&z->lowmem_reserve[i]));
+		n += (size_t)snprintf(line + n, sizeof(line) - n, " %ld", s.lowmem_reserve[i]);
 	bz__log(sys, level, "%s", line);
 }
 
@@ -139,7 +117,7 @@ static void node_line(struct bz_system *sys, int nid, int level)
 		"isolated(anon):0kB isolated(file):0kB mapped:0kB dirty:0kB writeback:0kB shmem:0kB "
 		"shmem_thp:0kB shmem_pmdmapped:0kB anon_thp:0kB kernel_stack:0kB pagetables:0kB "
 		"sec_pagetables:0kB all_unreclaimable? %s Balloon:0kB",
-		nid, bz__kswapd_hopeless(sys, nid) ? "yes" : "no");
+		nid, kswapd_hopeless(sys->nodes[nid]) ? "yes" : "no");
 }
 
 #define for_each_shown_zone(sys, nid, zid, z, max)                                         \

@@ -3,8 +3,10 @@
  * shrinker.c - the application's reclaimable memory, as the kernel's
  * mm/shrinker.c: registering and unregistering shrinkers, and
  * shrink_slab()/do_shrink_slab(), which ask each one to free a share of its
- * objects proportional to the reclaim priority.  Also the callback lists
- * that shrinkers and OOM notifiers (oom.c) are kept on.
+ * objects proportional to the reclaim priority.  Also a system's callback
+ * state (struct bz_reclaim: made by the first registration, freed with the
+ * system) and the callback lists shrinkers and OOM notifiers (oom.c) are
+ * kept on.
  *
  * Lifetime, as in 6.7+: a walker references an entry under the list's lock
  * and calls it with no lock held; unregistering marks the entry dead and
@@ -19,19 +21,16 @@
 
 #define SHRINK_BATCH 128
 
-/* The list whose callback this thread is running, if any: unregistering from it would wait forever. */
-static _Thread_local const struct bz_cblist *in_callback;
-
 /* ---- callback lists -------------------------------------------------------------------- */
 
-void bz__cblist_init(struct bz_cblist *l)
+static void cblist_init(struct bz_cblist *l)
 {
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->idle, NULL);
 	l->head = NULL;
 }
 
-void bz__cblist_destroy(struct bz_cblist *l)
+static void cblist_destroy(struct bz_cblist *l)
 {
 	while (l->head) {
 		struct bz_cb *cb = l->head;
@@ -43,7 +42,7 @@ void bz__cblist_destroy(struct bz_cblist *l)
 	pthread_mutex_destroy(&l->lock);
 }
 
-void bz__cblist_fork_child(struct bz_cblist *l)
+static void cblist_fork_child(struct bz_cblist *l)
 {
 	pthread_mutex_init(&l->lock, NULL);
 	pthread_cond_init(&l->idle, NULL);
@@ -51,12 +50,69 @@ void bz__cblist_fork_child(struct bz_cblist *l)
 		cb->refs = 0;
 }
 
+/* The list whose callback this thread is running, if any: unregistering from it would wait forever. */
 const struct bz_cblist *bz__cblist_enter(const struct bz_cblist *l)
 {
-	const struct bz_cblist *old = in_callback;
+	const struct bz_cblist *old = bz__current.in_callback;
 
-	in_callback = l;
+	bz__current.in_callback = l;
 	return old;
+}
+
+/* ---- a system's callback state ----------------------------------------------------------- */
+
+struct bz_reclaim *bz__reclaim(struct bz_system *sys, bool create)
+{
+	struct bz_reclaim *r = atomic_load_explicit(&sys->reclaim, memory_order_acquire), *expected = NULL;
+
+	if (r || !create)
+		return r;
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->sys = sys;
+	cblist_init(&r->shrinkers);
+	cblist_init(&r->oom);
+	pthread_mutex_init(&r->oom_lock, NULL);
+	if (!atomic_compare_exchange_strong(&sys->reclaim, &expected, r)) {
+		cblist_destroy(&r->shrinkers);
+		cblist_destroy(&r->oom);
+		pthread_mutex_destroy(&r->oom_lock);
+		free(r);
+		return expected;
+	}
+	return r;
+}
+
+int bz__nr_shrinkers(const struct bz_system *sys)
+{
+	const struct bz_reclaim *r = atomic_load_explicit(&sys->reclaim, memory_order_acquire);
+
+	return r ? atomic_load_explicit(&r->nr_shrinkers, memory_order_relaxed) : 0;
+}
+
+void bz__reclaim_destroy(struct bz_system *sys)
+{
+	struct bz_reclaim *r = atomic_load(&sys->reclaim);
+
+	if (!r)
+		return;
+	atomic_store(&sys->reclaim, NULL);
+	cblist_destroy(&r->shrinkers);
+	cblist_destroy(&r->oom);
+	pthread_mutex_destroy(&r->oom_lock);
+	free(r);
+}
+
+void bz__reclaim_fork_child(struct bz_system *sys)
+{
+	struct bz_reclaim *r = atomic_load(&sys->reclaim);
+
+	if (!r)
+		return;
+	cblist_fork_child(&r->shrinkers);
+	cblist_fork_child(&r->oom);
+	pthread_mutex_init(&r->oom_lock, NULL);
 }
 
 int bz__cblist_add(struct bz_cblist *l, struct bz_cb *cb)
@@ -84,7 +140,7 @@ struct bz_cb *bz__cblist_del(struct bz_cblist *l, void *obj, int *err)
 	struct bz_cb **pos, *cb;
 
 	*err = 0;
-	if (in_callback == l) {
+	if (bz__current.in_callback == l) {
 		*err = -EDEADLK;
 		return NULL;
 	}
@@ -142,15 +198,12 @@ static int check_shrinker(struct bz_system *sys, const struct bz_shrinker *s)
 	return why ? -EINVAL : 0;
 }
 
-BZ_API int bz_shrinker_register(bz_system *sys, struct bz_shrinker *s)
+int bz__shrinker_register(struct bz_system *sys, struct bz_shrinker *s)
 {
 	struct bz_reclaim *r;
 	struct bz_cb *cb;
 	int slots, ret;
 
-	sys = bz__resolve(sys);
-	if (!sys)
-		return -EINVAL;
 	ret = check_shrinker(sys, s);
 	if (ret)
 		return ret;
@@ -170,25 +223,23 @@ BZ_API int bz_shrinker_register(bz_system *sys, struct bz_shrinker *s)
 	}
 	atomic_fetch_add(&r->nr_shrinkers, 1);
 	/* New reclaimable memory: a node kswapd gave up on may be worth trying again. */
-	for (int nid = 0; nid < r->nr_nodes; nid++)
-		atomic_store(&r->kswapd[nid].failures, 0);
+	for (int nid = 0; nid < sys->nr_nodes; nid++)
+		atomic_store(&sys->nodes[nid]->kswapd_failures, 0);
 	return 0;
 }
 
-BZ_API void bz_shrinker_unregister(bz_system *sys, struct bz_shrinker *s)
+void bz__shrinker_unregister(struct bz_system *sys, struct bz_shrinker *s)
 {
-	struct bz_reclaim *r;
+	struct bz_reclaim *r = bz__reclaim(sys, false);
 	struct bz_cb *cb;
 	int err = 0;
 
-	sys = bz__resolve(sys);
-	r = sys ? bz__reclaim(sys, false) : NULL;
 	cb = r && s ? bz__cblist_del(&r->shrinkers, s, &err) : NULL;
 	if (!cb) {
-		if (sys && s && r && err)
+		if (s && r && err)
 			bz__log(sys, BZ_LOG_ERR, "bz_shrinker_unregister(%p): called from a shrinker callback; "
 				"it stays registered", (void *)s);
-		else if (sys)
+		else
 			bz__log(sys, BZ_LOG_ERR, "bz_shrinker_unregister(%p): not a registered shrinker", (void *)s);
 		return;
 	}

@@ -9,13 +9,45 @@
 #ifndef BZ_SPINLOCK_H
 #define BZ_SPINLOCK_H
 
+#include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 
+#include "util.h"
+
 typedef struct {
 	atomic_int locked;
+#if BZ_ASSERT_LEVEL
+	_Atomic(pthread_t) owner;       /* for bz_spin_held(): assertion builds only */
+#endif
 } bz_spinlock;
+
+#if BZ_ASSERT_LEVEL
+static inline void bz_spin_set_owner(bz_spinlock *l, bool mine)
+{
+	atomic_store_explicit(&l->owner, mine ? pthread_self() : (pthread_t)0, memory_order_relaxed);
+}
+
+/* lockdep_assert_held(): the calling thread holds l. */
+static inline bool bz_spin_held(bz_spinlock *l)
+{
+	return atomic_load_explicit(&l->locked, memory_order_relaxed) &&
+	       pthread_equal(atomic_load_explicit(&l->owner, memory_order_relaxed), pthread_self());
+}
+#else
+static inline void bz_spin_set_owner(bz_spinlock *l, bool mine)
+{
+	(void)l;
+	(void)mine;
+}
+
+static inline bool bz_spin_held(bz_spinlock *l)
+{
+	(void)l;
+	return true;
+}
+#endif
 
 static inline void bz_cpu_relax(void)
 {
@@ -33,8 +65,11 @@ static inline void bz_spin_init(bz_spinlock *l)
 
 static inline bool bz_spin_trylock(bz_spinlock *l)
 {
-	return !atomic_load_explicit(&l->locked, memory_order_relaxed) &&
-	       !atomic_exchange_explicit(&l->locked, 1, memory_order_acquire);
+	if (atomic_load_explicit(&l->locked, memory_order_relaxed) ||
+	    atomic_exchange_explicit(&l->locked, 1, memory_order_acquire))
+		return false;
+	bz_spin_set_owner(l, true);
+	return true;
 }
 
 /* Returns true when the lock was contended. */
@@ -51,13 +86,16 @@ static inline bool bz_spin_lock(bz_spinlock *l)
 				sched_yield();
 			}
 		}
-		if (!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire))
+		if (!atomic_exchange_explicit(&l->locked, 1, memory_order_acquire)) {
+			bz_spin_set_owner(l, true);
 			return true;
+		}
 	}
 }
 
 static inline void bz_spin_unlock(bz_spinlock *l)
 {
+	bz_spin_set_owner(l, false);
 	atomic_store_explicit(&l->locked, 0, memory_order_release);
 }
 
@@ -94,11 +132,6 @@ static inline void bz_ticket_unlock(bz_ticketlock *l)
 {
 	atomic_store_explicit(&l->owner, atomic_load_explicit(&l->owner, memory_order_relaxed) + 1,
 			      memory_order_release);
-}
-
-static inline bool bz_spin_is_locked(bz_spinlock *l)
-{
-	return atomic_load_explicit(&l->locked, memory_order_relaxed) != 0;
 }
 
 #endif /* BZ_SPINLOCK_H */

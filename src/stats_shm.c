@@ -17,7 +17,6 @@
  * parent's segment.
  */
 #include <fcntl.h>
-#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -25,9 +24,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "internal.h"
-#include "pcp.h"
+#include "system.h"
 #include "stats_shm.h"
+
+_Static_assert(BZ_STATS_LIST_CAP == BZ_LIST_WALK_CAP, "the segment shows the reports' cap");
 
 #define INTERVAL_MAX_MS 3600000 /* an hour */
 
@@ -50,7 +50,7 @@ struct bz_stats_pub {
 
 static pthread_mutex_t pubs_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct bz_stats_pub *pubs;       /* every publisher of this process */
-static pthread_once_t pubs_once = PTHREAD_ONCE_INIT;
+static pthread_once_t atexit_once = PTHREAD_ONCE_INIT;
 
 /* vm events by segment slot (enum bz_stats_event). */
 static const enum bz_vm_event stat_events[BZ_STATS_NR_EVENTS] = {
@@ -64,80 +64,49 @@ static const enum bz_vm_event stat_events[BZ_STATS_NR_EVENTS] = {
 
 static uint64_t now_ns(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+	return (uint64_t)bz__now_ns();
 }
 
 /* ---- the snapshot ------------------------------------------------------------ */
 
-/*
- * Blocks on one free list, at most BZ_STATS_LIST_CAP: the walk holds the
- * zone lock, and pagetypeinfo_showfree_print() caps it for that reason.
- * Deferred max-order blocks count on the MOVABLE list (mmzone.h).
- */
-static uint64_t free_list_count_capped_locked(struct bz_zone *z, unsigned order, int mt)
-{
-	uint64_t n = 0;
-
-	for (uint32_t pfn = z->free_area[order].free_list[mt].first; pfn != BZ_NIL && n < BZ_STATS_LIST_CAP;
-	     pfn = pfn_to_page(z->sys, pfn)->next)
-		n++;
-	if (order == BZ_MAX_ORDER && mt == BZ_MIGRATE_MOVABLE)
-		n += (z->deferred_end - z->deferred_pfn) / MAX_ORDER_NR_PAGES;
-	return BZ_MIN(n, (uint64_t)BZ_STATS_LIST_CAP);
-}
-
-/* The free lists, one lock hold per list as pagetypeinfo takes them. */
-static void snapshot_free_lists(struct bz_zone *z, struct bz_stats_zone *out)
-{
-	unsigned long blocks[BZ_MIGRATE_TYPES];
-
-	bz__zone_lock(z);
-	for (int o = 0; o < BZ_NR_PAGE_ORDERS; o++)
-		out->nr_free[o] = z->free_area[o].nr_free;
-	bz__count_pageblocks(z, blocks);
-	bz__zone_unlock(z);
-	for (int mt = 0; mt < BZ_MIGRATE_TYPES; mt++) {
-		out->pageblocks[mt] = blocks[mt];
-		for (unsigned o = 0; o < BZ_NR_PAGE_ORDERS; o++) {
-			bz__zone_lock(z);
-			out->free_by_type[mt][o] = free_list_count_capped_locked(z, o, mt);
-			bz__zone_unlock(z);
-		}
-	}
-}
-
+/* One zone's record from the common snapshot (snapshot.c); watermarks with the boost, as zoneinfo. */
 static void snapshot_zone(struct bz_zone *z, struct bz_stats_zone *out)
 {
+	struct bz_zone_snapshot s;
+
+	bz__zone_snapshot(z, BZ_SNAP_ALL, &s);
 	memset(out, 0, sizeof(*out));
 	out->nid = (uint64_t)z->node->nid;
 	out->zid = (uint64_t)z->idx;
 	out->populated = populated_zone(z);
-	out->start_pfn = z->zone_start_pfn;
-	out->spanned = z->spanned_pages;
-	out->present = z->present_pages;
-	out->managed = z->managed_pages;
-	out->free = (uint64_t)zone_page_state(z, NR_FREE_PAGES);
-	out->cached = bz__zone_cached(z);
-	out->allocated = out->managed >= out->free + out->cached ? out->managed - out->free - out->cached : 0;
-	out->free_blocks = (uint64_t)zone_page_state(z, NR_FREE_PAGES_BLOCKS);
-	out->wmark_min = wmark_pages(z, WMARK_MIN);
-	out->wmark_low = wmark_pages(z, WMARK_LOW);
-	out->wmark_high = wmark_pages(z, WMARK_HIGH);
-	out->wmark_promo = wmark_pages(z, WMARK_PROMO);
-	out->boost = atomic_load_explicit(&z->watermark_boost, memory_order_relaxed);
+	out->start_pfn = s.start_pfn;
+	out->spanned = s.spanned;
+	out->present = s.present;
+	out->managed = s.managed;
+	out->free = s.free;
+	out->cached = s.cached;
+	out->allocated = s.allocated;
+	out->free_blocks = s.free_blocks;
+	out->wmark_min = s.wmark[WMARK_MIN] + s.boost;
+	out->wmark_low = s.wmark[WMARK_LOW] + s.boost;
+	out->wmark_high = s.wmark[WMARK_HIGH] + s.boost;
+	out->wmark_promo = s.wmark[WMARK_PROMO] + s.boost;
+	out->boost = s.boost;
 	for (int i = 0; i < BZ_MAX_NR_ZONES; i++)
-		out->lowmem_reserve[i] = (uint64_t)atomic_load_explicit(&z->lowmem_reserve[i], memory_order_relaxed);
-	out->pcp_batch = (uint64_t)atomic_load_explicit(&z->pcp_batch, memory_order_relaxed);
-	out->pcp_high_min = (uint64_t)atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
-	out->pcp_high_max = (uint64_t)atomic_load_explicit(&z->pcp_high_max, memory_order_relaxed);
+		out->lowmem_reserve[i] = (uint64_t)s.lowmem_reserve[i];
+	out->pcp_batch = (uint64_t)s.pcp_batch;
+	out->pcp_high_min = (uint64_t)s.pcp_high_min;
+	out->pcp_high_max = (uint64_t)s.pcp_high_max;
+	for (int o = 0; o < BZ_NR_PAGE_ORDERS; o++)
+		out->nr_free[o] = s.nr_free[o];
+	for (int mt = 0; mt < BZ_MIGRATE_TYPES; mt++) {
+		out->pageblocks[mt] = s.pageblocks[mt];
+		for (int o = 0; o < BZ_NR_PAGE_ORDERS; o++)
+			out->free_by_type[mt][o] = s.by_type[mt][o];
+	}
 	for (int i = 0; i < BZ_STATS_NR_NUMA; i++)
-		out->numa[i] = bz__zone_numa_sum(z, (enum bz_zone_stat_item)(NUMA_HIT + i));
-	out->lock_contended = atomic_load_explicit(&z->lock_contended, memory_order_relaxed);
-	if (out->populated)
-		snapshot_free_lists(z, out);
+		out->numa[i] = s.numa[i];
+	out->lock_contended = s.lock_contended;
 }
 
 static struct bz_stats_zone *shm_zones(struct bz_stats_shm *h)
@@ -200,19 +169,9 @@ static void *publisher_main(void *arg)
 	return NULL;
 }
 
-/* The application's signals go to its own threads, never to ours. */
 static int start_thread(struct bz_stats_pub *pub)
 {
-	sigset_t all, old;
-	int err;
-
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	err = pthread_create(&pub->thread, NULL, publisher_main, pub);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (!err)
-		pthread_setname_np(pub->thread, "bz-stats");
-	return -err;
+	return bz__thread_start(&pub->thread, publisher_main, pub, "bz-stats");
 }
 
 /* Stops the thread and unlinks the name, once; pubs_lock held. */
@@ -243,20 +202,19 @@ static void retire_all(void)
 	pthread_mutex_unlock(&pubs_lock);
 }
 
-static void pubs_fork_prepare(void)
+void bz__stats_fork_prepare(void)
 {
 	pthread_mutex_lock(&pubs_lock);
 }
 
-static void pubs_fork_release(void)
+void bz__stats_fork_release(void)
 {
 	pthread_mutex_unlock(&pubs_lock);
 }
 
-static void pubs_init_once(void)
+static void atexit_once_fn(void)
 {
 	atexit(retire_all);
-	pthread_atfork(pubs_fork_prepare, pubs_fork_release, pubs_fork_release);
 }
 
 /* ---- the segment ------------------------------------------------------------------- */
@@ -410,8 +368,6 @@ static void pub_free(struct bz_stats_pub *pub)
 static struct bz_stats_pub *pub_new(struct bz_system *sys, int interval_ms)
 {
 	struct bz_stats_pub *pub = calloc(1, sizeof(*pub));
-	pthread_condattr_t ca;
-
 	if (!pub)
 		return NULL;
 	pub->sys = sys;
@@ -423,10 +379,7 @@ static struct bz_stats_pub *pub_new(struct bz_system *sys, int interval_ms)
 	snprintf(pub->name, sizeof(pub->name), "/" BZ_STATS_SHM_PREFIX "%ld.%llu", (long)pub->pid,
 		 (unsigned long long)sys->id);
 	pthread_mutex_init(&pub->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&pub->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	bz__cond_init_monotonic(&pub->cond);
 	if (!pub->snap) {
 		pub_free(pub);
 		return NULL;
@@ -447,7 +400,7 @@ int bz__stats_publish_start(struct bz_system *sys, const struct bz_config *cfg)
 			"from a threaded process");
 		return 0;
 	}
-	pthread_once(&pubs_once, pubs_init_once);
+	pthread_once(&atexit_once, atexit_once_fn);
 	pub = pub_new(sys, interval_ms);
 	if (!pub)
 		return -ENOMEM;

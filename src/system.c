@@ -1,106 +1,20 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * system.c - a system's lifetime and the registry of live systems.  The
- * registry is how an address or a struct page found without its system
- * (bz_free_pages(page), bz_virt_to_page(addr)) is traced back to it, and how
- * a page of a destroyed system is recognised as no longer ours.
+ * system.c - a system's lifetime: its config, its creation (every layer
+ * below built and started in order) and destruction (stopped in the
+ * reverse order), and the process's default system, which every public
+ * call reaches by passing NULL (bz__resolve).  Also the public calls on a
+ * system as a whole whose work lives in the layers below: draining the
+ * thread caches, trimming, checking, and registering shrinkers and OOM
+ * notifiers.  Each resolves its system here and calls its owner.
  */
 #include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
-#include "arena.h"
-#include "pcp.h"
+#include "system.h"
 
-#define BZ_MAX_SYSTEMS 256
-
-static _Atomic(struct bz_system *) registry[BZ_MAX_SYSTEMS];
-static atomic_int registry_used; /* slots ever used: lookups scan [0, used) */
-static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
-
-static int registry_add(struct bz_system *sys)
-{
-	int ret = -ENOMEM;
-
-	pthread_mutex_lock(&registry_lock);
-	for (int i = 0; i < BZ_MAX_SYSTEMS; i++) {
-		if (atomic_load(&registry[i]))
-			continue;
-		sys->slot = i;
-		atomic_store_explicit(&registry[i], sys, memory_order_release);
-		if (i + 1 > atomic_load(&registry_used))
-			atomic_store(&registry_used, i + 1);
-		ret = 0;
-		break;
-	}
-	pthread_mutex_unlock(&registry_lock);
-	return ret;
-}
-
-static void registry_del(struct bz_system *sys)
-{
-	pthread_mutex_lock(&registry_lock);
-	atomic_store_explicit(&registry[sys->slot], NULL, memory_order_release);
-	pthread_mutex_unlock(&registry_lock);
-}
-
-void bz__registry_lock(void)
-{
-	pthread_mutex_lock(&registry_lock);
-}
-
-void bz__registry_unlock(void)
-{
-	pthread_mutex_unlock(&registry_lock);
-}
-
-void bz__for_each_system(void (*fn)(struct bz_system *sys, void *arg), void *arg)
-{
-	for (int i = 0; i < atomic_load(&registry_used); i++) {
-		struct bz_system *sys = atomic_load(&registry[i]);
-
-		if (sys)
-			fn(sys, arg);
-	}
-}
-
-bool bz__system_alive(const struct bz_system *sys, uint64_t id)
-{
-	for (int i = 0; i < atomic_load(&registry_used); i++) {
-		struct bz_system *s = atomic_load(&registry[i]);
-
-		if (s && s == sys)
-			return s->id == id;
-	}
-	return false;
-}
-
-struct bz_system *bz__system_of_page(const bz_page *page)
-{
-	int used = atomic_load_explicit(&registry_used, memory_order_acquire);
-
-	for (int i = 0; i < used; i++) {
-		struct bz_system *sys = atomic_load_explicit(&registry[i], memory_order_acquire);
-
-		if (sys && page >= sys->mem_map && page < sys->mem_map + sys->nr_pfns)
-			return sys;
-	}
-	return NULL;
-}
-
-struct bz_system *bz__system_of_addr(const void *addr)
-{
-	int used = atomic_load_explicit(&registry_used, memory_order_acquire);
-	const char *a = addr;
-
-	for (int i = 0; i < used; i++) {
-		struct bz_system *sys = atomic_load_explicit(&registry[i], memory_order_acquire);
-
-		if (sys && a >= sys->base && a < sys->base + sys->reserve_bytes)
-			return sys;
-	}
-	return NULL;
-}
+static struct bz_system *_Atomic default_sys;
+static pthread_once_t default_once = PTHREAD_ONCE_INIT;
 
 static void config_defaults(struct bz_config *cfg)
 {
@@ -168,6 +82,7 @@ BZ_API int bz_system_create(const struct bz_config *user_cfg, bz_system **out)
 	ret = copy_config(user_cfg, &cfg);
 	if (ret)
 		return ret;
+	bz__fork_init();
 	sys = calloc(1, sizeof(*sys));
 	if (!sys)
 		return -ENOMEM;
@@ -189,10 +104,8 @@ BZ_API int bz_system_create(const struct bz_config *user_cfg, bz_system **out)
 			ret = bz__debug_start(sys);
 		bz__os_fail_arm(0, 0);
 	}
-	if (!ret) {
-		bz__pcp_system_created(sys);
-		ret = registry_add(sys);
-	}
+	if (!ret)
+		ret = bz__registry_add(sys);
 	if (ret) {
 		bz__free_system_memory(sys);
 		pthread_mutex_destroy(&sys->sysctl_lock);
@@ -219,11 +132,12 @@ BZ_API void bz_system_destroy(bz_system *sys)
 	/* kswapd and the page reporting worker free into the system: stopped before it goes. */
 	bz__vmscan_system_destroy(sys);
 	bz__page_reporting_system_destroy(sys);
+	bz__reclaim_destroy(sys);
 	/* The default system, once destroyed, stays gone: NULL then means "no system". */
-	atomic_compare_exchange_strong(&bz__default_sys, &dflt, NULL);
+	atomic_compare_exchange_strong(&default_sys, &dflt, NULL);
 	bz__tcache_lock();
-	registry_del(sys);
-	bz__pcp_system_destroy(sys);
+	bz__registry_del(sys);
+	bz__tcache_system_destroy(sys);
 	bz__tcache_unlock();
 	sys->magic = 0;
 	bz__free_system_memory(sys);
@@ -231,25 +145,23 @@ BZ_API void bz_system_destroy(bz_system *sys)
 	free(sys);
 }
 
-struct bz_system *_Atomic bz__default_sys;
-static pthread_once_t default_once = PTHREAD_ONCE_INIT;
 
 static void create_default(void)
 {
 	bz_system *sys;
 
 	if (bz_system_create(NULL, &sys) == 0)
-		atomic_store_explicit(&bz__default_sys, sys, memory_order_release);
+		atomic_store_explicit(&default_sys, sys, memory_order_release);
 }
 
 BZ_API bz_system *bz_default_system(void)
 {
-	struct bz_system *sys = atomic_load_explicit(&bz__default_sys, memory_order_acquire);
+	struct bz_system *sys = atomic_load_explicit(&default_sys, memory_order_acquire);
 
 	if (bz_likely(sys))
 		return sys;
 	pthread_once(&default_once, create_default);
-	return atomic_load_explicit(&bz__default_sys, memory_order_acquire);
+	return atomic_load_explicit(&default_sys, memory_order_acquire);
 }
 
 struct bz_system *bz__resolve(bz_system *sys)
@@ -265,39 +177,98 @@ BZ_API int bz_nr_nodes(bz_system *sys)
 
 BZ_API int bz_zone_stats(bz_system *sys, int nid, int zid, struct bz_zone_stats *st)
 {
+	struct bz_zone_snapshot snap;
 	struct bz_zone_stats s;
-	struct bz_zone *z;
 	size_t size;
 
 	sys = bz__resolve(sys);
 	if (!sys || !st || nid < 0 || nid >= sys->nr_nodes || zid < 0 || zid >= BZ_MAX_NR_ZONES ||
 	    st->size < sizeof(size_t))
 		return -EINVAL;
-	z = &sys->nodes[nid]->zones[zid];
+	bz__zone_snapshot(&sys->nodes[nid]->zones[zid], BZ_SNAP_FREE_AREA | BZ_SNAP_CACHED, &snap);
 	memset(&s, 0, sizeof(s));
-	s.start_pfn = z->zone_start_pfn;
-	s.spanned = z->spanned_pages;
-	s.present = z->present_pages;
-	s.managed = z->managed_pages;
-	s.free = (unsigned long)zone_page_state(z, NR_FREE_PAGES);
-	s.cached = bz__zone_cached(z);
-	s.allocated = s.managed >= s.free + s.cached ? s.managed - s.free - s.cached : 0;
-	s.wmark_min = atomic_load(&z->watermark[WMARK_MIN]);
-	s.wmark_low = atomic_load(&z->watermark[WMARK_LOW]);
-	s.wmark_high = atomic_load(&z->watermark[WMARK_HIGH]);
-	s.wmark_promo = atomic_load(&z->watermark[WMARK_PROMO]);
-	s.boost = atomic_load(&z->watermark_boost);
+	s.start_pfn = snap.start_pfn;
+	s.spanned = snap.spanned;
+	s.present = snap.present;
+	s.managed = snap.managed;
+	s.free = snap.free;
+	s.cached = snap.cached;
+	s.allocated = snap.allocated;
+	s.wmark_min = snap.wmark[WMARK_MIN];
+	s.wmark_low = snap.wmark[WMARK_LOW];
+	s.wmark_high = snap.wmark[WMARK_HIGH];
+	s.wmark_promo = snap.wmark[WMARK_PROMO];
+	s.boost = snap.boost;
 	for (int i = 0; i < BZ_MAX_NR_ZONES; i++)
-		s.lowmem_reserve[i] = (unsigned long)atomic_load(&z->lowmem_reserve[i]);
-	bz__zone_lock(z);
-	for (int o = 0; o < BZ_NR_PAGE_ORDERS; o++)
-		s.nr_free[o] = z->free_area[o].nr_free;
-	bz__zone_unlock(z);
-	s.pcp_batch = (unsigned long)atomic_load(&z->pcp_batch);
-	s.pcp_high_min = (unsigned long)atomic_load(&z->pcp_high_min);
-	s.pcp_high_max = (unsigned long)atomic_load(&z->pcp_high_max);
+		s.lowmem_reserve[i] = (unsigned long)snap.lowmem_reserve[i];
+	memcpy(s.nr_free, snap.nr_free, sizeof(s.nr_free));
+	s.pcp_batch = (unsigned long)snap.pcp_batch;
+	s.pcp_high_min = (unsigned long)snap.pcp_high_min;
+	s.pcp_high_max = (unsigned long)snap.pcp_high_max;
 	size = BZ_MIN(st->size, sizeof(s));
 	s.size = st->size;
 	memcpy(st, &s, size);
 	return 0;
+}
+
+/* ---- calls on a system as a whole ------------------------------------------------------- */
+
+BZ_API int bz_drain_all_pages(bz_system *sys)
+{
+	int ret;
+
+	sys = bz__resolve(sys);
+	if (!sys)
+		return -EINVAL;
+	ret = bz__tcache_drain_all(sys);
+	bz__page_reporting_poll(sys);
+	return ret;
+}
+
+BZ_API long bz_trim(bz_system *sys)
+{
+	sys = bz__resolve(sys);
+	if (!sys)
+		return -EINVAL;
+	bz__tcache_drain_all(sys);
+	return bz__page_reporting_trim(sys);
+}
+
+BZ_API int bz_check(bz_system *sys)
+{
+	sys = bz__resolve(sys);
+	if (!sys)
+		return -EINVAL;
+	return bz__check(sys, false);
+}
+
+BZ_API int bz_shrinker_register(bz_system *sys, struct bz_shrinker *s)
+{
+	sys = bz__resolve(sys);
+	if (!sys)
+		return -EINVAL;
+	return bz__shrinker_register(sys, s);
+}
+
+BZ_API void bz_shrinker_unregister(bz_system *sys, struct bz_shrinker *s)
+{
+	sys = bz__resolve(sys);
+	if (sys)
+		bz__shrinker_unregister(sys, s);
+}
+
+BZ_API int bz_register_oom_notifier(bz_system *sys, struct bz_oom_notifier *nb)
+{
+	sys = bz__resolve(sys);
+	if (!sys)
+		return -EINVAL;
+	return bz__register_oom_notifier(sys, nb);
+}
+
+BZ_API int bz_unregister_oom_notifier(bz_system *sys, struct bz_oom_notifier *nb)
+{
+	sys = bz__resolve(sys);
+	if (!sys)
+		return -EINVAL;
+	return bz__unregister_oom_notifier(sys, nb);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * tcache.c - the lifetime of per-thread caches: found through the thread's
- * TLS, created on first use of a system, drained when the thread exits,
- * freed with their system, drained remotely by bz_drain_all_pages
- * (drain_all_pages), made consistent across fork, and summed for reports.
- * The remote-drain handshake is argued at tcache_enter() in pcp.c.
+ * tcache.c - the per-thread caches of a system: created for a thread on
+ * its first use of the system (task.c asks), freed with the thread or the
+ * system, drained remotely by bz_drain_all_pages (drain_all_pages), every
+ * owner stopped for whoever needs the caches still (decay of idle caches,
+ * new pageset limits, bz_check, fork), and summed for reports.  The
+ * remote-drain handshake is argued at tcache_enter() in pcp.h.
  */
 #include <linux/membarrier.h>
 #include <sched.h>
@@ -15,30 +16,26 @@
 
 #include "pcp.h"
 
-#define TLS_MORE 8
-
-/*
- * The thread's other (system, cache) pairs, on the heap: the library's
- * static TLS must stay small enough to be dlopen()ed (glibc reserves a
- * few hundred bytes of static TLS for libraries loaded late).
- */
-static _Thread_local struct bz_tls *tls_more __attribute__((tls_model("initial-exec")));
-_Atomic uint64_t bz__tls_gen = 1;
 static pthread_mutex_t tcache_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_once_t tcache_once = PTHREAD_ONCE_INIT;
-static pthread_key_t exit_key;
+static pthread_once_t membarrier_once = PTHREAD_ONCE_INIT;
+static bool use_membarrier;     /* set once, before the first cache exists */
 
-static void thread_exit(void *arg);
-static void fork_prepare(void);
-static void fork_parent(void);
-static void fork_child(void);
-
-static void tcache_init_once(void)
+static void membarrier_register(void)
 {
-	pthread_key_create(&exit_key, thread_exit);
-	if (syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0)
-		bz__use_membarrier = true;
-	pthread_atfork(fork_prepare, fork_parent, fork_child);
+	use_membarrier = syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+}
+
+bool bz__tcache_supported(void)
+{
+	pthread_once(&membarrier_once, membarrier_register);
+	return use_membarrier;
+}
+
+void bz__force_barriers(void)
+{
+	if (use_membarrier)
+		syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+	atomic_thread_fence(memory_order_seq_cst);
 }
 
 void bz__tcache_lock(void)
@@ -51,15 +48,14 @@ void bz__tcache_unlock(void)
 	pthread_mutex_unlock(&tcache_lock);
 }
 
-void bz__pcp_system_created(struct bz_system *sys)
-{
-	(void)sys;
-	pthread_once(&tcache_once, tcache_init_once);
-}
-
 /* ---- one cache ---------------------------------------------------------------------- */
 
-static struct bz_tcache *tcache_new(struct bz_system *sys)
+static struct bz_zone *cache_zone(const struct bz_tcache *tc, int i)
+{
+	return &tc->sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES];
+}
+
+struct bz_tcache *bz__tcache_new(struct bz_system *sys)
 {
 	int n = sys->nr_nodes * BZ_MAX_NR_ZONES;
 	size_t size = sizeof(struct bz_tcache) + (size_t)n * (sizeof(struct bz_pcp) + sizeof(struct bz_pcp_stats));
@@ -75,9 +71,7 @@ static struct bz_tcache *tcache_new(struct bz_system *sys)
 	tc->cpu = sched_getcpu();
 	bz_ticket_init(&tc->lock);
 	for (int i = 0; i < n; i++) {
-		struct bz_zone *z = &sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES];
-
-		tc->pcp[i].zone = z;
+		tc->pcp[i].zone = cache_zone(tc, i);
 		bz__pcp_refresh_batch(&tc->pcp[i]);
 		for (int l = 0; l < NR_PCP_LISTS; l++)
 			tc->pcp[i].lists[l] = BZ_NIL;
@@ -99,7 +93,7 @@ static void tcache_free_locked(struct bz_tcache *tc)
 	for (int ev = 0; ev < NR_VM_EVENTS; ev++)
 		atomic_fetch_add(&sys->dead_events[ev], atomic_load(&tc->events[ev]));
 	for (int i = 0; i < tc->nr_pcp; i++) {
-		struct bz_zone *z = &sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES];
+		struct bz_zone *z = cache_zone(tc, i);
 		const struct bz_pcp_stats *pcp = &tc->stats[i];
 
 		for (int k = 0; k < NR_PCP_NUMA; k++)
@@ -117,96 +111,26 @@ static void tcache_free_locked(struct bz_tcache *tc)
 	free(tc);
 }
 
-/* A TLS entry whose system still lives: its cache goes back, then away. */
-static void release_entry(struct bz_tls *e)
+void bz__tcache_release(struct bz_tcache *tc, struct bz_system *sys, uint64_t id)
 {
-	if (!e->tc)
-		return;
 	bz__tcache_lock();
-	if (bz__system_alive(e->sys, e->id)) {
-		bz__pcp_drain(e->tc);
-		tcache_free_locked(e->tc);
+	/* A destroyed system took its caches with it. */
+	if (bz__system_alive(sys, id)) {
+		bz__pcp_drain(tc);
+		tcache_free_locked(tc);
 	}
 	bz__tcache_unlock();
-	e->sys = NULL;
-	e->tc = NULL;
-	e->nr_pfns = 0;         /* no fast free: a later pthread_key destructor may still free */
-	memo_clear(e);
 }
 
-struct bz_tcache *bz__tcache_slow(struct bz_system *sys)
+void bz__tcache_system_destroy(struct bz_system *sys)
 {
-	uint64_t gen = atomic_load(&bz__tls_gen);
-	struct bz_tls *slot = NULL;
-	struct bz_tcache *tc;
-
-	pthread_once(&tcache_once, tcache_init_once);
-	/* Without membarrier the owners' fast path could not be stopped: no caches. */
-	if (!bz__use_membarrier)
-		return NULL;
-	if (!tls_more) {
-		tls_more = calloc(TLS_MORE, sizeof(*tls_more));
-		if (!tls_more)
-			return NULL;
-		pthread_setspecific(exit_key, (void *)1);
-	}
-	for (int i = 0; i < TLS_MORE; i++) {
-		struct bz_tls *e = &tls_more[i];
-
-		if (e->tc && e->sys == sys && e->id == sys->id) {
-			struct bz_tls t = *e;
-
-			*e = bz__tls;
-			t.gen = gen;
-			memo_clear(&t);
-			bz__tls = t;
-			return t.tc;
-		}
-		if (!slot && (!e->tc || !bz__system_alive(e->sys, e->id)))
-			slot = e;
-	}
-	tc = tcache_new(sys);
-	if (!tc)
-		return NULL;
-	if (!slot) {
-		slot = &tls_more[TLS_MORE - 1]; /* a thread using many systems: the oldest goes */
-		release_entry(slot);
-	}
-	if (bz__tls.tc)
-		*slot = bz__tls;
-	else
-		slot->tc = NULL;
-	bz__tls = (struct bz_tls){ .sys = sys, .id = sys->id, .tc = tc, .gen = gen,
-				   .mem_map = (uintptr_t)sys->mem_map,
-				   /* Debug mode: every free takes the slow path, where its hooks are. */
-				   .nr_pfns = sys->debug.flags ? 0 : sys->nr_pfns,
-				   .base = sys->base,
-				   .pageblock_mt = sys->pageblock_mt };
-	pthread_setspecific(exit_key, (void *)1);
-	return tc;
-}
-
-static void thread_exit(void *arg)
-{
-	(void)arg;
-	release_entry(&bz__tls);
-	for (int i = 0; tls_more && i < TLS_MORE; i++)
-		release_entry(&tls_more[i]);
-	free(tls_more);
-	tls_more = NULL;
-}
-
-/* With tcache_lock held and sys leaving the registry: its caches go (their pages with it). */
-void bz__pcp_system_destroy(struct bz_system *sys)
-{
-	atomic_fetch_add(&bz__tls_gen, 1);
 	while (sys->tcaches)
 		tcache_free_locked(sys->tcaches);
 }
 
-/* ---- draining other threads' caches ------------------------------------------------- */
+/* ---- stopping every owner ------------------------------------------------------------- */
 
-/* Asks every owner out of its lists and waits until each is out; tc locks end up held. */
+/* Asks every owner out of its lists; tc locks end up held. */
 static void stop_owners(struct bz_system *sys)
 {
 	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next) {
@@ -215,11 +139,18 @@ static void stop_owners(struct bz_system *sys)
 	}
 }
 
+/* Waits until each owner is out; an owner preempted inside gets the CPU back soon. */
 static void wait_owners(struct bz_system *sys)
 {
 	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
-		while (atomic_load_explicit(&tc->in_cs, memory_order_acquire))
-			bz_cpu_relax();
+		for (unsigned spins = 0; atomic_load_explicit(&tc->in_cs, memory_order_acquire);) {
+			if (++spins < 128) {
+				bz_cpu_relax();
+			} else {
+				spins = 0;
+				sched_yield();
+			}
+		}
 }
 
 static void release_owners(struct bz_system *sys)
@@ -229,7 +160,6 @@ static void release_owners(struct bz_system *sys)
 		bz_ticket_unlock(&tc->lock);
 	}
 }
-
 
 static int stopped_call_locked(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg)
 {
@@ -253,22 +183,6 @@ int bz__tcache_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *s
 	return ret;
 }
 
-static int drain_stopped(struct bz_system *sys, void *arg)
-{
-	(void)arg;
-	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
-		bz__pcp_drain(tc);
-	return 0;
-}
-
-BZ_API int bz_drain_all_pages(bz_system *sys)
-{
-	sys = bz__resolve(sys);
-	if (!sys)
-		return -EINVAL;
-	return bz__tcache_stopped_call(sys, drain_stopped, NULL);
-}
-
 int bz__tcache_try_stopped_call(struct bz_system *sys, int (*fn)(struct bz_system *sys, void *arg), void *arg)
 {
 	int ret;
@@ -278,6 +192,56 @@ int bz__tcache_try_stopped_call(struct bz_system *sys, int (*fn)(struct bz_syste
 	ret = stopped_call_locked(sys, fn, arg);
 	bz__tcache_unlock();
 	return ret;
+}
+
+/* ---- what needs every cache ------------------------------------------------------------- */
+
+static int drain_stopped(struct bz_system *sys, void *arg)
+{
+	(void)arg;
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
+		bz__pcp_drain(tc);
+	return 0;
+}
+
+int bz__tcache_drain_all(struct bz_system *sys)
+{
+	return bz__tcache_stopped_call(sys, drain_stopped, NULL);
+}
+
+/* Caches whose owners have not decayed them for a period: idle threads'. */
+static int decay_idle_stopped(struct bz_system *sys, void *arg)
+{
+	long now = *(const long *)arg;
+
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
+		if (now - tc->last_decay_ns >= BZ_PCP_DECAY_PERIOD_NS)
+			bz__pcp_decay(tc, now);
+	return 0;
+}
+
+void bz__tcache_decay_idle(struct bz_system *sys)
+{
+	long now = bz__now_coarse_ns(), last = atomic_load_explicit(&sys->idle_decay_ns, memory_order_relaxed);
+
+	/* One thread a period does it; the others pass by with a load. */
+	if (bz_likely(now - last < BZ_PCP_DECAY_PERIOD_NS) ||
+	    !atomic_compare_exchange_strong(&sys->idle_decay_ns, &last, now))
+		return;
+	bz__tcache_try_stopped_call(sys, decay_idle_stopped, &now);
+}
+
+static int retune_stopped(struct bz_system *sys, void *arg)
+{
+	(void)arg;
+	for (struct bz_tcache *tc = sys->tcaches; tc; tc = tc->next)
+		bz__pcp_retune(tc);
+	return 0;
+}
+
+void bz__tcache_retune_all(struct bz_system *sys)
+{
+	bz__tcache_stopped_call(sys, retune_stopped, NULL);
 }
 
 /* ---- fork ------------------------------------------------------------------------------- */
@@ -307,7 +271,6 @@ static void unlock_system(struct bz_system *sys, void *child)
 	release_owners(sys);
 	if (!child)
 		return;
-	/* Only the forking thread lives on in the child: the others' caches come home. */
 	for (struct bz_tcache *tc = sys->tcaches, *next; tc; tc = next) {
 		next = tc->next;
 		if (pthread_equal(tc->owner, pthread_self()))
@@ -318,7 +281,7 @@ static void unlock_system(struct bz_system *sys, void *child)
 }
 
 /* No thread may be inside a cache or hold a zone lock while the address space is copied. */
-static void fork_prepare(void)
+void bz__tcache_fork_prepare(void)
 {
 	bz__tcache_lock();
 	bz__registry_lock();
@@ -327,14 +290,14 @@ static void fork_prepare(void)
 	bz__for_each_system(wait_system, NULL);
 }
 
-static void fork_parent(void)
+void bz__tcache_fork_parent(void)
 {
 	bz__for_each_system(unlock_system, NULL);
 	bz__registry_unlock();
 	bz__tcache_unlock();
 }
 
-static void fork_child(void)
+void bz__tcache_fork_child(void)
 {
 	bz__for_each_system(unlock_system, (void *)1);
 	bz__registry_unlock();
@@ -399,17 +362,28 @@ unsigned long bz__zone_numa_sum(const struct bz_zone *z, enum bz_zone_stat_item 
 	return sum;
 }
 
-/* Pages in caches; read while owners run, so a snapshot, exact when they are quiet. */
-unsigned long bz__zone_cached(const struct bz_zone *z)
+unsigned long bz__zone_cached_stopped(const struct bz_zone *z)
 {
 	unsigned long sum = 0;
 
+	for (struct bz_tcache *tc = z->sys->tcaches; tc; tc = tc->next)
+		sum += bz__pcp_count(tc, z);
+	return sum;
+}
+
+unsigned long bz__zone_cached(const struct bz_zone *z)
+{
+	unsigned long sum;
+
 	bz__tcache_lock();
-	for (struct bz_tcache *tc = z->sys->tcaches; tc; tc = tc->next) {
-		sum += (unsigned long)PCP_GET(&tc->pcp[z->zone_id], count);
-	}
+	sum = bz__zone_cached_stopped(z);
 	bz__tcache_unlock();
 	return sum;
+}
+
+unsigned long bz__pcp_count(const struct bz_tcache *tc, const struct bz_zone *z)
+{
+	return (unsigned long)PCP_GET(&tc->pcp[z->zone_id], count);
 }
 
 void bz__pcp_cpu_view(const struct bz_zone *z, int cpu, int *count, int *high)

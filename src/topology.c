@@ -25,7 +25,7 @@
 #include <hwloc.h>
 #include <numa.h>
 
-#include "internal.h"
+#include "os.h"
 
 #define LOCAL_DISTANCE   10     /* include/linux/topology.h */
 #define REMOTE_DISTANCE  20

@@ -17,8 +17,7 @@
 
 #include <numa.h>
 
-#include "internal.h"
-#include "arena.h"
+#include "report.h"
 
 static unsigned long node_managed(const struct bz_node *node)
 {

@@ -4,10 +4,9 @@
  * only reclaimable memory: direct reclaim for allocations that may block
  * (try_to_free_pages), one kswapd thread per node woken below the low
  * watermark and reclaiming until the node is balanced at the high one
- * (balance_pgdat), and node_reclaim for zone_reclaim_mode.  It also owns a
- * system's reclaim state (struct bz_reclaim): created on first use, its
- * threads stopped and its memory freed with the system, reset in a child
- * after fork.
+ * (balance_pgdat), and node_reclaim for zone_reclaim_mode.  It owns a
+ * system's kswapd threads: their state made by the first wakeup with work
+ * to do, stopped and freed with the system, reset in a child after fork.
  *
  * Progress is counted in pages, as the kernel's reclaim_state does for slab:
  * while a thread reclaims, every page of the system it frees through
@@ -21,84 +20,76 @@
  * shrinker to call or a watermark boost to serve): a system nothing ever
  * pressures has no thread.
  */
-#include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
-#include <unistd.h>
 
-#include "pcp.h"
 #include "reclaim.h"
 
 #define KSWAPD_NAP_MS 100           /* HZ/10: the short sleep before the long one */
 
-_Thread_local struct bz_reclaim_state *bz__reclaim_state;
+/* One node's kswapd. */
+struct bz_kswapd {
+	struct bz_system *sys;
+	int nid;
+	pthread_mutex_t lock;           /* the fields below that are not atomic */
+	pthread_cond_t wait;            /* pgdat->kswapd_wait */
+	pthread_t thread;
+	_Atomic bool running;           /* the thread exists in this process */
+	_Atomic bool sleeping;          /* waitqueue_active(): the thread may be waiting */
+	_Atomic bool stop;              /* the system is going away */
+	bool start_failed;              /* logged once; direct reclaim still works */
+	unsigned long wakeups;          /* bumped by each wakeup: a sleeper checks it */
+	_Atomic int order;              /* pgdat->kswapd_order */
+	_Atomic int highest_zoneidx;    /* pgdat->kswapd_highest_zoneidx; BZ_MAX_NR_ZONES: none */
+	_Atomic bool node_reclaim_locked; /* PGDAT_RECLAIM_LOCKED */
+};
 
-/*
- * A child forked from a multi-threaded process may only make
- * async-signal-safe calls until it execs (POSIX), and ThreadSanitizer
- * refuses new threads there: such a child starts no background thread
- * (kswapd, page reporting) and reclaims directly.  A child of a
- * single-threaded process starts them as usual.
- */
-static bool fork_parent_threaded;
-static atomic_bool threads_forbidden;
+/* A system's kswapds: sys->kswapd, made by the first wakeup with work to do. */
+struct bz_kswapd_set {
+	int nr_nodes;
+	struct bz_kswapd k[];
+};
 
-/* num_threads, field 20 of /proc/self/stat; -1 when unknown. */
-static int process_threads(void)
+/* ---- the kswapd state ----------------------------------------------------------------- */
+
+static void kswapd_init(struct bz_kswapd *k, struct bz_system *sys, int nid)
 {
-	char buf[1024], *p;
-	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC), field = 2;
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	p = strrchr(buf, ')');          /* the command name may hold spaces and parentheses */
-	while (p && field < 20) {
-		p = strchr(p + 1, ' ');
-		field++;
-	}
-	return p ? atoi(p + 1) : -1;
-}
-
-static void fork_prepare(void)
-{
-	fork_parent_threaded = process_threads() != 1;
-}
-
-bool bz__may_start_threads(void)
-{
-	return !atomic_load_explicit(&threads_forbidden, memory_order_relaxed);
-}
-
-/* ---- the reclaim state ---------------------------------------------------------------- */
-
-static void kswapd_init(struct bz_kswapd *k, struct bz_reclaim *r, int nid)
-{
-	pthread_condattr_t attr;
-
-	k->r = r;
+	k->sys = sys;
 	k->nid = nid;
 	pthread_mutex_init(&k->lock, NULL);
-	pthread_condattr_init(&attr);
-	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-	pthread_cond_init(&k->wait, &attr);
-	pthread_condattr_destroy(&attr);
+	bz__cond_init_monotonic(&k->wait);
 	atomic_store(&k->running, false);
 	atomic_store(&k->sleeping, false);
 	atomic_store(&k->stop, false);
+	atomic_store(&k->node_reclaim_locked, false);
 	k->wakeups = 0;
 	atomic_store(&k->highest_zoneidx, BZ_MAX_NR_ZONES);
 }
 
-/* Threads do not survive fork(): the child starts its own when needed, with fresh locks. */
+static struct bz_kswapd_set *kswapd_set(struct bz_system *sys, bool create)
+{
+	struct bz_kswapd_set *ks = atomic_load_explicit(&sys->kswapd, memory_order_acquire), *expected = NULL;
+
+	if (ks || !create)
+		return ks;
+	ks = calloc(1, sizeof(*ks) + (size_t)sys->nr_nodes * sizeof(ks->k[0]));
+	if (!ks)
+		return NULL;
+	ks->nr_nodes = sys->nr_nodes;
+	for (int nid = 0; nid < ks->nr_nodes; nid++)
+		kswapd_init(&ks->k[nid], sys, nid);
+	if (!atomic_compare_exchange_strong(&sys->kswapd, &expected, ks)) {
+		for (int nid = 0; nid < ks->nr_nodes; nid++) {
+			pthread_cond_destroy(&ks->k[nid].wait);
+			pthread_mutex_destroy(&ks->k[nid].lock);
+		}
+		free(ks);
+		return expected;
+	}
+	return ks;
+}
+
 /*
  * update_reclaim_active(): ZONE_RECLAIM_ACTIVE on the node's managed zones
  * kswapd balances, so that thread caches keep at most four batches
@@ -118,120 +109,41 @@ static void update_reclaim_active(struct bz_node *node, int highest_zoneidx, boo
 	}
 }
 
-static void fork_child_system(struct bz_system *sys, void *arg)
+/* Threads do not survive fork(): the child starts its own when needed, with fresh locks. */
+void bz__vmscan_fork_child(struct bz_system *sys)
 {
-	struct bz_reclaim *r = atomic_load(&sys->reclaim);
+	struct bz_kswapd_set *ks = atomic_load(&sys->kswapd);
 
-	(void)arg;
-	if (!r)
-		return;
-	bz__cblist_fork_child(&r->shrinkers);
-	bz__cblist_fork_child(&r->oom);
-	pthread_mutex_init(&r->oom_lock, NULL);
-	for (int nid = 0; nid < r->nr_nodes; nid++) {
-		atomic_store(&r->kswapd[nid].node_reclaim_locked, false);
-		kswapd_init(&r->kswapd[nid], r, nid);
+	for (int nid = 0; nid < sys->nr_nodes; nid++) {
+		if (ks)
+			kswapd_init(&ks->k[nid], sys, nid);
 		/* A kswapd caught inside balance_pgdat by the fork is not in the child to clear it. */
 		update_reclaim_active(sys->nodes[nid], BZ_MAX_NR_ZONES - 1, false);
 	}
 }
 
-static void fork_child(void)
-{
-	if (fork_parent_threaded)
-		atomic_store(&threads_forbidden, true);
-	bz__for_each_system(fork_child_system, NULL);
-}
-
-/* At load: the decision needs the parent's thread count, taken before any fork. */
-__attribute__((constructor)) static void vmscan_init(void)
-{
-	pthread_atfork(fork_prepare, NULL, fork_child);
-}
-
-struct bz_reclaim *bz__reclaim(struct bz_system *sys, bool create)
-{
-	struct bz_reclaim *r = atomic_load_explicit(&sys->reclaim, memory_order_acquire), *expected = NULL;
-
-	if (r || !create)
-		return r;
-	r = calloc(1, sizeof(*r) + (size_t)sys->nr_nodes * sizeof(r->kswapd[0]));
-	if (!r)
-		return NULL;
-	r->sys = sys;
-	r->nr_nodes = sys->nr_nodes;
-	bz__cblist_init(&r->shrinkers);
-	bz__cblist_init(&r->oom);
-	pthread_mutex_init(&r->oom_lock, NULL);
-	for (int nid = 0; nid < r->nr_nodes; nid++)
-		kswapd_init(&r->kswapd[nid], r, nid);
-	if (!atomic_compare_exchange_strong(&sys->reclaim, &expected, r)) {
-		bz__cblist_destroy(&r->shrinkers);
-		bz__cblist_destroy(&r->oom);
-		free(r);
-		return expected;
-	}
-	return r;
-}
-
 /* ---- reclaiming threads ------------------------------------------------------------------ */
-
-/* bz_free_pages's fast path skips the count: send this thread's frees down the slow path. */
-static void fast_free_off(void)
-{
-	bz__tls.gen = TLS_GEN_OFF;
-}
-
-void bz__reclaim_enter(struct bz_reclaim_ctx *c, struct bz_system *sys)
-{
-	c->rs.sys = sys;
-	c->rs.reclaimed = 0;
-	c->prev = bz__reclaim_state;
-	bz__reclaim_state = &c->rs;
-	c->memalloc = bz_memalloc_save();   /* memalloc_noreclaim_save() */
-	c->gen = bz__tls.gen;
-	fast_free_off();
-}
-
-void bz__reclaim_exit(struct bz_reclaim_ctx *c)
-{
-	/* Restoring an older generation is safe: at worst the fast path stays off until the next lookup. */
-	if (bz__tls.gen == TLS_GEN_OFF)
-		bz__tls.gen = c->gen;
-	bz_memalloc_restore(c->memalloc);
-	bz__reclaim_state = c->prev;
-}
-
-/* The reclaimer's freed pages wait in its own cache: to the buddy lists, where watermarks count them. */
-void bz__drain_own_cache(struct bz_system *sys)
-{
-	struct bz_tcache *tc = bz__tcache(sys);
-	bool fast;
-
-	if (!tc)
-		return;
-	fast = tcache_enter(tc);
-	bz__pcp_drain(tc);
-	tcache_exit(tc, fast);
-}
 
 /*
  * shrink_node(): the shrinkers of one node at sc->priority; the pages they
  * freed are progress.  Any progress makes the node worth kswapd's effort
  * again (kswapd_failures = 0).
  */
-static void shrink_node(struct bz_reclaim *r, int nid, struct scan_control *sc, bool unaware)
+static void shrink_node(struct bz_system *sys, int nid, struct scan_control *sc, bool unaware)
 {
-	unsigned long before = bz__reclaim_state->reclaimed, got;
+	unsigned long before = bz__current.reclaim_state->reclaimed, got;
+	struct bz_reclaim *r = bz__reclaim(sys, false);
 
+	if (!r)
+		return;
 	bz__shrink_slab(r, sc->gfp_mask, nid, sc->priority, unaware);
-	fast_free_off();        /* a shrinker that allocated may have set a memo */
-	got = bz__reclaim_state->reclaimed - before;
+	bz__fast_free_off();    /* a shrinker that allocated may have set a memo */
+	got = bz__current.reclaim_state->reclaimed - before;
 	if (!got)
 		return;
-	bz__drain_own_cache(r->sys);
+	bz__drain_own_cache(sys);
 	sc->nr_reclaimed += got;
-	atomic_store(&r->kswapd[nid].failures, 0);
+	atomic_store(&sys->nodes[nid]->kswapd_failures, 0);
 }
 
 /*
@@ -239,7 +151,7 @@ static void shrink_node(struct bz_reclaim *r, int nid, struct scan_control *sc, 
  * reclaim_idx.  Shrinkers that are not NUMA-aware run once per pass, with
  * the first node.
  */
-static void shrink_zones(struct bz_reclaim *r, const struct bz_zonelist *zl, struct scan_control *sc)
+static void shrink_zones(struct bz_system *sys, const struct bz_zonelist *zl, struct scan_control *sc)
 {
 	bool seen[BZ_MAX_NUMNODES] = { false }, unaware = true;
 
@@ -250,7 +162,7 @@ static void shrink_zones(struct bz_reclaim *r, const struct bz_zonelist *zl, str
 		if (z->idx > sc->reclaim_idx || seen[nid])
 			continue;
 		seen[nid] = true;
-		shrink_node(r, nid, sc, unaware);
+		shrink_node(sys, nid, sc, unaware);
 		unaware = false;
 	}
 }
@@ -265,15 +177,14 @@ unsigned long bz__try_to_free_pages(struct bz_system *sys, const struct bz_zonel
 {
 	struct scan_control sc = { .nr_to_reclaim = SWAP_CLUSTER_MAX, .gfp_mask = gfp, .order = (int)order,
 				   .priority = DEF_PRIORITY, .reclaim_idx = highest_zoneidx };
-	struct bz_reclaim *r = bz__reclaim(sys, false);
 	struct bz_reclaim_ctx c;
 
 	count_vm_event(sys, (enum bz_vm_event)(ALLOCSTALL_BASE + highest_zoneidx));
-	if (!r || !atomic_load(&r->nr_shrinkers))
+	if (!bz__nr_shrinkers(sys))
 		return 0;
 	bz__reclaim_enter(&c, sys);
 	do {
-		shrink_zones(r, zl, &sc);
+		shrink_zones(sys, zl, &sc);
 		if (sc.nr_reclaimed >= sc.nr_to_reclaim)
 			break;
 	} while (--sc.priority >= 0);
@@ -324,13 +235,13 @@ static bool pgdat_balanced(struct bz_node *node, int order, int highest_zoneidx)
 
 static struct bz_node *kswapd_node(const struct bz_kswapd *k)
 {
-	return k->r->sys->nodes[k->nid];
+	return k->sys->nodes[k->nid];
 }
 
 /* prepare_kswapd_sleep(): balanced, or hopeless (left to direct reclaim). */
 static bool prepare_kswapd_sleep(struct bz_kswapd *k, int order, int highest_zoneidx)
 {
-	if (atomic_load(&k->failures) >= MAX_RECLAIM_RETRIES)
+	if (kswapd_hopeless(kswapd_node(k)))
 		return true;
 	return pgdat_balanced(kswapd_node(k), order, highest_zoneidx);
 }
@@ -351,7 +262,7 @@ static bool kswapd_shrink_node(struct bz_kswapd *k, struct scan_control *sc)
 	for (int i = 0; i <= sc->reclaim_idx; i++)
 		if (managed_zone(&node->zones[i]))
 			sc->nr_to_reclaim += BZ_MAX(wmark_pages(&node->zones[i], WMARK_HIGH), SWAP_CLUSTER_MAX);
-	shrink_node(k->r, k->nid, sc, true);
+	shrink_node(k->sys, k->nid, sc, true);
 	if (sc->order && sc->nr_reclaimed >= (2ul << sc->order))  /* compact_gap() */
 		sc->order = 0;
 	return sc->nr_reclaimed - before >= sc->nr_to_reclaim;
@@ -413,13 +324,13 @@ static int balance_pgdat(struct bz_kswapd *k, int order, int highest_zoneidx)
 	struct bz_reclaim_ctx c;
 	bool boosted;
 
-	count_vm_event(k->r->sys, PAGEOUTRUN);
+	count_vm_event(k->sys, PAGEOUTRUN);
 	for (int i = 0; i <= highest_zoneidx; i++) {
 		boosts[i] = atomic_load_explicit(&node->zones[i].watermark_boost, memory_order_relaxed);
 		nr_boost_reclaim += boosts[i];
 	}
 	boosted = nr_boost_reclaim;
-	bz__reclaim_enter(&c, k->r->sys);
+	bz__reclaim_enter(&c, k->sys);
 restart:
 	update_reclaim_active(node, highest_zoneidx, true);
 	sc.priority = DEF_PRIORITY;
@@ -438,8 +349,8 @@ restart:
 			break;
 	} while (sc.priority >= 1);
 	/* A node with no shrinker is not hopeless: kswapd is there to serve boosts. */
-	if (!sc.nr_reclaimed && atomic_load(&k->r->nr_shrinkers))
-		atomic_fetch_add(&k->failures, 1);
+	if (!sc.nr_reclaimed && bz__nr_shrinkers(k->sys))
+		atomic_fetch_add(&node->kswapd_failures, 1);
 out:
 	update_reclaim_active(node, highest_zoneidx, false);
 	bz__reclaim_exit(&c);
@@ -462,15 +373,8 @@ static int kswapd_highest_zoneidx(struct bz_kswapd *k, int prev)
 static bool kswapd_wait(struct bz_kswapd *k, long timeout_ms)
 {
 	unsigned long seen = k->wakeups;
-	struct timespec ts;
+	struct timespec ts = bz__deadline_ms(timeout_ms);
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (timeout_ms % 1000) * 1000000l;
-	if (ts.tv_nsec >= 1000000000l) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000l;
-	}
 	while (!atomic_load(&k->stop) && k->wakeups == seen) {
 		if (!timeout_ms)
 			pthread_cond_wait(&k->wait, &k->lock);
@@ -506,7 +410,7 @@ static void kswapd_try_to_sleep(struct bz_kswapd *k, int reclaim_order, int high
 	if (!remaining && prepare_kswapd_sleep(k, reclaim_order, highest_zoneidx))
 		kswapd_wait(k, 0);
 	else
-		count_vm_event(k->r->sys, remaining ? KSWAPD_LOW_WMARK_HIT_QUICKLY : KSWAPD_HIGH_WMARK_HIT_QUICKLY);
+		count_vm_event(k->sys, remaining ? KSWAPD_LOW_WMARK_HIT_QUICKLY : KSWAPD_HIGH_WMARK_HIT_QUICKLY);
 out:
 	atomic_store(&k->sleeping, false);
 	pthread_mutex_unlock(&k->lock);
@@ -542,15 +446,13 @@ static void *kswapd_main(void *arg)
 /* kswapd_run(), with k->lock held; err gets a message to log once the lock is dropped. */
 static void kswapd_start_locked(struct bz_kswapd *k, char *err, size_t n)
 {
-	sigset_t all, old;
 	char name[16];
 	int e;
 
-	/* The application's signal handlers should never run on our thread. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_SETMASK, &all, &old);
-	e = pthread_create(&k->thread, NULL, kswapd_main, k);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	snprintf(name, sizeof(name), "bz-kswapd%d", k->nid);
+	e = bz__thread_start(&k->thread, kswapd_main, k, name);
+	if (e == -EAGAIN)
+		return;         /* a child of a threaded process: direct reclaim only */
 	if (e) {
 		if (!k->start_failed)
 			snprintf(err, n, "Failed to start kswapd on node %d (%s); direct reclaim only", k->nid,
@@ -558,8 +460,6 @@ static void kswapd_start_locked(struct bz_kswapd *k, char *err, size_t n)
 		k->start_failed = true;
 		return;
 	}
-	snprintf(name, sizeof(name), "bz-kswapd%d", k->nid);
-	pthread_setname_np(k->thread, name);
 	atomic_store(&k->running, true);
 }
 
@@ -588,11 +488,11 @@ static bool kswapd_has_work(struct bz_kswapd *k, unsigned order, int highest_zon
 	struct bz_node *node = kswapd_node(k);
 	bool boosted = pgdat_watermark_boosted(node, highest_zoneidx);
 
-	if (atomic_load(&k->failures) >= MAX_RECLAIM_RETRIES)
+	if (kswapd_hopeless(node))
 		return false;
 	if (pgdat_balanced(node, (int)order, highest_zoneidx) && !boosted)
 		return false;
-	return boosted || atomic_load(&k->r->nr_shrinkers);
+	return boosted || bz__nr_shrinkers(k->sys);
 }
 
 /*
@@ -601,7 +501,7 @@ static bool kswapd_has_work(struct bz_kswapd *k, unsigned order, int highest_zon
  */
 void bz__wakeup_kswapd(struct bz_zone *z, bz_gfp_t gfp, unsigned order, int highest_zoneidx)
 {
-	struct bz_reclaim *r;
+	struct bz_kswapd_set *ks;
 	struct bz_kswapd *k;
 	char err[128] = "";
 	int curr;
@@ -609,11 +509,12 @@ void bz__wakeup_kswapd(struct bz_zone *z, bz_gfp_t gfp, unsigned order, int high
 	(void)gfp;
 	if (!managed_zone(z))
 		return;
-	r = bz__reclaim(z->sys, false);
-	/* No shrinker was ever registered: only a boost would be work for kswapd. */
-	if (!r && (!pgdat_watermark_boosted(z->node, highest_zoneidx) || !(r = bz__reclaim(z->sys, true))))
+	ks = kswapd_set(z->sys, false);
+	/* No kswapd yet: a shrinker to call or a boost to serve would be work for one. */
+	if (!ks && ((!bz__nr_shrinkers(z->sys) && !pgdat_watermark_boosted(z->node, highest_zoneidx)) ||
+		    !(ks = kswapd_set(z->sys, true))))
 		return;
-	k = &r->kswapd[z->node->nid];
+	k = &ks->k[z->node->nid];
 	curr = atomic_load(&k->highest_zoneidx);
 	if (curr == BZ_MAX_NR_ZONES || curr < highest_zoneidx)
 		atomic_store(&k->highest_zoneidx, highest_zoneidx);
@@ -627,8 +528,7 @@ void bz__wakeup_kswapd(struct bz_zone *z, bz_gfp_t gfp, unsigned order, int high
 	pthread_mutex_lock(&k->lock);
 	if (!atomic_load(&k->stop)) {
 		if (!atomic_load(&k->running)) {
-			if (bz__may_start_threads())
-				kswapd_start_locked(k, err, sizeof(err));
+			kswapd_start_locked(k, err, sizeof(err));
 		} else {
 			k->wakeups++;
 			pthread_cond_signal(&k->wait);
@@ -640,12 +540,10 @@ void bz__wakeup_kswapd(struct bz_zone *z, bz_gfp_t gfp, unsigned order, int high
 }
 
 /* wake_all_kswapds(): each node of the zonelist with an eligible zone, once. */
-void bz__wake_all_kswapds(struct bz_system *sys, const struct bz_zonelist *zl, int highest_zoneidx, bz_gfp_t gfp,
-			  unsigned order)
+void bz__wake_all_kswapds(const struct bz_zonelist *zl, int highest_zoneidx, bz_gfp_t gfp, unsigned order)
 {
 	bool seen[BZ_MAX_NUMNODES] = { false };
 
-	(void)sys;
 	for (int i = 0; i < zl->nr; i++) {
 		struct bz_zone *z = zl->zones[i];
 
@@ -659,13 +557,13 @@ void bz__wake_all_kswapds(struct bz_system *sys, const struct bz_zonelist *zl, i
 /* ---- node_reclaim (zone_reclaim_mode) ---------------------------------------------------- */
 
 /* __node_reclaim(): rounds from NODE_RECLAIM_PRIORITY down until nr_pages came back. */
-static unsigned long __node_reclaim(struct bz_reclaim *r, int nid, unsigned long nr_pages, struct scan_control *sc)
+static unsigned long __node_reclaim(struct bz_system *sys, int nid, unsigned long nr_pages, struct scan_control *sc)
 {
 	struct bz_reclaim_ctx c;
 
-	bz__reclaim_enter(&c, r->sys);
+	bz__reclaim_enter(&c, sys);
 	do {
-		shrink_node(r, nid, sc, nid == 0);
+		shrink_node(sys, nid, sc, nid == 0);
 	} while (sc->nr_reclaimed < nr_pages && --sc->priority >= 0);
 	bz__reclaim_exit(&c);
 	return sc->nr_reclaimed;
@@ -687,6 +585,7 @@ int bz__node_reclaim(struct bz_system *sys, int nid, bz_gfp_t gfp, unsigned orde
 				   .order = (int)order, .priority = NODE_RECLAIM_PRIORITY,
 				   .reclaim_idx = bz__gfp_zone(gfp) };
 	struct bz_reclaim *r = bz__reclaim(sys, false);
+	struct bz_kswapd_set *ks;
 	struct bz_kswapd *k;
 	bool ok;
 
@@ -699,36 +598,16 @@ int bz__node_reclaim(struct bz_system *sys, int nid, bz_gfp_t gfp, unsigned orde
 	/* Only the local node, or one without CPUs: spread off-node allocations instead. */
 	if (sys->nodes[nid]->nr_cpus && nid != bz__numa_node_id(sys))
 		return NODE_RECLAIM_NOSCAN;
-	k = &r->kswapd[nid];
+	ks = kswapd_set(sys, true);
+	if (!ks)
+		return NODE_RECLAIM_NOSCAN;
+	k = &ks->k[nid];
 	if (atomic_exchange(&k->node_reclaim_locked, true))
 		return NODE_RECLAIM_NOSCAN;
-	ok = __node_reclaim(r, nid, nr_pages, &sc) >= nr_pages;
+	ok = __node_reclaim(sys, nid, nr_pages, &sc) >= nr_pages;
 	atomic_store(&k->node_reclaim_locked, false);
 	count_vm_event(sys, ok ? ZONE_RECLAIM_SUCCESS : ZONE_RECLAIM_FAILED);
 	return ok ? NODE_RECLAIM_SUCCESS : NODE_RECLAIM_SOME;
-}
-
-bool bz__kswapd_hopeless(struct bz_system *sys, int nid)
-{
-	struct bz_reclaim *r = bz__reclaim(sys, false);
-
-	return r && nid >= 0 && nid < r->nr_nodes && atomic_load(&r->kswapd[nid].failures) >= MAX_RECLAIM_RETRIES;
-}
-
-void bz__kswapd_clear_hopeless_below_high(struct bz_zone *z)
-{
-	struct bz_system *sys = z->sys;
-	struct bz_reclaim *r = bz__reclaim(sys, false);
-	int nid = z->node->nid;
-
-	if (!r || atomic_load(&r->kswapd[nid].failures) < MAX_RECLAIM_RETRIES)
-		return;
-	/* next_memory_node(nid) < MAX_NUMNODES: a node with memory numbered after this one. */
-	for (int n = nid + 1; n < sys->nr_nodes; n++)
-		if (__atomic_load_n(&sys->nodes[n]->node_present_pages, __ATOMIC_RELAXED)) {
-			atomic_store(&r->kswapd[nid].failures, 0);
-			return;
-		}
 }
 
 /* ---- the end of a system ------------------------------------------------------------------ */
@@ -739,17 +618,14 @@ void bz__kswapd_clear_hopeless_below_high(struct bz_zone *z)
  */
 void bz__vmscan_system_destroy(struct bz_system *sys)
 {
-	struct bz_reclaim *r = atomic_load(&sys->reclaim);
+	struct bz_kswapd_set *ks = atomic_load(&sys->kswapd);
 
-	if (!r)
+	if (!ks)
 		return;
-	for (int nid = 0; nid < r->nr_nodes; nid++)
-		kswapd_stop(&r->kswapd[nid]);
-	for (int nid = 0; nid < r->nr_nodes; nid++)
-		kswapd_join(&r->kswapd[nid]);
-	atomic_store(&sys->reclaim, NULL);
-	bz__cblist_destroy(&r->shrinkers);
-	bz__cblist_destroy(&r->oom);
-	pthread_mutex_destroy(&r->oom_lock);
-	free(r);
+	for (int nid = 0; nid < ks->nr_nodes; nid++)
+		kswapd_stop(&ks->k[nid]);
+	for (int nid = 0; nid < ks->nr_nodes; nid++)
+		kswapd_join(&ks->k[nid]);
+	atomic_store(&sys->kswapd, NULL);
+	free(ks);
 }

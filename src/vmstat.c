@@ -2,44 +2,19 @@
 /*
  * vmstat.c - the kernel's memory reports, in the exact text of Linux 6.18:
  * /proc/zoneinfo, /proc/buddyinfo, /proc/pagetypeinfo, /proc/vmstat and the
- * boot log's "Fallback order for Node N: " lines.  It owns the names the
- * kernel prints (zones, migratetypes, the vmstat_text list) and nothing
- * else: the counters belong to the files that change them (zone->vm_stat,
- * sys->events) and are only read here, atomics with relaxed loads and free
- * lists under the zone lock, as mm/vmstat.c does.  Counters we have no
+ * boot log's "Fallback order for Node N: " lines.  It owns the vmstat_text
+ * list and nothing else: the counters belong to the files that change them
+ * (zone->vm_stat, sys->events) and are read through one zone snapshot
+ * (snapshot.c), atomics with relaxed loads and free lists under the zone
+ * lock, as mm/vmstat.c does.  Counters we have no
  * concept of (LRU, file pages, swap, THP, ...) print as 0 so that tools
  * parsing the kernel's files parse ours unchanged.
  */
 #include <string.h>
-#include <strings.h>
 
-#include "internal.h"
-#include "pcp.h"
+#include "report.h"
 
 /* ---- names --------------------------------------------------------------- */
-
-/* zone->name, mm/page_alloc.c zone_names[] (x86-64, no HIGHMEM). */
-const char *const bz__zone_names[BZ_MAX_NR_ZONES] = {
-	"DMA", "DMA32", "Normal", "Movable", "Device",
-};
-
-/* mm/page_alloc.c migratetype_names[], CONFIG_CMA off. */
-const char *const bz__migratetype_names[BZ_MIGRATE_TYPES] = {
-	"Unmovable", "Movable", "Reclaimable", "HighAtomic", "Isolate",
-};
-
-int bz__zone_index_by_name(const char *name)
-{
-	int i;
-
-	if (!name)
-		return -1;
-	/* Case-blind: "normal" in an environment variable means Normal. */
-	for (i = 0; i < BZ_MAX_NR_ZONES; i++)
-		if (!strcasecmp(name, bz__zone_names[i]))
-			return i;
-	return -1;
-}
 
 /*
  * mm/vmstat.c vmstat_text[], Linux 6.18, as an x86-64 kernel built with
@@ -238,7 +213,7 @@ static bool is_zone_first_populated(const struct bz_node *node, const struct bz_
 /* pgdat->kswapd_failures >= MAX_RECLAIM_RETRIES (kswapd_test_hopeless). */
 static unsigned node_unreclaimable(const struct bz_node *node)
 {
-	return bz__kswapd_hopeless(node->zones[0].sys, node->nid);
+	return kswapd_hopeless(node);
 }
 
 static unsigned long zone_stat_value(const struct bz_zone *zone, size_t text_idx)
@@ -268,7 +243,7 @@ static void zoneinfo_node_stats(FILE *out)
 		fprintf(out, "\n      %-12s %lu", node_stat_text[i], 0ul);
 }
 
-static void zoneinfo_watermarks(FILE *out, const struct bz_zone *zone)
+static void zoneinfo_watermarks(FILE *out, const struct bz_zone_snapshot *s)
 {
 	int i;
 
@@ -283,28 +258,26 @@ static void zoneinfo_watermarks(FILE *out, const struct bz_zone *zone)
 		"\n        present  %lu"
 		"\n        managed  %lu"
 		"\n        cma      %lu",
-		(unsigned long)zone_page_state(zone, NR_FREE_PAGES),
-		atomic_load_explicit(&zone->watermark_boost, memory_order_relaxed),
-		wmark_pages(zone, WMARK_MIN), wmark_pages(zone, WMARK_LOW),
-		wmark_pages(zone, WMARK_HIGH), wmark_pages(zone, WMARK_PROMO),
-		zone->spanned_pages, zone->present_pages, zone->managed_pages, 0ul);
+		s->free, s->boost,
+		s->wmark[WMARK_MIN] + s->boost, s->wmark[WMARK_LOW] + s->boost,
+		s->wmark[WMARK_HIGH] + s->boost, s->wmark[WMARK_PROMO] + s->boost,
+		s->spanned, s->present, s->managed, 0ul);
 
-	fprintf(out, "\n        protection: (%ld",
-		atomic_load_explicit(&zone->lowmem_reserve[0], memory_order_relaxed));
+	fprintf(out, "\n        protection: (%ld", s->lowmem_reserve[0]);
 	for (i = 1; i < BZ_MAX_NR_ZONES; i++)
-		fprintf(out, ", %ld",
-			atomic_load_explicit(&zone->lowmem_reserve[i], memory_order_relaxed));
+		fprintf(out, ", %ld", s->lowmem_reserve[i]);
 	fputc(')', out);
 }
 
-static void zoneinfo_zone_stats(FILE *out, const struct bz_zone *zone)
+static void zoneinfo_zone_stats(FILE *out, const struct bz_zone_snapshot *s)
 {
 	size_t i;
 
 	for (i = 0; i < BZ_ARRAY_SIZE(zone_stat_text); i++)
-		fprintf(out, "\n      %-12s %lu", zone_stat_text[i], zone_stat_value(zone, i));
+		fprintf(out, "\n      %-12s %lu", zone_stat_text[i],
+			i == TEXT_NR_FREE_PAGES ? s->free : i == TEXT_NR_FREE_PAGES_BLOCKS ? s->free_blocks : 0ul);
 	for (i = 0; i < BZ_ARRAY_SIZE(numa_stat_text); i++)
-		fprintf(out, "\n      %-12s %lu", numa_stat_text[i], zone_numa_value(zone, i));
+		fprintf(out, "\n      %-12s %lu", numa_stat_text[i], s->numa[i]);
 }
 
 /* What zoneinfo shows of one CPU's struct per_cpu_pages for a zone. */
@@ -349,24 +322,27 @@ static void zoneinfo_pagesets(FILE *out, const struct bz_zone *zone, int nr_cpus
 
 /* zoneinfo_show_print() */
 static void zoneinfo_show_print(FILE *out, const struct bz_node *node,
-				const struct bz_zone *zone, int nr_cpus)
+				struct bz_zone *zone, int nr_cpus)
 {
+	struct bz_zone_snapshot s;
+
+	bz__zone_snapshot(zone, populated_zone(zone) ? BZ_SNAP_NUMA : 0, &s);
 	fprintf(out, "Node %d, zone %8s", node->nid, bz__zone_names[zone->idx]);
 	if (is_zone_first_populated(node, zone))
 		zoneinfo_node_stats(out);
-	zoneinfo_watermarks(out, zone);
+	zoneinfo_watermarks(out, &s);
 
 	/* If unpopulated, no other information is useful (the kernel's words). */
 	if (!populated_zone(zone)) {
 		fputc('\n', out);
 		return;
 	}
-	zoneinfo_zone_stats(out, zone);
+	zoneinfo_zone_stats(out, &s);
 	zoneinfo_pagesets(out, zone, nr_cpus);
 	fprintf(out,
 		"\n  node_unreclaimable:  %u"
 		"\n  start_pfn:           %lu",
-		node_unreclaimable(node), zone->zone_start_pfn);
+		node_unreclaimable(node), s.start_pfn);
 	fputc('\n', out);
 }
 
@@ -401,17 +377,13 @@ int bz_write_zoneinfo(bz_system *sys, FILE *out)
  */
 static void frag_show_print(FILE *out, const struct bz_node *node, struct bz_zone *zone)
 {
-	unsigned long nr_free[BZ_NR_PAGE_ORDERS];
+	struct bz_zone_snapshot s;
 	int order;
 
-	bz__zone_lock(zone);
-	for (order = 0; order < BZ_NR_PAGE_ORDERS; order++)
-		nr_free[order] = zone->free_area[order].nr_free;
-	bz__zone_unlock(zone);
-
+	bz__zone_snapshot(zone, BZ_SNAP_FREE_AREA, &s);
 	fprintf(out, "Node %d, zone %8s ", node->nid, bz__zone_names[zone->idx]);
 	for (order = 0; order < BZ_NR_PAGE_ORDERS; order++)
-		fprintf(out, "%6lu ", nr_free[order]);
+		fprintf(out, "%6lu ", s.nr_free[order]);
 	fputc('\n', out);
 }
 
@@ -437,34 +409,24 @@ int bz_write_buddyinfo(bz_system *sys, FILE *out)
 /* ---- /proc/pagetypeinfo --------------------------------------------------------- */
 
 /*
- * pagetypeinfo_showfree_print() stops walking a list at 100000 blocks (it
- * holds the zone lock, and a debugging file need not be exact) and prints
- * ">100000".  ++freecount >= 100000 breaks, so exactly 100000 shows so too.
+ * pagetypeinfo_showfree_print(): a list walked to BZ_LIST_WALK_CAP (100000)
+ * blocks prints ">100000"; ++freecount >= 100000 breaks, so exactly 100000
+ * shows so too.
  */
-#define PAGETYPEINFO_FREE_CAP 100000ul
-
 static void pagetypeinfo_showfree_print(FILE *out, const struct bz_node *node,
 					struct bz_zone *zone)
 {
-	unsigned long count[BZ_MIGRATE_TYPES][BZ_NR_PAGE_ORDERS];
+	struct bz_zone_snapshot s;
 	int mt, order;
 
-	/* One lock hold per list, as the kernel drops the lock between orders. */
-	for (mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
-		for (order = 0; order < BZ_NR_PAGE_ORDERS; order++) {
-			bz__zone_lock(zone);
-			count[mt][order] = bz__free_list_count_locked(zone, order, mt);
-			bz__zone_unlock(zone);
-		}
-
+	bz__zone_snapshot(zone, BZ_SNAP_LISTS, &s);
 	for (mt = 0; mt < BZ_MIGRATE_TYPES; mt++) {
 		fprintf(out, "Node %4d, zone %8s, type %12s ", node->nid,
 			bz__zone_names[zone->idx], bz__migratetype_names[mt]);
 		for (order = 0; order < BZ_NR_PAGE_ORDERS; order++) {
-			bool overflow = count[mt][order] >= PAGETYPEINFO_FREE_CAP;
+			bool overflow = s.by_type[mt][order] >= BZ_LIST_WALK_CAP;
 
-			fprintf(out, "%s%6lu ", overflow ? ">" : "",
-				overflow ? PAGETYPEINFO_FREE_CAP : count[mt][order]);
+			fprintf(out, "%s%6lu ", overflow ? ">" : "", s.by_type[mt][order]);
 		}
 		fputc('\n', out);
 	}
@@ -488,16 +450,13 @@ static void pagetypeinfo_showfree(FILE *out, struct bz_node *node)
 static void pagetypeinfo_showblockcount_print(FILE *out, const struct bz_node *node,
 					      struct bz_zone *zone)
 {
-	unsigned long count[BZ_MIGRATE_TYPES] = { 0 };
+	struct bz_zone_snapshot s;
 	int mt;
 
-	bz__zone_lock(zone);
-	bz__count_pageblocks(zone, count);
-	bz__zone_unlock(zone);
-
+	bz__zone_snapshot(zone, BZ_SNAP_BLOCKS, &s);
 	fprintf(out, "Node %d, zone %8s ", node->nid, bz__zone_names[zone->idx]);
 	for (mt = 0; mt < BZ_MIGRATE_TYPES; mt++)
-		fprintf(out, "%12lu ", count[mt]);
+		fprintf(out, "%12lu ", s.pageblocks[mt]);
 	fputc('\n', out);
 }
 

@@ -17,7 +17,7 @@
  * tests take no lock, as in the kernel: they read counters and list heads
  * once (READ_ONCE), and a stale answer only means one retry.
  */
-#include "internal.h"
+#include "buddy.h"
 
 #define SWAP_CLUSTER_MAX                  32ul
 #define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
@@ -165,6 +165,7 @@ static void zone_setup_wmarks_locked(struct bz_zone *z, unsigned long pages_min,
 {
 	unsigned long managed = z->managed_pages, min, tmp = 0;
 
+	zone_lock_held(z);
 	if (lowmem_pages)	/* the kernel divides by zero on a MOVABLE-only machine */
 		tmp = (unsigned long)((unsigned long long)pages_min * managed / lowmem_pages);
 	if (z->idx == BZ_ZONE_MOVABLE) {
@@ -383,7 +384,8 @@ static bool free_area_empty(const struct bz_free_area *area, int mt)
 
 /*
  * A free block of at least this order exists that the request may take:
- * the pcp types always, HIGHATOMIC only for ALLOC_HIGHATOMIC or ALLOC_OOM.
+ * the pcp types always, HIGHATOMIC only for ALLOC_HIGHATOMIC (the kernel's
+ * ALLOC_OOM too, for OOM victims, which we do not have).
  * Deferred max-order blocks need no look: buddy.c keeps one of them on the
  * MOVABLE list while any remain, so "list empty" stays exact.
  */
@@ -397,7 +399,7 @@ static bool zone_has_free_block(const struct bz_zone *z, unsigned order, unsigne
 		for (int mt = 0; mt < BZ_MIGRATE_PCPTYPES; mt++)
 			if (!free_area_empty(area, mt))
 				return true;
-		if ((alloc_flags & (ALLOC_HIGHATOMIC | ALLOC_OOM)) &&
+		if ((alloc_flags & ALLOC_HIGHATOMIC) &&
 		    !free_area_empty(area, BZ_MIGRATE_HIGHATOMIC))
 			return true;
 	}
@@ -408,7 +410,8 @@ static bool zone_has_free_block(const struct bz_zone *z, unsigned order, unsigne
  * __zone_watermark_ok(): free pages above mark plus the lowmem reserve for
  * highest_zoneidx, and for order > 0 a suitable free block.  Reserve access
  * lowers the bar: __GFP_HIGH (ALLOC_MIN_RESERVE) to 1/2 of mark, non-blocking
- * __GFP_HIGH (GFP_ATOMIC) to 3/8, OOM victims halve what is left.
+ * __GFP_HIGH (GFP_ATOMIC) to 3/8 (the kernel's OOM victims would halve
+ * what is left; there are none here).
  */
 bool bz__zone_watermark_ok(struct bz_zone *z, unsigned order, unsigned long mark,
 			   int highest_zoneidx, unsigned alloc_flags, long free_pages)
@@ -418,16 +421,11 @@ bool bz__zone_watermark_ok(struct bz_zone *z, unsigned order, unsigned long mark
 	/* free_pages may go negative - that's OK */
 	free_pages -= __zone_watermark_unusable_free(z, order, alloc_flags);
 
-	if (bz_unlikely(alloc_flags & ALLOC_RESERVES)) {
-		if (alloc_flags & ALLOC_MIN_RESERVE) {
-			min -= min / 2;
-			/* GFP_ATOMIC may go further; GFP_NOWAIT (no __GFP_HIGH) may not */
-			if (alloc_flags & ALLOC_NON_BLOCK)
-				min -= min / 4;
-		}
-		/* OOM victims are exiting and will give memory back soon */
-		if (alloc_flags & ALLOC_OOM)
-			min -= min / 2;
+	if (bz_unlikely(alloc_flags & ALLOC_MIN_RESERVE)) {
+		min -= min / 2;
+		/* GFP_ATOMIC may go further; GFP_NOWAIT (no __GFP_HIGH) may not */
+		if (alloc_flags & ALLOC_NON_BLOCK)
+			min -= min / 4;
 	}
 
 	/* an order-0 failure means no higher order can succeed either */
@@ -487,6 +485,7 @@ bool bz__boost_watermark_locked(struct bz_zone *zone)
 	int factor = sysctl_read(&zone->sys->sysctl.watermark_boost_factor);
 	unsigned long max_boost, boost;
 
+	zone_lock_held(zone);
 	if (!factor)
 		return false;
 	if (PAGEBLOCK_NR_PAGES * 4 > zone->managed_pages)

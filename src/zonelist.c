@@ -11,7 +11,7 @@
 #include <numa.h>
 #include <stdlib.h>
 
-#include "internal.h"
+#include "model.h"
 
 #define PENALTY_FOR_NODE_WITH_CPUS 1
 #define KERNEL_MAX_NUMNODES 1024   /* NODES_SHIFT 10, as distribution kernels build */
@@ -123,7 +123,7 @@ void bz__build_all_zonelists(struct bz_system *sys)
 	for (int nid = 0; nid < sys->nr_nodes; nid++)
 		build_zonelists(sys, sys->nodes[nid], node_load);
 	/* Threads' memos name a preferred zone of the old lists: look again. */
-	atomic_fetch_add(&bz__tls_gen, 1);
+	bz__invalidate_shortcuts();
 }
 
 /*

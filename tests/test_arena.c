@@ -23,8 +23,7 @@
 #include <numa.h>
 #include <numaif.h>
 
-#include "internal.h"
-#include "arena.h"
+#include "os.h"
 
 #define MiB (1ul << 20)
 #define GiB (1ul << 30)

@@ -16,8 +16,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "internal.h"
-#include "arena.h"
+#include "os.h"
 
 #define ZONES "0:DMA32=4096,0:Normal=8192"
 

@@ -15,8 +15,7 @@
 #include <unistd.h>
 
 #include "common.h"
-#include "internal.h"
-#include "arena.h"
+#include "os.h"
 
 #define GIB_PAGES 262144ul
 #define SLACK_KB  (6 * 1024)    /* "within a few MiB": allocator metadata, test bookkeeping */

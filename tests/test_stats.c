@@ -27,7 +27,7 @@
 #include <cmocka.h>
 
 #include "common.h"
-#include "internal.h"
+#include "system.h"
 #include "../tools/stats_reader.h"
 
 #define ZONES "0:DMA=3840,0:DMA32=16384,0:Normal=16384"

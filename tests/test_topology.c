@@ -19,7 +19,7 @@
 
 #include <numa.h>
 
-#include "internal.h"
+#include "os.h"
 
 #ifndef BZ_TOPOLOGIES_DIR
 #define BZ_TOPOLOGIES_DIR "tests/topologies"

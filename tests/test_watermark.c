@@ -21,7 +21,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "internal.h"
+#include "buddy.h"
 
 #define TOPOLOGY "synthetic:node:1 core:2 pu:1"
 #define MAX_SAMPLE_ZONES (4 * BZ_MAX_NR_ZONES)
@@ -654,7 +654,7 @@ static void restore_free_blocks(struct bz_zone *z, const struct free_state *save
 /*
  * Order 0, mark 1000, no reserve: each ALLOC_ flag combination's bar.
  * __GFP_HIGH halves min (500); non-blocking __GFP_HIGH (GFP_ATOMIC) takes a
- * further quarter (375); OOM halves what is left.  NON_BLOCK alone or
+ * further quarter (375).  (No ALLOC_OOM: there are no OOM victims.)  NON_BLOCK alone or
  * HIGHATOMIC alone do not lower the bar, but they skip the highatomic
  * reserve, as every ALLOC_RESERVES flag does.
  */
@@ -666,12 +666,8 @@ static void test_watermark_ok_reserve_flags(void **state)
 		{ ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK, 375 },
 		{ ALLOC_NON_BLOCK, 1000 },
 		{ ALLOC_HIGHATOMIC, 1000 },
-		{ ALLOC_OOM, 500 },
-		{ ALLOC_MIN_RESERVE | ALLOC_OOM, 250 },
-		{ ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK | ALLOC_OOM, 375 - 375 / 2 },
-		{ ALLOC_NON_BLOCK | ALLOC_OOM, 500 },
-		{ ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK | ALLOC_HIGHATOMIC | ALLOC_OOM, 188 },
-		{ ALLOC_WMARK_LOW | ALLOC_CPUSET, 1000 + 512 },
+		{ ALLOC_MIN_RESERVE | ALLOC_NON_BLOCK | ALLOC_HIGHATOMIC, 375 },
+		{ ALLOC_WMARK_LOW, 1000 + 512 },
 	};
 	bz_system *sys = make("0:Normal=262144", 2, BZ_DEFAULT, BZ_DEFAULT);
 	struct bz_zone *z = zone(sys, 0, BZ_ZONE_NORMAL);
@@ -686,10 +682,10 @@ static void test_watermark_ok_reserve_flags(void **state)
 		assert_true(bz__zone_watermark_ok(z, 0, 1000, BZ_ZONE_NORMAL, f, bar + 1));
 	}
 	/* the tail of the block: an order-3 request needs 7 pages more */
-	assert_false(bz__zone_watermark_ok(z, 3, 1000, BZ_ZONE_NORMAL, ALLOC_OOM, 507));
-	assert_true(bz__zone_watermark_ok(z, 3, 1000, BZ_ZONE_NORMAL, ALLOC_OOM, 508));
+	assert_false(bz__zone_watermark_ok(z, 3, 1000, BZ_ZONE_NORMAL, ALLOC_MIN_RESERVE, 507));
+	assert_true(bz__zone_watermark_ok(z, 3, 1000, BZ_ZONE_NORMAL, ALLOC_MIN_RESERVE, 508));
 	/* free_pages may be negative */
-	assert_false(bz__zone_watermark_ok(z, 0, 0, BZ_ZONE_NORMAL, ALLOC_OOM, -5));
+	assert_false(bz__zone_watermark_ok(z, 0, 0, BZ_ZONE_NORMAL, ALLOC_MIN_RESERVE, -5));
 	atomic_store(&z->nr_reserved_highatomic, 0);
 	bz_system_destroy(sys);
 }
@@ -741,8 +737,8 @@ static void test_watermark_ok_high_order_blocks(void **state)
 	assert_false(bz__zone_watermark_ok(z, 3, 1000, BZ_ZONE_NORMAL, 0, plenty));
 	assert_false(bz__zone_watermark_ok(z, 3, 1000, BZ_ZONE_NORMAL, ALLOC_MIN_RESERVE, plenty));
 	assert_true(bz__zone_watermark_ok(z, 3, 1000, BZ_ZONE_NORMAL, ALLOC_HIGHATOMIC, plenty));
-	assert_true(bz__zone_watermark_ok(z, 5, 1000, BZ_ZONE_NORMAL, ALLOC_OOM, plenty));
-	assert_false(bz__zone_watermark_ok(z, 6, 1000, BZ_ZONE_NORMAL, ALLOC_OOM, plenty));
+	assert_true(bz__zone_watermark_ok(z, 5, 1000, BZ_ZONE_NORMAL, ALLOC_HIGHATOMIC, plenty));
+	assert_false(bz__zone_watermark_ok(z, 6, 1000, BZ_ZONE_NORMAL, ALLOC_HIGHATOMIC, plenty));
 
 	for (int mt = 0; mt < BZ_MIGRATE_PCPTYPES; mt++) {
 		z->free_area[5].free_list[BZ_MIGRATE_HIGHATOMIC].first = BZ_NIL;
