@@ -7,6 +7,7 @@
 #ifndef BZ_ARENA_H
 #define BZ_ARENA_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* The OS primitives arena.c calls; bits for bz__os_fail_next(). */
@@ -17,6 +18,10 @@ enum bz_os_op {
 	BZ_OS_MADVISE = 1u << 3,  /* madvise(MADV_HUGEPAGE) */
 	BZ_OS_MPROTECT = 1u << 4, /* mprotect of bz__os_protect() (guard mode) */
 	BZ_OS_DISCARD = 1u << 5,  /* madvise(MADV_DONTNEED) of bz__os_discard() (page reporting) */
+	BZ_OS_SHM_RESERVE = 1u << 6,  /* posix_fallocate of the statistics segment: ENOSPC */
+	BZ_OS_HUGETLB_RESV = 1u << 7, /* after a hugetlb discard: the pool shows no restored reservation */
+	BZ_OS_POPULATE = 1u << 8,     /* madvise(MADV_POPULATE_WRITE) refilling such a discard */
+	BZ_OS_PAGEMAP_SCAN = 1u << 9, /* the PAGEMAP_SCAN ioctl of bz__arena_resident(): ENOTTY */
 };
 
 /*
@@ -33,6 +38,12 @@ void bz__os_fail_next(unsigned ops);
  * part of its fault-injection spec.  bz__os_fail_arm(0, 0) disarms.
  */
 void bz__os_fail_arm(unsigned ops, unsigned skip);
+
+/*
+ * Whether the next (or the thread's armed) call of op is to fail: for the
+ * primitives other files call themselves (stats_shm.c's posix_fallocate).
+ */
+bool bz__os_should_fail(unsigned op);
 
 /* "base", "THP" or "hugetlb", for reports. */
 const char *bz__backing_name(int backing);

@@ -89,6 +89,31 @@ int bz__os_protect(void *addr, size_t bytes, bool accessible);
  * reads as zero when next touched; page aligned, not hugetlb.  0 or -errno.
  */
 int bz__os_discard(void *addr, size_t bytes);
+/*
+ * May [addr, +bytes) of arena go back to the OS?  Outside its hugetlb part
+ * any page-aligned range; inside it whole huge pages only, and only while
+ * the kernel takes them (Linux 5.18+).
+ */
+bool bz__arena_discardable(const struct bz_arena *arena, const void *addr, size_t bytes);
+/*
+ * Gives a free block [addr, +bytes) of node nid's arena back to the OS:
+ * 0 (gone: reads as zero when next touched), BZ__DISCARD_KEPT (not given
+ * back, still usable; the kernel refused hugetlb memory, logged once),
+ * BZ__DISCARD_LOST (hugetlb pages the pool cannot refill: never touch the
+ * block again; logged), or -errno (nothing done).
+ */
+int bz__arena_discard(struct bz_system *sys, int nid, void *addr, size_t bytes);
+#define BZ__DISCARD_KEPT 1
+#define BZ__DISCARD_LOST 2
+
+/* ---- arena_resident.c: how much of an arena is in memory ---------------------- */
+
+/*
+ * Bytes of arena resident in memory by backing, out[enum bz_backing]:
+ * hugetlb from its hugetlb part, THP and base from the rest (the method is
+ * described there).  0, or -errno (out unchanged).
+ */
+int bz__arena_resident(const struct bz_arena *arena, uint64_t out[3]);
 
 /* ---- mm_init.c: laying out nodes and zones ------------------------------------- */
 
