@@ -37,11 +37,12 @@
  *
  * Hugetlb and alignment: hugetlb pages back the arena's interior aligned to
  * the huge page size; an unaligned head or tail stays on THP/base pages
- * (reported).  A pool with fewer free pages than the interior needs gives
- * what it has to the top of the node's memory, the rest is THP/base
- * (preferred only: "required" wants it all).  With mm_init.c's layout (node starts aligned to 4 MiB) 2 MiB
+ * (reported).  With mm_init.c's layout (node starts aligned to 4 MiB) 2 MiB
  * pages cover whole arenas whose size is a multiple of 2 MiB; 1 GiB pages
- * usually leave edges.  "Required" means the whole interior is hugetlb.
+ * usually leave edges.  "Required" means the whole interior is hugetlb;
+ * "preferred" with a pool short of the interior takes the pages it has
+ * for the top of the node's memory and leaves the rest to THP/base pages
+ * (reported and logged).
  *
  * No SIGBUS: the hugetlb mapping is made WITHOUT MAP_NORESERVE, so the
  * kernel reserves every page at mmap time, and made while the calling
@@ -588,9 +589,10 @@ static void reason_add(struct bz_arena *arena, const char *text)
 }
 
 /* The info line: which pages back the arena, all of it or how much of it. */
-static void log_backing(const struct bz_system *sys, int nid, const struct bz_arena *arena, bool rest_thp)
+static void log_backing(const struct bz_system *sys, int nid, const struct bz_arena *arena, bool partial,
+			bool rest_thp)
 {
-	if (arena->huge_bytes && arena->huge_bytes + arena->page_size <= arena->bytes)
+	if (partial)
 		bz__log(sys, BZ_LOG_INFO, "node %d arena: %zu MB, %zu MB of it on hugetlb pages of %zu kB, "
 			"the rest on %s pages; %s", nid, arena->bytes >> 20, arena->huge_bytes >> 20,
 			arena->page_size >> 10, rest_thp ? "THP" : "base", arena->reason);
@@ -604,7 +606,7 @@ int bz__arena_setup(struct bz_system *sys, const struct bz_config *cfg, int nid,
 {
 	char bind_why[96], huge_why[112] = "hugetlb never", rest_why[64] = "";
 	struct backing_cfg bc;
-	bool huge = false, rest_thp;
+	bool huge = false, partial, rest_thp;
 	int os, err = backing_config(sys, cfg, &bc);
 
 	if (err)
@@ -626,19 +628,18 @@ int bz__arena_setup(struct bz_system *sys, const struct bz_config *cfg, int nid,
 	/* After the hugetlb mmap: a new mapping does not inherit the old one's policy. */
 	bind_arena(sys, nid, os, arena, bind_why, sizeof(bind_why));
 	rest_thp = back_rest(arena, rest_why, sizeof(rest_why));
+	/* Besides the hugetlb part: unaligned ends of a full interior, or what a short pool left. */
+	partial = huge && arena->huge_bytes < ALIGN_DOWN((uintptr_t)arena->start + arena->bytes, bc.hpage) -
+			  ALIGN_UP((uintptr_t)arena->start, bc.hpage);
 	arena->reason[0] = '\0';
 	reason_add(arena, bind_why);
 	reason_add(arena, "; ");
 	reason_add(arena, huge_why);
 	if (rest_why[0]) {
-		/* Unaligned ends around a full interior, or the part a short pool left. */
-		bool partial = huge && arena->huge_bytes < ALIGN_DOWN((uintptr_t)arena->start + arena->bytes, bc.hpage) -
-			       ALIGN_UP((uintptr_t)arena->start, bc.hpage);
-
 		reason_add(arena, !huge ? "; " : partial ? "; the rest: " : "; edges: ");
 		reason_add(arena, rest_why);
 	}
-	log_backing(sys, nid, arena, rest_thp);
+	log_backing(sys, nid, arena, partial, rest_thp);
 	return 0;
 }
 

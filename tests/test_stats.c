@@ -6,6 +6,12 @@
  * reader's refusals and validation, seqlock consistency while a writer
  * rewrites it as fast as it can, the publisher thread's lifetime, the
  * environment switch, and cleanup at destroy, at exit and across fork.
+ * Hostile and unlucky surroundings: objects another user (or an earlier
+ * process) left under the name, a FIFO there, a full /dev/shm (injected,
+ * and a real 4 KiB tmpfs in a private mount namespace where we may mount
+ * one), a segment truncated under the publisher and under the reader, a
+ * publisher killed with SIGKILL, a segment under a reused pid; and the
+ * resident bytes by backing a segment carries.
  */
 #include <errno.h>
 #include <dirent.h>
