@@ -27,15 +27,22 @@
  *   bz__arena_setup(sys, cfg, nid, arena)
  *	arena->start/bytes lie inside a reservation, untouched; start is
  *	page-aligned.  Backs and binds them (below), fills os_node, backing,
- *	page_size, reason.  0; -EINVAL for a bad hugetlb setting in cfg;
- *	-ENOMEM when BZ_HUGETLB_REQUIRED cannot be met (logged).  Never leaves
- *	memory that can SIGBUS on first touch.
+ *	page_size, huge_start/huge_bytes, reason.  0; -EINVAL for a bad
+ *	hugetlb setting in cfg; -ENOMEM when BZ_HUGETLB_REQUIRED cannot be met
+ *	(logged).  Never leaves memory that can SIGBUS on first touch.
+ *   bz__arena_discardable(arena, addr, bytes), bz__arena_discard(sys, nid, addr, bytes)
+ *	Whether a free block may go back to the OS, and giving it back:
+ *	bz__os_discard outside the hugetlb part, whole huge pages inside it
+ *	with the pool's reservation checked (discard_huge()).
  *
  * Hugetlb and alignment: hugetlb pages back the arena's interior aligned to
  * the huge page size; an unaligned head or tail stays on THP/base pages
  * (reported).  With mm_init.c's layout (node starts aligned to 4 MiB) 2 MiB
  * pages cover whole arenas whose size is a multiple of 2 MiB; 1 GiB pages
- * usually leave edges.  "Required" means the whole interior is hugetlb.
+ * usually leave edges.  "Required" means the whole interior is hugetlb;
+ * "preferred" with a pool short of the interior takes the pages it has
+ * for the top of the node's memory and leaves the rest to THP/base pages
+ * (reported and logged).
  *
  * No SIGBUS: the hugetlb mapping is made WITHOUT MAP_NORESERVE, so the
  * kernel reserves every page at mmap time, and made while the calling
@@ -113,6 +120,11 @@ static bool inject(unsigned op)
 	if (bz_likely(!atomic_load_explicit(&fail_ops, memory_order_relaxed)))
 		return false;
 	return atomic_fetch_and(&fail_ops, ~op) & op;
+}
+
+bool bz__os_should_fail(unsigned op)
+{
+	return inject(op);
 }
 
 static void *os_mmap(void *addr, size_t len, int flags, unsigned op)
@@ -396,20 +408,39 @@ static const char *size_name(size_t sz)
 }
 
 /*
- * Tries hugetlb pages for the arena's hpage-aligned interior [*hs, *he).
- * True when mapped; why says what happened either way.
+ * Where a hugetlb part of len bytes goes in the interior [hs, he): at the
+ * top of the node's memory below its hotplug room, the highest zone, which
+ * most allocations try first (sys->nodes[nid] may be absent in tests).
  */
-static bool back_hugetlb(struct bz_arena *arena, int os, size_t hpage, uintptr_t *hs,
-			 uintptr_t *he, char *why, size_t n)
+static uintptr_t huge_part_start(const struct bz_system *sys, int nid, const struct bz_arena *arena,
+				 uintptr_t hs, uintptr_t he, size_t len, size_t hpage)
 {
-	uintptr_t s = (uintptr_t)arena->start, e = s + arena->bytes;
-	const char *sz = size_name(hpage);
-	long free_pages, need;
+	const struct bz_node *node = nid < sys->nr_nodes ? sys->nodes[nid] : NULL;
+	uintptr_t top = he;
+
+	if (node && node->node_spanned_pages)
+		top = BZ_MIN(he, ALIGN_DOWN((uintptr_t)arena->start + (node->node_spanned_pages << BZ_PAGE_SHIFT),
+					    hpage));
+	return top < hs + len ? hs : top - len;
+}
+
+/*
+ * Tries hugetlb pages for the arena's hpage-aligned interior [hs, he): all
+ * of it, or with a short pool (unless required) as many pages as it has,
+ * the rest left to back_rest().  True when mapped; the hugetlb part goes
+ * to arena->huge_start/huge_bytes; why says what happened either way.
+ */
+static bool back_hugetlb(const struct bz_system *sys, int nid, struct bz_arena *arena, int os,
+			 const struct backing_cfg *bc, char *why, size_t n)
+{
+	uintptr_t s = (uintptr_t)arena->start, e = s + arena->bytes, hs, he, lo;
+	const char *sz = size_name(bc->hpage);
+	long free_pages, need, take;
 	char pool[32];
 
-	*hs = ALIGN_UP(s, hpage);
-	*he = ALIGN_DOWN(e, hpage);
-	if (*he <= *hs) {
+	hs = ALIGN_UP(s, bc->hpage);
+	he = ALIGN_DOWN(e, bc->hpage);
+	if (he <= hs) {
 		say(why, n, "hugetlb %s: arena holds no whole huge page", sz);
 		return false;
 	}
@@ -417,25 +448,31 @@ static bool back_hugetlb(struct bz_arena *arena, int os, size_t hpage, uintptr_t
 		snprintf(pool, sizeof(pool), "node %d", os);
 	else
 		snprintf(pool, sizeof(pool), "the machine");
-	need = (long)((*he - *hs) / hpage);
-	free_pages = bz__hugetlb_free_pages(os, hpage);
+	need = (long)((he - hs) / bc->hpage);
+	free_pages = bz__hugetlb_free_pages(os, bc->hpage);
 	if (free_pages < 0) {
 		say(why, n, "hugetlb %s: the kernel has no such pool", sz);
 		return false;
 	}
-	if (free_pages < need) {
-		say(why, n, "hugetlb %s: pool of %s has %ld free pages, needs %ld",
-			 sz, pool, free_pages, need);
+	if (free_pages < need && (bc->policy == BZ_HUGETLB_REQUIRED || free_pages == 0)) {
+		say(why, n, "hugetlb %s: pool of %s has %ld free pages, needs %ld", sz, pool, free_pages, need);
 		return false;
 	}
-	if (hugetlb_map((void *)*hs, *he - *hs, hpage, os) == MAP_FAILED) {
+	take = BZ_MIN(free_pages, need);
+	lo = huge_part_start(sys, nid, arena, hs, he, (size_t)take * bc->hpage, bc->hpage);
+	if (hugetlb_map((void *)lo, (size_t)take * bc->hpage, bc->hpage, os) == MAP_FAILED) {
 		say(why, n, "hugetlb %s: mmap of %ld pages from %s failed (%s)",
-			 sz, need, pool, strerror(errno));
+			 sz, take, pool, strerror(errno));
 		return false;
 	}
 	arena->backing = BZ_BACKING_HUGETLB;
-	arena->page_size = hpage;
-	say(why, n, "hugetlb %s: %ld pages reserved from %s", sz, need, pool);
+	arena->page_size = bc->hpage;
+	arena->huge_start = (char *)lo;
+	arena->huge_bytes = (size_t)take * bc->hpage;
+	if (take < need)
+		say(why, n, "hugetlb %s: %ld of %ld pages reserved from %s (all it had free)", sz, take, need, pool);
+	else
+		say(why, n, "hugetlb %s: %ld pages reserved from %s", sz, need, pool);
 	return true;
 }
 
@@ -518,23 +555,26 @@ static void bind_arena(struct bz_system *sys, int nid, int os, struct bz_arena *
 		say(why, n, "bound to node %d (mbind MPOL_BIND)", os);
 }
 
-/* THP or base pages for what hugetlb left: the whole arena, or its edges. */
-static void back_rest(struct bz_arena *arena, bool huge, uintptr_t hs, uintptr_t he,
-		      char *why, size_t n)
+/* THP or base pages for what hugetlb left: the whole arena, or the parts around the hugetlb part. */
+static bool back_rest(struct bz_arena *arena, char *why, size_t n)
 {
 	uintptr_t s = (uintptr_t)arena->start, e = s + arena->bytes;
+	uintptr_t hs = (uintptr_t)arena->huge_start, he = hs + arena->huge_bytes;
+	bool thp = false;
 
-	if (!huge) {
+	if (!arena->huge_bytes) {
 		if (back_thp(s, e, why, n)) {
 			arena->backing = BZ_BACKING_THP;
 			arena->page_size = thp_size();
+			return true;
 		}
-		return;
+		return false;
 	}
 	if (hs > s)
-		back_thp(s, hs, why, n);
+		thp = back_thp(s, hs, why, n);
 	if (e > he)
-		back_thp(he, e, why, n);
+		thp = back_thp(he, e, why, n) || thp;
+	return thp;
 }
 
 /* Appends to the reason, cutting what does not fit. */
@@ -547,12 +587,25 @@ static void reason_add(struct bz_arena *arena, const char *text)
 	arena->reason[len + add] = '\0';
 }
 
+/* The info line: which pages back the arena, all of it or how much of it. */
+static void log_backing(const struct bz_system *sys, int nid, const struct bz_arena *arena, bool partial,
+			bool rest_thp)
+{
+	if (partial)
+		bz__log(sys, BZ_LOG_INFO, "node %d arena: %zu MB, %zu MB of it on hugetlb pages of %zu kB, "
+			"the rest on %s pages; %s", nid, arena->bytes >> 20, arena->huge_bytes >> 20,
+			arena->page_size >> 10, rest_thp ? "THP" : "base", arena->reason);
+	else
+		bz__log(sys, BZ_LOG_INFO, "node %d arena: %zu MB, %s pages of %zu kB; %s", nid,
+			arena->bytes >> 20, bz__backing_name(arena->backing), arena->page_size >> 10,
+			arena->reason);
+}
+
 int bz__arena_setup(struct bz_system *sys, const struct bz_config *cfg, int nid, struct bz_arena *arena)
 {
-	uintptr_t hs = 0, he = 0;
-	char bind_why[96], huge_why[96] = "hugetlb never", rest_why[64] = "";
+	char bind_why[96], huge_why[112] = "hugetlb never", rest_why[64] = "";
 	struct backing_cfg bc;
-	bool huge = false;
+	bool huge = false, partial, rest_thp;
 	int os, err = backing_config(sys, cfg, &bc);
 
 	if (err)
@@ -561,8 +614,11 @@ int bz__arena_setup(struct bz_system *sys, const struct bz_config *cfg, int nid,
 	arena->os_node = -1;
 	arena->backing = BZ_BACKING_BASE;
 	arena->page_size = BZ_PAGE_SIZE;
+	arena->huge_start = NULL;
+	arena->huge_bytes = 0;
+	atomic_store(&arena->huge_kept, false);
 	if (bc.policy != BZ_HUGETLB_NEVER)
-		huge = back_hugetlb(arena, os, bc.hpage, &hs, &he, huge_why, sizeof(huge_why));
+		huge = back_hugetlb(sys, nid, arena, os, &bc, huge_why, sizeof(huge_why));
 	if (!huge && bc.policy == BZ_HUGETLB_REQUIRED) {
 		bz__log(sys, BZ_LOG_ERR, "node %d: hugetlb required but %s", nid, huge_why);
 		snprintf(arena->reason, sizeof(arena->reason), "%s", huge_why);
@@ -570,19 +626,135 @@ int bz__arena_setup(struct bz_system *sys, const struct bz_config *cfg, int nid,
 	}
 	/* After the hugetlb mmap: a new mapping does not inherit the old one's policy. */
 	bind_arena(sys, nid, os, arena, bind_why, sizeof(bind_why));
-	back_rest(arena, huge, hs, he, rest_why, sizeof(rest_why));
+	rest_thp = back_rest(arena, rest_why, sizeof(rest_why));
+	/* Besides the hugetlb part: unaligned ends of a full interior, or what a short pool left. */
+	partial = huge && arena->huge_bytes < ALIGN_DOWN((uintptr_t)arena->start + arena->bytes, bc.hpage) -
+			  ALIGN_UP((uintptr_t)arena->start, bc.hpage);
 	arena->reason[0] = '\0';
 	reason_add(arena, bind_why);
 	reason_add(arena, "; ");
 	reason_add(arena, huge_why);
 	if (rest_why[0]) {
-		reason_add(arena, huge ? "; edges: " : "; ");
+		reason_add(arena, !huge ? "; " : partial ? "; the rest: " : "; edges: ");
 		reason_add(arena, rest_why);
 	}
-	bz__log(sys, BZ_LOG_INFO, "node %d arena: %zu MB, %s pages of %zu kB; %s", nid,
-		arena->bytes >> 20, bz__backing_name(arena->backing), arena->page_size >> 10,
-		arena->reason);
+	log_backing(sys, nid, arena, partial, rest_thp);
 	return 0;
+}
+
+/* ---- giving memory back (page_reporting.c) ---------------------------------------- */
+
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static bool in_huge_part(const struct bz_arena *a, uintptr_t s, uintptr_t e)
+{
+	uintptr_t hs = (uintptr_t)a->huge_start;
+
+	return a->huge_bytes && s < hs + a->huge_bytes && e > hs;
+}
+
+bool bz__arena_discardable(const struct bz_arena *a, const void *addr, size_t bytes)
+{
+	uintptr_t s = (uintptr_t)addr, e = s + bytes, hs = (uintptr_t)a->huge_start;
+
+	if (!in_huge_part(a, s, e))
+		return true;
+	/* madvise_dontneed_free_valid_vma(): hugetlb ranges start on a huge page, end rounded down. */
+	return s >= hs && e <= hs + a->huge_bytes && !((s | e) & (a->page_size - 1)) &&
+	       !atomic_load_explicit(&a->huge_kept, memory_order_relaxed);
+}
+
+/* The pool's reserved pages (resv_hugepages), -1 when unreadable. */
+static long pool_reserved(size_t page_size)
+{
+	char path[96];
+
+	if (inject(BZ_OS_HUGETLB_RESV))
+		return -1;
+	snprintf(path, sizeof(path), "/sys/kernel/mm/hugepages/hugepages-%zukB/resv_hugepages", page_size >> 10);
+	return read_long(path);
+}
+
+/*
+ * Huge pages of [addr, +bytes) faulted in: only they hold a page to give
+ * back and a reservation to restore (a free block may span touched and
+ * untouched ones).  mincore() reports a hugetlb page for each of its base
+ * pages; the first says.  Or -errno.
+ */
+static long present_huge_pages(void *addr, size_t bytes, size_t hpage)
+{
+	unsigned char v;
+	long n = 0;
+
+	for (size_t off = 0; off < bytes; off += hpage) {
+		if (mincore((char *)addr + off, BZ_PAGE_SIZE, &v))
+			return -errno;
+		n += v & 1;
+	}
+	return n;
+}
+
+static int os_populate(void *addr, size_t bytes)
+{
+	if (inject(BZ_OS_POPULATE))
+		return -ENOMEM;
+	return madvise(addr, bytes, MADV_POPULATE_WRITE) ? -errno : 0;
+}
+
+/*
+ * Hugetlb pages back to the pool.  Linux 5.18 accepts MADV_DONTNEED on
+ * hugetlb mappings (before, EINVAL: the pages stay, as they always did).
+ * The mapping was made with a reservation per page, the promise that a
+ * fault finds a page; since 6.10 zapping a private anonymous hugetlb page
+ * restores its reservation (__unmap_hugepage_range()), before it did not,
+ * nor does it while the pool has surplus pages, and a later touch could
+ * meet an empty pool: SIGBUS.  So the pool's reserved count must have
+ * grown by the pages given back; if not, they are faulted in again at
+ * once (MADV_POPULATE_WRITE fails where a touch would SIGBUS) and this
+ * arena gives nothing back any more.  Other processes move the count too:
+ * one reserving at the same moment makes us keep pages we could have
+ * given back; only one releasing reservations at that very moment could
+ * pass for a restoration that did not happen.
+ */
+static int discard_huge(struct bz_system *sys, int nid, struct bz_arena *a, void *addr, size_t bytes)
+{
+	long pages = present_huge_pages(addr, bytes, a->page_size), resv0 = pool_reserved(a->page_size), resv1;
+	int err = pages < 0 ? (int)pages : bz__os_discard(addr, bytes);
+
+	if (err == -EINVAL) {
+		if (!atomic_exchange(&a->huge_kept, true))
+			bz__log(sys, BZ_LOG_INFO, "node %d: the kernel refuses MADV_DONTNEED on hugetlb memory "
+				"(Linux 5.18 and later take it): its huge pages stay until the system goes", nid);
+		return BZ__DISCARD_KEPT;
+	}
+	if (err)
+		return err;
+	resv1 = pool_reserved(a->page_size);
+	if (resv0 >= 0 && resv1 >= 0 && resv1 - resv0 >= pages)
+		return 0;
+	atomic_store(&a->huge_kept, true);
+	err = os_populate(addr, bytes);
+	if (!err) {
+		bz__log(sys, BZ_LOG_WARNING, "node %d: hugetlb pages given back lost their reservation "
+			"(reserved pages %ld -> %ld); faulted in again, and kept from now on", nid, resv0, resv1);
+		return BZ__DISCARD_KEPT;
+	}
+	bz__log(sys, BZ_LOG_ERR, "node %d: hugetlb pages at %p lost their reservation and the pool cannot "
+		"refill them (%s): %zu kB kept out of use", nid, addr, strerror(-err), bytes >> 10);
+	return BZ__DISCARD_LOST;
+}
+
+int bz__arena_discard(struct bz_system *sys, int nid, void *addr, size_t bytes)
+{
+	struct bz_arena *a = &sys->nodes[nid]->arena;
+
+	if (!in_huge_part(a, (uintptr_t)addr, (uintptr_t)addr + bytes))
+		return bz__os_discard(addr, bytes);
+	if (!bz__arena_discardable(a, addr, bytes))
+		return BZ__DISCARD_KEPT;
+	return discard_huge(sys, nid, a, addr, bytes);
 }
 
 const char *bz__backing_name(int backing)

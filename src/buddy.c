@@ -662,7 +662,7 @@ static unsigned free_one_page(struct bz_zone *z, unsigned long pfn, unsigned ord
  * only marks the system (a flag, as the kernel's static-key inline only
  * schedules work): the entry points start the pass once no lock is held
  * (page_reporting.c).  Zones too small to ever pass the pass's watermark
- * check, hugetlb arenas and debug mode ask for nothing.
+ * check and debug mode ask for nothing.
  */
 static void page_reporting_notify_free(struct bz_zone *z, unsigned order)
 {
@@ -670,7 +670,7 @@ static void page_reporting_notify_free(struct bz_zone *z, unsigned order)
 	int min_order = __atomic_load_n(&sys->sysctl.page_reporting_order, __ATOMIC_RELAXED);
 
 	if ((int)order < min_order || !__atomic_load_n(&sys->sysctl.page_reporting_delay_ms, __ATOMIC_RELAXED) ||
-	    z->node->arena.backing == BZ_BACKING_HUGETLB || sys->debug.flags ||
+	    sys->debug.flags ||
 	    atomic_load_explicit(&sys->reporting_requested, memory_order_relaxed))
 		return;
 	if (__atomic_load_n(&z->managed_pages, __ATOMIC_RELAXED) <=

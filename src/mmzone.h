@@ -283,6 +283,10 @@ struct bz_arena {
 	int backing;                    /* enum bz_backing */
 	size_t page_size;               /* size of the backing pages */
 	char reason[160];               /* why this binding and backing, for reports */
+	/* The hugetlb part (huge_bytes 0: none): the interior, or less when the pool was short. */
+	char *huge_start;
+	size_t huge_bytes;
+	_Atomic bool huge_kept;         /* the kernel will not take its pages back: no more tries */
 };
 
 /* ---- node ---------------------------------------------------------------- */

@@ -50,6 +50,22 @@ int bz__os_protect(void *addr, size_t bytes, bool accessible);
  * reads as zero when next touched; page aligned, not hugetlb.  0 or -errno.
  */
 int bz__os_discard(void *addr, size_t bytes);
+/*
+ * May [addr, +bytes) of arena go back to the OS?  Outside its hugetlb part
+ * any page-aligned range; inside it whole huge pages only, and only while
+ * the kernel takes them (Linux 5.18+).
+ */
+bool bz__arena_discardable(const struct bz_arena *arena, const void *addr, size_t bytes);
+/*
+ * Gives a free block [addr, +bytes) of node nid's arena back to the OS:
+ * 0 (gone: reads as zero when next touched), BZ__DISCARD_KEPT (not given
+ * back, still usable; the kernel refused hugetlb memory, logged once),
+ * BZ__DISCARD_LOST (hugetlb pages the pool cannot refill: never touch the
+ * block again; logged), or -errno (nothing done).
+ */
+int bz__arena_discard(struct bz_system *sys, int nid, void *addr, size_t bytes);
+#define BZ__DISCARD_KEPT 1
+#define BZ__DISCARD_LOST 2
 
 /* The OS primitives arena.c calls; bits for bz__os_fail_next(). */
 enum bz_os_op {
@@ -59,6 +75,10 @@ enum bz_os_op {
 	BZ_OS_MADVISE = 1u << 3,  /* madvise(MADV_HUGEPAGE) */
 	BZ_OS_MPROTECT = 1u << 4, /* mprotect of bz__os_protect() (guard mode) */
 	BZ_OS_DISCARD = 1u << 5,  /* madvise(MADV_DONTNEED) of bz__os_discard() (page reporting) */
+	BZ_OS_SHM_RESERVE = 1u << 6,  /* posix_fallocate of the statistics segment: ENOSPC */
+	BZ_OS_HUGETLB_RESV = 1u << 7, /* after a hugetlb discard: the pool shows no restored reservation */
+	BZ_OS_POPULATE = 1u << 8,     /* madvise(MADV_POPULATE_WRITE) refilling such a discard */
+	BZ_OS_PAGEMAP_SCAN = 1u << 9, /* the PAGEMAP_SCAN ioctl of bz__arena_resident(): ENOTTY */
 };
 
 /*
@@ -76,6 +96,12 @@ void bz__os_fail_next(unsigned ops);
  */
 void bz__os_fail_arm(unsigned ops, unsigned skip);
 
+/*
+ * Whether the next (or the thread's armed) call of op is to fail: for the
+ * primitives other files call themselves (stats_shm.c's posix_fallocate).
+ */
+bool bz__os_should_fail(unsigned op);
+
 /* "base", "THP" or "hugetlb", for reports. */
 const char *bz__backing_name(int backing);
 
@@ -85,5 +111,14 @@ const char *bz__backing_name(int backing);
  * such pool.
  */
 long bz__hugetlb_free_pages(int os_node, size_t page_size);
+
+/* ---- arena_resident.c: how much of an arena is in memory ---------------------- */
+
+/*
+ * Bytes of arena resident in memory by backing, out[enum bz_backing]:
+ * hugetlb from its hugetlb part, THP and base from the rest (the method is
+ * described there).  0, or -errno (out unchanged).
+ */
+int bz__arena_resident(const struct bz_arena *arena, uint64_t out[3]);
 
 #endif /* BZ_OS_H */

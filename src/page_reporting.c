@@ -12,8 +12,11 @@
  * OS runs short, and the memory reads as zero when next touched, which
  * lets a __GFP_ZERO allocation of a reported block skip its memset.
  * MADV_FREE'd memory may come back with its old contents.  Both work on
- * base pages and THP; hugetlb-backed arenas are not reported (their pages
- * belong to a pool the process reserved on purpose).
+ * base pages and THP.  In an arena's hugetlb part only whole huge pages
+ * can go (blocks of the huge page's order and up: 2 MiB pages, never
+ * 1 GiB ones, above the largest order), back to the pool, where Linux
+ * 5.18+ takes them; arena.c checks that the pool kept the reservation,
+ * and on kernels that refuse, hugetlb memory stays until destroy.
  *
  * A free that makes a block of reporting order sets sys->reporting_requested
  * under the zone lock (buddy.c's page_reporting_notify_free: state only);
@@ -101,27 +104,42 @@ static struct bz_reporting *reporting_get(struct bz_system *sys)
 
 /* ---- one pass over the free lists ----------------------------------------------------------- */
 
-/* Discards the isolated blocks, then (zone lock taken) puts them back, reported if that worked. */
+/*
+ * Discards the isolated blocks, then (zone lock taken) puts them back,
+ * reported if that worked; a block arena.c says is lost (hugetlb pages
+ * the pool could not refill) stays isolated, out of use for good.
+ */
 static long report_batch(struct bz_zone *z, const uint32_t *batch, int n, unsigned order, int *err)
 {
 	struct bz_system *sys = z->sys;
-	bool done[PAGE_REPORTING_CAPACITY];
+	int result[PAGE_REPORTING_CAPACITY];
 	long pages = 0;
 
 	for (int i = 0; i < n; i++) {
-		int e = *err ? *err : bz__os_discard(sys->base + ((unsigned long)batch[i] << BZ_PAGE_SHIFT),
-						     BZ_PAGE_SIZE << order);
+		int e = *err ? *err : bz__arena_discard(sys, z->node->nid,
+							sys->base + ((unsigned long)batch[i] << BZ_PAGE_SHIFT),
+							BZ_PAGE_SIZE << order);
 
-		done[i] = !e;
-		if (e)
+		result[i] = e;
+		if (e < 0)
 			*err = e;
-		else
+		else if (!e)
 			pages += 1l << order;
 	}
 	bz__zone_lock(z);
 	for (int i = 0; i < n; i++)
-		bz__putback_isolated_locked(z, batch[i], order, get_pageblock_migratetype(sys, batch[i]), done[i]);
+		if (result[i] != BZ__DISCARD_LOST)
+			bz__putback_isolated_locked(z, batch[i], order, get_pageblock_migratetype(sys, batch[i]),
+						    !result[i]);
 	return pages;
+}
+
+/* A block that may go back: not already gone or never touched, and one the arena can give. */
+static bool reportable_block(struct bz_zone *z, const struct bz_page *p, uint32_t pfn, unsigned order)
+{
+	return !(PAGE_GET(p, flags) & (PG_reported | PG_zeroed)) &&
+	       bz__arena_discardable(&z->node->arena, z->sys->base + ((unsigned long)pfn << BZ_PAGE_SHIFT),
+				     BZ_PAGE_SIZE << order);
 }
 
 /*
@@ -145,7 +163,7 @@ static long report_list(struct bz_zone *z, unsigned order, int mt, int *err)
 		struct bz_page *p = pfn_to_page(z->sys, pfn);
 		uint32_t next = p->next;
 
-		if (PAGE_GET(p, flags) & (PG_reported | PG_zeroed)) {
+		if (!reportable_block(z, p, pfn, order)) {
 			pfn = next;
 			continue;
 		}
@@ -192,9 +210,10 @@ static long report_zone(struct bz_zone *z, unsigned min_order, bool all, int *er
 	return pages;
 }
 
+/* Nodes whose hugetlb part the kernel refused still have their other parts. */
 static bool node_reportable(const struct bz_node *node)
 {
-	return node->node_present_pages && node->arena.backing != BZ_BACKING_HUGETLB;
+	return node->node_present_pages;
 }
 
 /* Debug mode checks free memory's contents (poison, guard pages): discarding it would look like corruption. */

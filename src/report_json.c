@@ -3,8 +3,8 @@
  * report_json.c - the data of vmstat.c's text reports as one JSON object,
  * for programs rather than people: the tunables, every node and zone
  * (sizes, watermarks, reserves, free blocks per order and migratetype,
- * pageblocks, pageset sizes, lock contention), the zonelists' node order
- * and the counters we keep, under their /proc/vmstat names.  Keys come in
+ * pageblocks, pageset sizes, lock contention), each node's memory in RAM
+ * by backing, the zonelists' node order and the counters we keep, under their /proc/vmstat names.  Keys come in
  * a fixed order so that two reports diff cleanly.  Like vmstat.c it only
  * reads: atomics relaxed, free lists under the zone lock, tunables and
  * zonelists under sysctl_lock.
@@ -206,6 +206,27 @@ static void json_zone(struct json *j, struct bz_zone *zone)
 	json_close(j, '}');
 }
 
+/*
+ * The node's memory in RAM by backing (arena_resident.c): the RSS figure
+ * leaves hugetlb pages out and does not tell THP from base pages.  null
+ * where it cannot be measured.
+ */
+static void json_resident(struct json *j, const struct bz_node *node)
+{
+	uint64_t res[3];
+
+	if (bz__arena_resident(&node->arena, res)) {
+		json_member(j, "resident_bytes");
+		fputs("null", j->out);
+		return;
+	}
+	json_open(j, "resident_bytes", '{');
+	json_ulong(j, "hugetlb", (unsigned long)res[BZ_BACKING_HUGETLB]);
+	json_ulong(j, "thp", (unsigned long)res[BZ_BACKING_THP]);
+	json_ulong(j, "base", (unsigned long)res[BZ_BACKING_BASE]);
+	json_close(j, '}');
+}
+
 static void json_node(struct json *j, struct bz_node *node)
 {
 	int zid;
@@ -216,6 +237,7 @@ static void json_node(struct json *j, struct bz_node *node)
 	json_ulong(j, "start_pfn", node->node_start_pfn);
 	json_ulong(j, "spanned", node->node_spanned_pages);
 	json_ulong(j, "present", node->node_present_pages);
+	json_resident(j, node);
 	json_open(j, "zones", '[');
 	for (zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
 		json_zone(j, &node->zones[zid]);

@@ -13,10 +13,21 @@
  * Lifetime: the segment is created with O_EXCL when the system is, and
  * unlinked when it is destroyed or when the process exits (an atexit
  * handler stops every publisher of this process).  A forked child inherits
- * the mapping but not the thread: it neither publishes nor unlinks its
+ * the descriptor but not the thread: it neither publishes nor unlinks its
  * parent's segment.
+ *
+ * Hostile or unlucky surroundings: /dev/shm is writable by every local
+ * user and the name is predictable.  Nothing here blocks on, follows or
+ * maps an object somebody else made: creation is O_CREAT|O_EXCL, a look at
+ * an existing object is O_NONBLOCK|O_NOFOLLOW with fstat and pread, and
+ * only a provably stale segment of ours is removed (provably_stale()).
+ * The space is reserved with posix_fallocate and written with pwrite, so
+ * a full /dev/shm or a segment truncated under us ends publishing with a
+ * log line, never with SIGBUS.  Statistics are not worth a process.
  */
+#include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -30,12 +41,16 @@
 _Static_assert(BZ_STATS_LIST_CAP == BZ_LIST_WALK_CAP, "the segment shows the reports' cap");
 
 #define INTERVAL_MAX_MS 3600000 /* an hour */
+#define RESIDENT_EVERY_NS 1000000000ull /* page table walks: at most once a second */
 
 struct bz_stats_pub {
 	struct bz_system *sys;
 	pid_t pid;                      /* the process that publishes (a fork child does not) */
 	char name[64];
-	struct bz_stats_shm *seg;       /* the shared mapping */
+	int fd;                         /* the segment, written with pwrite (never mapped) */
+	uint64_t seq;                   /* the seqlock's value, kept here: we are the only writer */
+	uint64_t starttime, pid_ns;     /* who we are, for readers (stats_shm.h) */
+	uint64_t resident_due_ns;       /* when the arenas' residency is measured next */
 	struct bz_stats_shm *snap;      /* private: built here, then copied under the seqlock */
 	size_t size;
 	unsigned interval_ms;
@@ -128,6 +143,14 @@ static void take_snapshot(struct bz_stats_pub *pub)
 		for (int zid = 0; zid < BZ_MAX_NR_ZONES; zid++)
 			snapshot_zone(&sys->nodes[nid]->zones[zid], &zones[nid * BZ_MAX_NR_ZONES + zid]);
 	s->snapshot_ns = now_ns();
+	if (s->snapshot_ns >= pub->resident_due_ns) {
+		for (int nid = 0; nid < sys->nr_nodes; nid++)
+			if (bz__arena_resident(&sys->nodes[nid]->arena, s->resident[nid]))
+				for (int b = 0; b < 3; b++)
+					s->resident[nid][b] = BZ_STATS_RES_UNKNOWN;
+		s->resident_ns = s->snapshot_ns;
+		pub->resident_due_ns = s->snapshot_ns + RESIDENT_EVERY_NS;
+	}
 }
 
 void bz__stats_shm_write(struct bz_stats_shm *seg, const struct bz_stats_shm *snap)
@@ -140,10 +163,216 @@ void bz__stats_shm_write(struct bz_stats_shm *seg, const struct bz_stats_shm *sn
 	bz_stats_write_end(&seg->seq);
 }
 
-static void publish(struct bz_stats_pub *pub)
+/* ---- the segment ------------------------------------------------------------------- */
+
+/* The publisher's identity for readers: its start time and pid namespace (stats_shm.h). */
+static int own_identity(uint64_t *starttime, uint64_t *pid_ns)
+{
+	char buf[1024], state;
+	struct stat st;
+	ssize_t n;
+	int fd = open("/proc/self/stat", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -EIO;
+	buf[n] = '\0';
+	if (bz_stats_parse_proc_stat(buf, &state, starttime) || stat("/proc/self/ns/pid", &st))
+		return -EIO;
+	*pid_ns = (uint64_t)st.st_ino;
+	return 0;
+}
+
+/* All of buf at off, or -errno. */
+static int pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+	while (len) {
+		ssize_t n = pwrite(fd, buf, len, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf = (const char *)buf + n;
+		len -= (size_t)n;
+		off += n;
+	}
+	return 0;
+}
+
+/*
+ * Is the object under our name provably left by an earlier process with
+ * our pid?  Only a regular file of ours, mode 0600, holding a version-2
+ * header with our pid and pid namespace and another start time: that
+ * process is dead (two live processes of one namespace never share a
+ * pid).  The look never blocks (O_NONBLOCK: a FIFO; O_NOFOLLOW: a link)
+ * and never maps (pread), so a hostile object costs nothing.  why says
+ * what it is otherwise.
+ */
+static bool provably_stale(const struct bz_stats_pub *pub, char *why, size_t n)
+{
+	struct bz_stats_shm h;
+	struct stat st;
+	int fd = shm_open(pub->name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW | O_CLOEXEC, 0);
+	bool stale = false;
+
+	if (fd < 0) {
+		snprintf(why, n, "cannot be opened (%s)", strerror(errno));
+		return false;
+	}
+	if (fstat(fd, &st))
+		snprintf(why, n, "cannot be examined (%s)", strerror(errno));
+	else if (!S_ISREG(st.st_mode))
+		snprintf(why, n, "is not a regular file");
+	else if (st.st_uid != geteuid() || (st.st_mode & 07777) != BZ_STATS_SHM_MODE)
+		snprintf(why, n, "belongs to uid %u with mode %04o", (unsigned)st.st_uid,
+			 (unsigned)(st.st_mode & 07777));
+	else if (pread(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h) || h.magic != BZ_STATS_SHM_MAGIC ||
+		 h.version != BZ_STATS_SHM_VERSION)
+		snprintf(why, n, "is not a statistics segment of this version");
+	else if (h.pid != (uint64_t)pub->pid || h.pid_ns != pub->pid_ns || h.pid_starttime == pub->starttime)
+		snprintf(why, n, "may belong to a live process (pid %llu)", (unsigned long long)h.pid);
+	else
+		stale = true;
+	close(fd);
+	return stale;
+}
+
+/*
+ * O_CREAT | O_EXCL: the kernel creates the object or fails with EEXIST;
+ * it never opens what is there, so it cannot block or follow a link.  An
+ * existing object is removed only when provably stale, once.
+ */
+static int segment_open(struct bz_stats_pub *pub)
+{
+	const int flags = O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC;
+	char why[96];
+	int fd = shm_open(pub->name, flags, BZ_STATS_SHM_MODE);
+
+	if (fd >= 0 || errno != EEXIST)
+		return fd < 0 ? -errno : fd;
+	if (!provably_stale(pub, why, sizeof(why))) {
+		bz__log(pub->sys, BZ_LOG_WARNING, "stats: /dev/shm%s exists and %s: not publishing", pub->name, why);
+		return -EEXIST;
+	}
+	bz__log(pub->sys, BZ_LOG_INFO, "stats: removing /dev/shm%s, left by an exited process with our pid",
+		pub->name);
+	shm_unlink(pub->name);
+	fd = shm_open(pub->name, flags, BZ_STATS_SHM_MODE);
+	return fd < 0 ? -errno : fd;
+}
+
+/*
+ * posix_fallocate reserves the pages: on a full tmpfs it fails here with
+ * ENOSPC, where ftruncate would have succeeded and the first store would
+ * have been a SIGBUS.
+ */
+static int segment_reserve(int fd, size_t size)
+{
+	if (bz__os_should_fail(BZ_OS_SHM_RESERVE))
+		return -ENOSPC;
+	return -posix_fallocate(fd, 0, (off_t)size);
+}
+
+static int segment_create(struct bz_stats_pub *pub)
+{
+	int fd, err;
+
+	err = own_identity(&pub->starttime, &pub->pid_ns);
+	if (err) {
+		bz__log(pub->sys, BZ_LOG_WARNING, "stats: cannot read /proc/self/stat (%s), which readers check "
+			"the publisher against: not publishing", strerror(-err));
+		return err;
+	}
+	fd = segment_open(pub);
+	if (fd < 0) {
+		if (fd != -EEXIST)
+			bz__log(pub->sys, BZ_LOG_WARNING, "stats: shm_open(%s): %s: not publishing", pub->name,
+				strerror(-fd));
+		return fd;
+	}
+	/* Exactly 0600 whatever the umask. */
+	err = fchmod(fd, BZ_STATS_SHM_MODE) ? -errno : segment_reserve(fd, pub->size);
+	if (err) {
+		bz__log(pub->sys, BZ_LOG_WARNING, "stats: cannot reserve %zu bytes for /dev/shm%s (%s): not publishing",
+			pub->size, pub->name, strerror(-err));
+		close(fd);
+		shm_unlink(pub->name);
+		return err;
+	}
+	pub->fd = fd;
+	return 0;
+}
+
+/*
+ * The snapshot into the segment under the seqlock.  Somebody else may
+ * truncate the object (the same user can): the size is checked first, and
+ * a segment that shrank or a write that fails ends publishing (logged);
+ * the application goes on.
+ */
+static int segment_write(struct bz_stats_pub *pub)
+{
+	const char *snap = (const char *)pub->snap;
+	struct stat st;
+	uint64_t seq = pub->seq + 1;
+	int err;
+
+	if (fstat(pub->fd, &st))
+		err = -errno;
+	else if ((size_t)st.st_size != pub->size)
+		err = -ESTALE;
+	else if (!(err = pwrite_all(pub->fd, &seq, sizeof(seq), BZ_STATS_SEQ_OFFSET)) &&
+		 !(err = pwrite_all(pub->fd, snap + BZ_STATS_SNAPSHOT_OFFSET, pub->size - BZ_STATS_SNAPSHOT_OFFSET,
+				    BZ_STATS_SNAPSHOT_OFFSET))) {
+		seq++;
+		err = pwrite_all(pub->fd, &seq, sizeof(seq), BZ_STATS_SEQ_OFFSET);
+	}
+	pub->seq = seq;
+	if (err == -ESTALE)
+		bz__log(pub->sys, BZ_LOG_WARNING, "stats: /dev/shm%s was truncated to %lld bytes by someone else: "
+			"no longer publishing", pub->name, (long long)st.st_size);
+	else if (err)
+		bz__log(pub->sys, BZ_LOG_WARNING, "stats: writing /dev/shm%s: %s: no longer publishing", pub->name,
+			strerror(-err));
+	return err;
+}
+
+static int publish(struct bz_stats_pub *pub)
 {
 	take_snapshot(pub);
-	bz__stats_shm_write(pub->seg, pub->snap);
+	return segment_write(pub);
+}
+
+/* The identification part, then the first snapshot, then magic: a reader sees all or nothing. */
+static int segment_identify(struct bz_stats_pub *pub)
+{
+	struct bz_stats_shm *s = pub->snap;
+	const uint64_t magic = BZ_STATS_SHM_MAGIC;
+	int err;
+
+	s->magic = 0;
+	s->version = BZ_STATS_SHM_VERSION;
+	s->header_size = sizeof(struct bz_stats_shm);
+	s->zone_size = sizeof(struct bz_stats_zone);
+	s->nr_zones = (uint32_t)(pub->sys->nr_nodes * BZ_MAX_NR_ZONES);
+	s->nr_events = BZ_STATS_NR_EVENTS;
+	s->interval_ms = pub->interval_ms;
+	s->total_size = pub->size;
+	s->pid = (uint64_t)pub->pid;
+	s->sys_id = pub->sys->id;
+	s->start_ns = now_ns();
+	s->pid_starttime = pub->starttime;
+	s->pid_ns = pub->pid_ns;
+	s->seq = 0;
+	err = pwrite_all(pub->fd, s, BZ_STATS_SNAPSHOT_OFFSET, 0);
+	if (!err)
+		err = publish(pub);
+	if (!err)
+		err = pwrite_all(pub->fd, &magic, sizeof(magic), 0);
+	return err;
 }
 
 /* ---- the publisher thread ------------------------------------------------------ */
@@ -157,7 +386,8 @@ static void *publisher_main(void *arg)
 	pthread_mutex_lock(&pub->lock);
 	while (!pub->stop) {
 		pthread_mutex_unlock(&pub->lock);
-		publish(pub);
+		if (publish(pub))
+			return NULL;    /* logged; retire_locked() still joins */
 		next = now_ns() + (uint64_t)pub->interval_ms * 1000000ull;
 		deadline.tv_sec = (time_t)(next / 1000000000ull);
 		deadline.tv_nsec = (long)(next % 1000000000ull);
@@ -217,89 +447,6 @@ static void atexit_once_fn(void)
 	atexit(retire_all);
 }
 
-/* ---- the segment ------------------------------------------------------------------- */
-
-/*
- * O_EXCL: a name we did not create is never written.  One that exists
- * already is a leftover of a dead process that had our pid (pids are
- * unique among the living), if it is ours: it goes, once.
- */
-static int segment_open(struct bz_stats_pub *pub)
-{
-	struct stat st;
-	int fd;
-
-	for (int attempt = 0; attempt < 2; attempt++) {
-		fd = shm_open(pub->name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, BZ_STATS_SHM_MODE);
-		if (fd >= 0 || errno != EEXIST || attempt)
-			break;
-		fd = shm_open(pub->name, O_RDONLY | O_CLOEXEC, 0);
-		if (fd < 0)
-			break;
-		if (fstat(fd, &st) || st.st_uid != geteuid()) {
-			close(fd);
-			errno = EEXIST;
-			return -1;
-		}
-		close(fd);
-		bz__log(pub->sys, BZ_LOG_INFO, "stats: removing %s, left by an exited process", pub->name);
-		shm_unlink(pub->name);
-	}
-	return fd;
-}
-
-static int segment_create(struct bz_stats_pub *pub)
-{
-	int fd = segment_open(pub), err;
-	void *map;
-
-	if (fd < 0) {
-		err = -errno;
-		bz__log(pub->sys, BZ_LOG_WARNING, "stats: shm_open(%s): %s", pub->name, strerror(errno));
-		return err;
-	}
-	/* Exactly 0600 whatever the umask. */
-	if (fchmod(fd, BZ_STATS_SHM_MODE) || ftruncate(fd, (off_t)pub->size)) {
-		err = -errno;
-		bz__log(pub->sys, BZ_LOG_WARNING, "stats: sizing %s: %s", pub->name, strerror(errno));
-		close(fd);
-		shm_unlink(pub->name);
-		return err;
-	}
-	map = mmap(NULL, pub->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	err = map == MAP_FAILED ? -errno : 0;
-	close(fd);
-	if (err) {
-		bz__log(pub->sys, BZ_LOG_WARNING, "stats: mmap(%s): %s", pub->name, strerror(-err));
-		shm_unlink(pub->name);
-		return err;
-	}
-	pub->seg = map;
-	return 0;
-}
-
-/* The identification part, in the private copy and then the segment (magic last). */
-static void segment_identify(struct bz_stats_pub *pub)
-{
-	struct bz_stats_shm *s = pub->snap;
-
-	s->version = BZ_STATS_SHM_VERSION;
-	s->header_size = sizeof(struct bz_stats_shm);
-	s->zone_size = sizeof(struct bz_stats_zone);
-	s->nr_zones = (uint32_t)(pub->sys->nr_nodes * BZ_MAX_NR_ZONES);
-	s->nr_events = BZ_STATS_NR_EVENTS;
-	s->interval_ms = pub->interval_ms;
-	s->total_size = pub->size;
-	s->pid = (uint64_t)pub->pid;
-	s->sys_id = pub->sys->id;
-	s->start_ns = now_ns();
-	memcpy(pub->seg, s, BZ_STATS_SNAPSHOT_OFFSET);
-	pub->seg->seq = 0;
-	pub->seg->magic = 0;
-	publish(pub);
-	__atomic_store_n(&pub->seg->magic, BZ_STATS_SHM_MAGIC, __ATOMIC_RELEASE);
-}
-
 /* ---- configuration ----------------------------------------------------------------- */
 
 /* BUDDYZONE_STATS: "1" on, "0" or unset off; anything else warns and is off. */
@@ -354,8 +501,8 @@ static int publish_config(const struct bz_system *sys, const struct bz_config *c
 
 static void pub_free(struct bz_stats_pub *pub)
 {
-	if (pub->seg)
-		munmap(pub->seg, pub->size);
+	if (pub->fd >= 0)
+		close(pub->fd);
 	/* In a fork child the cond may show the parent's waiting thread: destroying it would wait forever. */
 	if (pub->pid == getpid()) {
 		pthread_cond_destroy(&pub->cond);
@@ -371,6 +518,7 @@ static struct bz_stats_pub *pub_new(struct bz_system *sys, int interval_ms)
 	if (!pub)
 		return NULL;
 	pub->sys = sys;
+	pub->fd = -1;
 	pub->pid = getpid();
 	pub->interval_ms = (unsigned)interval_ms;
 	pub->size = sizeof(struct bz_stats_shm) +
@@ -404,13 +552,19 @@ int bz__stats_publish_start(struct bz_system *sys, const struct bz_config *cfg)
 	pub = pub_new(sys, interval_ms);
 	if (!pub)
 		return -ENOMEM;
-	ret = segment_create(pub);
-	if (ret) {
-		/* Diagnostics are not worth failing the system for: logged, and on without them. */
+	/* Diagnostics are not worth failing the system for: logged, and on without them. */
+	if (segment_create(pub)) {
 		pub_free(pub);
 		return 0;
 	}
-	segment_identify(pub);
+	ret = segment_identify(pub);
+	if (ret) {
+		bz__log(sys, BZ_LOG_WARNING, "stats: writing /dev/shm%s: %s: not publishing", pub->name,
+			strerror(-ret));
+		shm_unlink(pub->name);
+		pub_free(pub);
+		return 0;
+	}
 	pub->linked = true;
 	ret = start_thread(pub);
 	if (ret) {

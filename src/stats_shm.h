@@ -9,12 +9,22 @@
  * A publishing system owns one POSIX shared-memory object named
  * "/buddyzone.<pid>.<system id>", mode 0600, holding a struct
  * bz_stats_shm followed by nr_zones struct bz_stats_zone records.  The
- * fields up to `seq` are written once, before `magic` is stored (release);
+ * fields up to `seq` are written once, before `magic` is stored;
  * everything after `seq` is a snapshot, rewritten every interval under the
- * seqlock `seq` (odd while the writer is inside).  Every field is a 64-bit
- * word (the identification fields are 32-bit pairs), so the payload is
- * copied word by word with atomic loads and stores: readers in other
- * processes see no torn words, and the sanitizers see no data race.
+ * seqlock `seq` (odd while the writer is inside).
+ *
+ * Neither side maps the object: the writer stores with pwrite() into space
+ * reserved with posix_fallocate(), the reader copies with pread(), so a
+ * full /dev/shm or a segment truncated by somebody else gives an error,
+ * never SIGBUS.  Each seq store and load is its own aligned 8-byte call,
+ * ordered by the system calls between them; a torn copy of the payload is
+ * caught by the seqlock as with the word-by-word helpers below, which
+ * remain for segments in ordinary memory (the tests).
+ *
+ * Who wrote it: pid, the start time of that process (/proc/PID/stat field
+ * 22, clock ticks after boot) and the inode of its pid namespace
+ * (/proc/self/ns/pid).  A reader compares them with /proc/PID/stat: a
+ * segment whose pid has gone, or now names a younger process, is stale.
  *
  * Compatibility: a reader accepts only BZ_STATS_SHM_VERSION and checks
  * header_size, zone_size, nr_events and nr_zones against the size it
@@ -25,11 +35,13 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <string.h>
 
 #include <buddyzone/buddyzone.h>
 
 #define BZ_STATS_SHM_MAGIC    0x0053544154535a42ull /* "BZSTATS" */
-#define BZ_STATS_SHM_VERSION  1u
+#define BZ_STATS_SHM_VERSION  2u
 #define BZ_STATS_SHM_PREFIX   "buddyzone."          /* name: "/" PREFIX "<pid>.<id>" */
 #define BZ_STATS_SHM_MODE     0600
 #define BZ_STATS_MAX_ZONES    (BZ_MAX_NUMNODES * BZ_MAX_NR_ZONES)
@@ -100,19 +112,34 @@ struct bz_stats_shm {
 	uint64_t pid;                   /* the publishing process */
 	uint64_t sys_id;                /* the system's id in that process */
 	uint64_t start_ns;              /* CLOCK_MONOTONIC when publishing began */
+	uint64_t pid_starttime;         /* /proc/<pid>/stat field 22 of the publisher */
+	uint64_t pid_ns;                /* inode of the publisher's /proc/self/ns/pid */
 	uint64_t seq;                   /* the seqlock: odd while a snapshot is written */
 	/* The snapshot, under seq. */
 	uint64_t snapshot_ns;           /* CLOCK_MONOTONIC when it was taken */
 	uint64_t nr_snapshots;          /* 1 for the first */
 	uint64_t nr_nodes;
 	uint64_t events[BZ_STATS_NR_EVENTS];
+	/*
+	 * Each node's arena resident in memory, by backing (base, THP,
+	 * hugetlb: BZ_STATS_RES_*), in bytes, as bz_write_json's
+	 * resident_bytes; measured at most once a second (resident_ns), all
+	 * ones where it could not be measured.
+	 */
+	uint64_t resident_ns;
+	uint64_t resident[BZ_MAX_NUMNODES][3];
 };
 
+enum { BZ_STATS_RES_BASE, BZ_STATS_RES_THP, BZ_STATS_RES_HUGETLB };
+#define BZ_STATS_RES_UNKNOWN UINT64_MAX
+
 #define BZ_STATS_SNAPSHOT_OFFSET offsetof(struct bz_stats_shm, snapshot_ns)
+#define BZ_STATS_SEQ_OFFSET      offsetof(struct bz_stats_shm, seq)
 
 _Static_assert(sizeof(struct bz_stats_zone) % 8 == 0, "zone records are 64-bit words");
 _Static_assert(sizeof(struct bz_stats_shm) % 8 == 0, "the header is 64-bit words");
 _Static_assert(BZ_STATS_SNAPSHOT_OFFSET % 8 == 0, "the snapshot is 64-bit words");
+_Static_assert(offsetof(struct bz_stats_shm, pid) == 40, "tests/test_bzstat.sh writes pid at 40");
 
 /*
  * The seqlock, as the kernel's seqcount_t written in C11 atomics without
@@ -141,6 +168,33 @@ static inline void bz_stats_load_words(uint64_t *dst, const uint64_t *src, size_
 {
 	for (size_t i = 0; i < n; i++)
 		dst[i] = __atomic_load_n(&src[i], __ATOMIC_ACQUIRE);
+}
+
+/*
+ * From the text of /proc/PID/stat: field 3 (state) and field 22
+ * (starttime), counted after the last ')' because field 2, the command,
+ * may hold spaces and parentheses (proc_pid_stat(), fs/proc/array.c).
+ * 0, or -1 when the text does not parse.
+ */
+static inline int bz_stats_parse_proc_stat(const char *text, char *state, uint64_t *starttime)
+{
+	const char *p = strrchr(text, ')');
+	unsigned long long v;
+	int field;
+
+	if (!p || p[1] != ' ' || !p[2])
+		return -1;
+	p += 2;
+	*state = *p;
+	for (field = 3; field < 22 && p; field++) {
+		p = strchr(p, ' ');
+		if (p)
+			p++;
+	}
+	if (!p || sscanf(p, "%llu", &v) != 1)
+		return -1;
+	*starttime = v;
+	return 0;
 }
 
 #endif /* BZ_STATS_SHM_H */

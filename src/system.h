@@ -30,11 +30,15 @@ struct bz_stats_shm;
  * logged, the system works without it), or -EINVAL for a bad config.
  */
 int bz__stats_publish_start(struct bz_system *sys, const struct bz_config *cfg);
-/* Stops the thread, unlinks and unmaps the segment; before anything else of destroy. */
+/* Stops the thread, unlinks and closes the segment; before anything else of destroy. */
 void bz__stats_publish_stop(struct bz_system *sys);
 /* The segment's name ("/buddyzone.<pid>.<id>"), NULL when not publishing. */
 const char *bz__stats_shm_name(const struct bz_system *sys);
-/* One snapshot into seg under its seqlock: the payload words of snap (total_size set). */
+/*
+ * One snapshot into a segment in memory under its seqlock: the payload
+ * words of snap (total_size set).  For the tests: the publisher itself
+ * writes its segment with pwrite (stats_shm.c).
+ */
 void bz__stats_shm_write(struct bz_stats_shm *seg, const struct bz_stats_shm *snap);
 /* Fork (fork.c): the publishers' list is not changed while memory is copied. */
 void bz__stats_fork_prepare(void);

@@ -4,7 +4,8 @@
  * mbind placement checked with get_mempolicy(), the backing chosen for each
  * hugetlb policy with an empty pool, clean failures injected at each OS
  * primitive, and, when /proc/sys/vm/nr_hugepages is writable, real hugetlb
- * backing from a few reserved huge pages (the old value is restored in the
+ * backing from a few reserved huge pages (all of an arena, or part of it
+ * when the pool is short) (the old value is restored in the
  * teardown, at exit, and on SIGBUS).
  */
 #include <fcntl.h>
@@ -623,6 +624,43 @@ static void test_arena_hugetlb_edges(void **state)
 	free_region(&r);
 }
 
+/*
+ * A pool smaller than the arena: the pages it has back the top of the
+ * interior, THP/base pages the rest, and the log line says how much is
+ * which.  Required still wants it all.
+ */
+static void test_arena_hugetlb_partial_pool(void **state)
+{
+	int os = first_real_node();
+	long avail, need;
+	struct region r;
+	char want[64];
+
+	(void)state;
+	if (!hugetlb_ready)
+		skip();
+	avail = bz__hugetlb_free_pages(os, HPAGE);
+	need = avail + 4;
+	assert_int_equal(make_arena(&r, (size_t)need * HPAGE, BZ_HUGETLB_PREFERRED, 0, 0), 0);
+	assert_int_equal(r.arena.backing, BZ_BACKING_HUGETLB);
+	assert_int_equal(r.arena.huge_bytes, (size_t)avail * HPAGE);
+	assert_ptr_equal(r.arena.huge_start + r.arena.huge_bytes, r.arena.start + r.arena.bytes);
+	snprintf(want, sizeof(want), "hugetlb 2MB: %ld of %ld pages reserved", avail, need);
+	assert_non_null(strstr(r.arena.reason, want));
+	assert_non_null(strstr(r.arena.reason, "; the rest: "));
+	snprintf(want, sizeof(want), "%ld MB of it on hugetlb pages of 2048 kB", avail * 2);
+	assert_non_null(strstr(last_msg, want));
+	assert_int_equal(bz__hugetlb_free_pages(os, HPAGE), 0);    /* all reserved */
+	touch(r.arena.start, r.arena.bytes);                        /* no SIGBUS anywhere */
+	free_region(&r);
+	assert_int_equal(bz__hugetlb_free_pages(os, HPAGE), avail);
+
+	assert_int_equal(make_arena(&r, (size_t)need * HPAGE, BZ_HUGETLB_REQUIRED, 0, 0), -ENOMEM);
+	assert_int_equal(r.arena.huge_bytes, 0);
+	touch(r.arena.start, MiB);
+	free_region(&r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest plain[] = {
@@ -648,6 +686,7 @@ int main(void)
 		cmocka_unit_test_setup(test_arena_hugetlb_injected_mmap_failure, reset_each),
 		cmocka_unit_test_setup(test_arena_hugetlb_pool_shared_twice, reset_each),
 		cmocka_unit_test_setup(test_arena_hugetlb_edges, reset_each),
+		cmocka_unit_test_setup(test_arena_hugetlb_partial_pool, reset_each),
 	};
 	int failed = cmocka_run_group_tests_name("arena", plain, setup_sys, teardown_sys);
 

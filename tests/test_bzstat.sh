@@ -5,7 +5,9 @@
 # the vmstat-style lines, the /proc-style dumps, the listing, what happens
 # when the process goes, cleaning up after a killed one, and the refusals:
 # a segment readable by others, one that is not a statistics segment, a
-# process that publishes nothing.
+# process that publishes nothing, a FIFO under the name (no hang), a
+# segment truncated while watched (no SIGBUS), one left by a SIGKILLed
+# process ("exited") and one under a pid another process now has ("stale").
 #
 #   test_bzstat.sh BZSTAT STATS_WATCH
 set -euo pipefail
@@ -16,7 +18,7 @@ tmp=$(mktemp -d)
 fake=/dev/shm/buddyzone.$$.7
 pid=
 cleanup() {
-	[[ -n $pid ]] && kill "$pid" 2> /dev/null || true
+	[[ -n $pid ]] && kill -CONT "$pid" 2> /dev/null && kill "$pid" 2> /dev/null || true
 	rm -rf "$tmp" "$fake"
 }
 trap cleanup EXIT
@@ -57,7 +59,11 @@ grep -Eq '^Node 0, zone   Normal( +[0-9]+){11} $' "$tmp/buddy" || fail "buddyinf
 "$bzstat" -p "$pid" zoneinfo | grep -Eq '^        managed  65536$' || fail "zoneinfo"
 "$bzstat" -p "$pid" pagetypeinfo | grep -q '^Number of blocks type ' || fail "pagetypeinfo"
 "$bzstat" -p "$pid" vmstat | grep -Eq '^pgalloc_normal [0-9]+$' || fail "vmstat"
-echo "ok: buddyinfo, zoneinfo, pagetypeinfo, vmstat"
+# Resident memory by backing: a header, then node 0 with hugetlb + THP + base = total kB.
+"$bzstat" -p "$pid" resident > "$tmp/res"
+awk '/^Node 0 / { seen = 1; if (NF != 6 || $3 + $4 + $5 != $6) bad = 1 } END { exit !seen || bad }' "$tmp/res" ||
+	fail "resident: $(cat "$tmp/res")"
+echo "ok: buddyinfo, zoneinfo, pagetypeinfo, vmstat, resident"
 
 # Watching until the process exits: bzstat notices and stops.
 timeout 20 "$bzstat" -p "$pid" 0.2 > "$tmp/until" 2> "$tmp/until.err" || fail "bzstat did not stop cleanly"
@@ -94,4 +100,85 @@ set +e
 set -e
 [[ $rc -eq 1 ]] && grep -q 'not a libbuddyzone statistics segment' "$tmp/err" || fail "junk: $rc $(cat "$tmp/err")"
 echo "ok: refusals"
+
+# A FIFO under a segment's name: refused at once, never waited on.
+rm -f "$fake"
+mkfifo "$fake"
+set +e
+timeout 20 "$bzstat" -p $$ -s 7 > /dev/null 2> "$tmp/err"; rc=$?
+set -e
+[[ $rc -eq 1 ]] && grep -q 'not a regular file' "$tmp/err" || fail "FIFO: $rc $(cat "$tmp/err")"
+rm -f "$fake"
+echo "ok: a FIFO under the name is refused without blocking"
+
+# start_watch: a publisher in the background, $pid, its segment in $seg.
+start_watch() {
+	BUDDYZONE_STATS_INTERVAL_MS=100 "$watch" 60 > /dev/null &
+	pid=$!
+	for _ in $(seq 100); do
+		compgen -G "/dev/shm/buddyzone.$pid.*" > /dev/null && break
+		sleep 0.1
+	done
+	seg=$(compgen -G "/dev/shm/buddyzone.$pid.*" | head -n 1) || fail "stats_watch $pid published no segment"
+}
+
+# Truncated while bzstat watches: bzstat says so and exits 1 (it used to die of SIGBUS).
+start_watch
+timeout 60 "$bzstat" -p "$pid" 0.1 > "$tmp/trunc.out" 2> "$tmp/trunc.err" &
+watcher=$!
+for _ in $(seq 200); do
+	(($(wc -l < "$tmp/trunc.out") >= 4)) && break
+	sleep 0.1
+done
+(($(wc -l < "$tmp/trunc.out") >= 4)) || fail "bzstat printed no lines: $(cat "$tmp/trunc.err")"
+kill -STOP "$pid"       # the publisher holds still: it would stop publishing, not regrow the file
+truncate -s 64 "$seg"
+set +e
+wait "$watcher"; rc=$?
+set -e
+kill -CONT "$pid"
+[[ $rc -eq 1 ]] && grep -q 'was truncated' "$tmp/trunc.err" || fail "truncated: rc $rc: $(cat "$tmp/trunc.err")"
+kill "$pid"
+wait "$pid" || true
+pid=
+echo "ok: a segment truncated under bzstat: a message and status 1"
+
+# SIGKILL: the segment stays; bzstat says the process exited, with status 1.
+start_watch
+{ kill -KILL "$pid" && wait "$pid"; } 2> /dev/null || true
+killed=$pid
+pid=
+set +e
+"$bzstat" -p "$killed" > "$tmp/out" 2> "$tmp/err"; rc=$?
+set -e
+[[ $rc -eq 1 && ! -s $tmp/out ]] && grep -q "process $killed has exited" "$tmp/err" ||
+	fail "killed publisher: rc $rc: $(cat "$tmp/out" "$tmp/err")"
+"$bzstat" -l | grep -Eq "^ +$killed +[0-9]+  \(exited: bzstat --clean" || fail "bzstat -l: $("$bzstat" -l)"
+echo "ok: a killed publisher's segment is 'exited', status 1"
+
+# The same segment under a pid now used by another process: stale, status 1.
+# offsetof(struct bz_stats_shm, pid) is 40 (asserted in src/stats_shm.h).
+le64() {
+	local v=$1 out= i
+	for i in 0 1 2 3 4 5 6 7; do
+		out+=$(printf '\\x%02x' $(((v >> (8 * i)) & 255)))
+	done
+	printf "$out"
+}
+sleep 60 &
+other=$!
+reused=/dev/shm/buddyzone.$other.${seg##*.}
+mv "$seg" "$reused"
+le64 "$other" | dd of="$reused" bs=1 seek=40 conv=notrunc status=none
+set +e
+"$bzstat" -p "$other" buddyinfo > "$tmp/out" 2> "$tmp/err"; rc=$?
+set -e
+[[ $rc -eq 1 && ! -s $tmp/out ]] && grep -q "is stale: pid $other is now another process" "$tmp/err" ||
+	{ kill "$other"; rm -f "$reused"; fail "stale segment: rc $rc: $(cat "$tmp/out" "$tmp/err")"; }
+"$bzstat" --clean | grep -Eq "^ +$other +[0-9]+  \(stale; removed\)" ||
+	{ kill "$other"; rm -f "$reused"; fail "--clean kept the stale segment"; }
+[[ ! -e $reused ]] || { kill "$other"; fail "--clean left $reused"; }
+kill "$other"
+wait "$other" 2> /dev/null || true
+echo "ok: a stale segment under a reused pid is 'stale', status 1, and --clean removes it"
 echo "all bzstat checks passed"

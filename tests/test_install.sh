@@ -3,8 +3,9 @@
 #
 # Installs the already built tree BUILD into a temporary prefix, then checks
 # what a user gets there: the shared object exports only bz_ symbols and has
-# the SONAME libbuddyzone.so.0, bin/bzinfo runs, and tests/consumer builds and
-# runs four ways: find_package with buddyzone::buddyzone and
+# the SONAME libbuddyzone.so.0, bin/bzinfo, bin/bzstat and bin/bzreplay run
+# from there with no LD_LIBRARY_PATH (their run path finds the library of
+# the prefix), and tests/consumer builds and runs four ways: find_package with buddyzone::buddyzone and
 # buddyzone::buddyzone_static, pkg-config (shared), pkg-config --static
 # (libbuddyzone.a).  Registered as the ctest install_consumer.
 #
@@ -75,12 +76,30 @@ foreign=$(nm -D --defined-only "$so" | awk '{ print $NF }' | grep -Ev '^bz_[^_]'
 readelf -d "$so" | grep -q 'Library soname: \[libbuddyzone\.so\.0\]' ||
 	fail "SONAME of $so is not libbuddyzone.so.0: $(readelf -d "$so" | grep SONAME)"
 
-# ---- bzinfo --------------------------------------------------------------------
-[[ -x $prefix/bin/bzinfo ]] || fail "no bin/bzinfo"
-out=$(LD_LIBRARY_PATH=$libdir "$prefix/bin/bzinfo" --zones 0:Normal=4096 buddyinfo 2>&1) ||
-	fail "bzinfo --zones 0:Normal=4096 buddyinfo exited with $?: $out"
+# ---- the installed tools, as a user runs them ----------------------------------
+# No LD_LIBRARY_PATH: each finds the library of this prefix through its run
+# path ($ORIGIN/../lib), not one installed elsewhere on the machine.
+for tool in bzinfo bzstat bzreplay; do
+	[[ -x $prefix/bin/$tool ]] || fail "no bin/$tool"
+	if readelf -d "$prefix/bin/$tool" | grep -q 'NEEDED.*libbuddyzone'; then
+		resolved=$(env -u LD_LIBRARY_PATH ldd "$prefix/bin/$tool" | awk '/libbuddyzone/ { print ($3 == "not" ? "nowhere (not found)" : $3) }')
+		[[ -e $resolved ]] && resolved=$(realpath "$resolved")
+		[[ $resolved == "$(realpath "$libdir")/"* ]] ||
+			fail "installed $tool loads libbuddyzone from '$resolved', not from $libdir: $(readelf -d "$prefix/bin/$tool" | grep -E 'R(UN)?PATH')"
+	fi
+done
+out=$(env -u LD_LIBRARY_PATH "$prefix/bin/bzinfo" --zones 0:Normal=4096 buddyinfo 2>&1) ||
+	fail "installed bzinfo --zones 0:Normal=4096 buddyinfo exited with $?: $out"
 grep -Eq '^Node 0, zone +Normal' <<<"$out" || fail "bzinfo buddyinfo printed: $out"
 echo "install_consumer: bzinfo: $out"
+out=$(env -u LD_LIBRARY_PATH "$prefix/bin/bzreplay" --zones 0:DMA32=16384 --quiet "$src/tests/data/trace-small.csv" 2>&1) ||
+	fail "installed bzreplay exited with $?: $out"
+grep -q '^replayed: 8 allocations, 3 frees' <<<"$out" || fail "bzreplay printed: $out"
+echo "install_consumer: bzreplay: $(wc -l <<<"$out") lines of summary"
+out=$(env -u LD_LIBRARY_PATH "$prefix/bin/bzstat" --help 2>&1) || fail "installed bzstat --help exited with $?: $out"
+grep -q '^usage: bzstat' <<<"$out" || fail "bzstat --help printed: $out"
+out=$(env -u LD_LIBRARY_PATH "$prefix/bin/bzstat" -l 2>&1) || fail "installed bzstat -l exited with $?: $out"
+echo "install_consumer: bzstat: runs"
 
 # ---- find_package ----------------------------------------------------------------
 logged cmake-configure cmake -S "$src/tests/consumer" -B "$tmp/c1" \

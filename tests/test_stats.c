@@ -6,6 +6,12 @@
  * reader's refusals and validation, seqlock consistency while a writer
  * rewrites it as fast as it can, the publisher thread's lifetime, the
  * environment switch, and cleanup at destroy, at exit and across fork.
+ * Hostile and unlucky surroundings: objects another user (or an earlier
+ * process) left under the name, a FIFO there, a full /dev/shm (injected,
+ * and a real 4 KiB tmpfs in a private mount namespace where we may mount
+ * one), a segment truncated under the publisher and under the reader, a
+ * publisher killed with SIGKILL, a segment under a reused pid; and the
+ * resident bytes by backing a segment carries.
  */
 #include <errno.h>
 #include <dirent.h>
@@ -19,7 +25,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -606,6 +614,464 @@ static void test_fork_child_leaves_parent_segment(void **state)
 	bz_system_destroy(sys);
 }
 
+/* ---- hostile and unlucky surroundings (issue 12) ------------------------------------------- */
+
+/* The path of the segment the next publishing system of this process will have; no asserts. */
+static int next_segment_path(char *path, size_t n)
+{
+	struct bz_config cfg;
+	bz_system *sys = NULL;
+
+	bz_config_init(&cfg);
+	cfg.zones = ZONES;
+	cfg.hugetlb = BZ_HUGETLB_NEVER;
+	cfg.publish_stats = 0;
+	if (bz_system_create(&cfg, &sys))
+		return -1;
+	snprintf(path, n, "/dev/shm/buddyzone.%ld.%llu", (long)getpid(), (unsigned long long)sys->id + 1);
+	bz_system_destroy(sys);
+	return 0;
+}
+
+/*
+ * Runs fn in a child with a watchdog: a call that blocks for good ends in
+ * SIGALRM instead of hanging the suite.  fn returns the child's exit
+ * status (no cmocka asserts there); 77 means skip.
+ */
+static void in_child(int (*fn)(void *), void *arg)
+{
+	int status;
+	pid_t pid = fork();
+
+	assert_true(pid >= 0);
+	if (!pid) {
+		alarm(60);
+		_exit(fn(arg));
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	if (WIFSIGNALED(status))
+		fail_msg("the child died of signal %d (%s)", WTERMSIG(status),
+			 WTERMSIG(status) == SIGALRM ? "it blocked" : strsignal(WTERMSIG(status)));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+/* Creating a publishing system succeeds, does not publish, and logs want (in a child). */
+static int create_refused(const char *want)
+{
+	struct log_catch lc;
+	struct bz_config cfg;
+	bz_system *sys = NULL;
+
+	log_catch_reset(&lc);
+	bz_config_init(&cfg);
+	cfg.zones = ZONES;
+	cfg.hugetlb = BZ_HUGETLB_NEVER;
+	cfg.publish_stats = 1;
+	cfg.log = log_catch_fn;
+	cfg.log_arg = &lc;
+	if (bz_system_create(&cfg, &sys))
+		return 1;
+	if (bz__stats_shm_name(sys)) {
+		fprintf(stderr, "published %s\n", bz__stats_shm_name(sys));
+		return 2;
+	}
+	bz_system_destroy(sys);
+	if (!strstr(lc.all, want)) {
+		fprintf(stderr, "log: %s\n", lc.all);
+		return 3;
+	}
+	return 0;
+}
+
+static int write_file(const char *path, const void *buf, size_t len, mode_t mode)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, mode);
+	int ok = fd >= 0 && write(fd, buf, len) == (ssize_t)len && !fchmod(fd, mode);
+
+	if (fd >= 0)
+		close(fd);
+	return ok ? 0 : -1;
+}
+
+static int own_identity(uint64_t *starttime, uint64_t *pid_ns)
+{
+	char buf[1024] = "", state;
+	struct stat st;
+	FILE *f = fopen("/proc/self/stat", "r");
+	int ok = f && fgets(buf, sizeof(buf), f) && !bz_stats_parse_proc_stat(buf, &state, starttime) &&
+		 !stat("/proc/self/ns/pid", &st);
+
+	if (f)
+		fclose(f);
+	*pid_ns = ok ? (uint64_t)st.st_ino : 0;
+	return ok ? 0 : -1;
+}
+
+/* What a child plants under its next segment's name, and what creation must log then. */
+enum plant { PLANT_FIFO, PLANT_MODE_0644, PLANT_OTHER_UID, PLANT_LIVE_SEGMENT };
+
+static const char *const plant_log[] = {
+	[PLANT_FIFO] = "is not a regular file: not publishing",
+	[PLANT_MODE_0644] = "with mode 0644: not publishing",
+	[PLANT_OTHER_UID] = "belongs to uid 12345 with mode 0600: not publishing",
+	[PLANT_LIVE_SEGMENT] = "may belong to a live process",
+};
+
+/* A segment as the publisher writes it, from pid with the given start time (malloc'd). */
+static struct bz_stats_shm *segment_of(pid_t pid, uint64_t starttime, uint64_t pid_ns, size_t *size);
+
+static int plant_and_create(void *arg)
+{
+	enum plant what = (enum plant)(intptr_t)arg;
+	char path[80], zeros[4096] = { 0 };
+	struct bz_stats_shm *h;
+	uint64_t t, ns;
+	struct stat before, after;
+	size_t size;
+	int ret, planted;
+
+	if (next_segment_path(path, sizeof(path)) || own_identity(&t, &ns))
+		return 10;
+	switch (what) {
+	case PLANT_FIFO:
+		planted = mkfifo(path, 0600);
+		break;
+	case PLANT_MODE_0644:
+		planted = write_file(path, zeros, sizeof(zeros), 0644);
+		break;
+	case PLANT_OTHER_UID:
+		planted = write_file(path, zeros, sizeof(zeros), 0600);
+		if (!planted && chown(path, 12345, 12345)) {
+			unlink(path);
+			return 77;      /* not root: no other user's object to plant */
+		}
+		break;
+	default:
+		h = segment_of(getpid(), t, ns, &size);
+		planted = write_file(path, h, size, 0600);
+		free(h);
+	}
+	if (planted || lstat(path, &before))
+		return 11;
+	ret = create_refused(plant_log[what]);
+	/* Left exactly as it was. */
+	if (!ret && (lstat(path, &after) || after.st_ino != before.st_ino || after.st_size != before.st_size ||
+		     after.st_mode != before.st_mode))
+		ret = 12;
+	unlink(path);
+	return ret;
+}
+
+/* A FIFO under the segment's name: creation neither blocks nor publishes, and the FIFO stays. */
+static void test_publish_fifo_at_name(void **state)
+{
+	(void)state;
+	in_child(plant_and_create, (void *)(intptr_t)PLANT_FIFO);
+}
+
+/*
+ * Objects under the name that are not provably a dead process's segment
+ * of ours stay untouched and nothing is published: one readable by others,
+ * another user's, one that a live process of ours could have written.
+ */
+static void test_publish_foreign_object_left_alone(void **state)
+{
+	(void)state;
+	in_child(plant_and_create, (void *)(intptr_t)PLANT_MODE_0644);
+	in_child(plant_and_create, (void *)(intptr_t)PLANT_OTHER_UID);
+	in_child(plant_and_create, (void *)(intptr_t)PLANT_LIVE_SEGMENT);
+}
+
+/* One left by an earlier process with our pid (another start time) is replaced, and we publish. */
+static void test_publish_replaces_stale_segment(void **state)
+{
+	struct log_catch lc;
+	struct bz_stats_shm *h;
+	char path[80];
+	uint64_t t, ns;
+	bz_system *sys;
+	size_t size;
+
+	(void)state;
+	assert_int_equal(next_segment_path(path, sizeof(path)), 0);
+	assert_int_equal(own_identity(&t, &ns), 0);
+	h = segment_of(getpid(), t - 1, ns, &size);
+	assert_int_equal(write_file(path, h, size, 0600), 0);
+	free(h);
+	log_catch_reset(&lc);
+	sys = publishing_system(50, &lc);
+	assert_string_equal(bz__stats_shm_name(sys), path + strlen("/dev/shm"));
+	assert_non_null(strstr(lc.all, "left by an exited process with our pid"));
+	bz_system_destroy(sys);
+}
+
+static struct bz_stats_shm *segment_of(pid_t pid, uint64_t starttime, uint64_t pid_ns, size_t *size)
+{
+	struct bz_stats_shm *h = fake_segment(1, size);
+
+	h->pid = (uint64_t)pid;
+	h->pid_starttime = starttime;
+	h->pid_ns = pid_ns;
+	return h;
+}
+
+/* /dev/shm full, by fault injection: a log line, no segment, no SIGBUS. */
+static void test_publish_shm_full_injected(void **state)
+{
+	char path[80];
+	struct stat st;
+
+	(void)state;
+	assert_int_equal(next_segment_path(path, sizeof(path)), 0);
+	bz__os_fail_next(BZ_OS_SHM_RESERVE);
+	assert_int_equal(create_refused("cannot reserve"), 0);
+	bz__os_fail_next(0);
+	assert_int_equal(lstat(path, &st), -1);        /* nothing left behind */
+}
+
+/* In a private mount namespace, a 4 KiB tmpfs on /dev/shm: too small for the segment. */
+static int create_on_tiny_shm(void *arg)
+{
+	(void)arg;
+	if (sizeof(struct bz_stats_shm) + BZ_MAX_NR_ZONES * sizeof(struct bz_stats_zone) <= 4096)
+		return 4;
+	if (unshare(CLONE_NEWNS) || mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) ||
+	    mount("tmpfs", "/dev/shm", "tmpfs", 0, "size=4k,mode=1777"))
+		return 77;      /* not root, or no mount namespaces: skip */
+	return create_refused("cannot reserve");
+}
+
+/* /dev/shm really full: ftruncate would have succeeded and the first store raised SIGBUS. */
+static void test_publish_shm_full_tmpfs(void **state)
+{
+	(void)state;
+	in_child(create_on_tiny_shm, NULL);
+}
+
+/* Log lines from the publisher thread, waited for under a lock (the thread writes, we read). */
+struct log_wait {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	const char *want;
+	bool seen;
+};
+
+static void log_wait_fn(void *arg, int level, const char *msg)
+{
+	struct log_wait *w = arg;
+
+	(void)level;
+	pthread_mutex_lock(&w->lock);
+	if (strstr(msg, w->want)) {
+		w->seen = true;
+		pthread_cond_broadcast(&w->cond);
+	}
+	pthread_mutex_unlock(&w->lock);
+}
+
+/* A segment truncated by somebody else: the publisher notices and stops, the process lives on. */
+static void test_publisher_survives_truncation(void **state)
+{
+	struct log_wait w = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, "was truncated", false };
+	struct bz_config cfg;
+	struct timespec deadline;
+	bz_system *sys = NULL;
+	bz_page *pg;
+	int fd;
+
+	(void)state;
+	bz_config_init(&cfg);
+	cfg.zones = ZONES;
+	cfg.hugetlb = BZ_HUGETLB_NEVER;
+	cfg.publish_stats = 1;
+	cfg.publish_interval_ms = 1;
+	cfg.log = log_wait_fn;
+	cfg.log_arg = &w;
+	assert_int_equal(bz_system_create(&cfg, &sys), 0);
+	fd = shm_open(bz__stats_shm_name(sys), O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 64), 0);
+	close(fd);
+	/* A deadlock guard, not a timing assertion: the publisher runs every millisecond. */
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += 60;
+	pthread_mutex_lock(&w.lock);
+	while (!w.seen && pthread_cond_timedwait(&w.cond, &w.lock, &deadline) == 0)
+		;
+	pthread_mutex_unlock(&w.lock);
+	assert_true(w.seen);
+	pg = bz_alloc_pages(sys, BZ_GFP_KERNEL, 0);
+	assert_non_null(pg);
+	assert_int_equal(bz_free_pages(pg, 0), 0);
+	bz_system_destroy(sys);
+}
+
+/* The reader on a segment truncated while it reads: an error code, not SIGBUS. */
+static void test_reader_truncated_segment(void **state)
+{
+	bz_system *sys = publishing_system(1000, NULL);
+	struct bz_stats_reader r;
+	struct bz_stats_snap snap;
+	int fd;
+
+	(void)state;
+	open_reader(&r, sys);
+	assert_int_equal(bz_stats_snap_init(&r, &snap), 0);
+	assert_int_equal(bz_stats_read(&r, &snap, 0), 0);
+	fd = shm_open(bz__stats_shm_name(sys), O_RDWR, 0);
+	assert_true(fd >= 0);
+	assert_int_equal(ftruncate(fd, 100), 0);
+	close(fd);
+	assert_int_equal(bz_stats_read(&r, &snap, 0), -ENODATA);
+	bz_stats_snap_free(&snap);
+	bz_stats_close(&r);
+	bz_system_destroy(sys);
+}
+
+static int open_fifo_segment(void *path)
+{
+	struct bz_stats_reader r;
+	char err[256] = "";
+	int ret = bz_stats_open_name(&r, (const char *)path + strlen("/dev/shm"), getuid(), err, sizeof(err));
+
+	if (ret != -EPROTO || !strstr(err, "not a regular file")) {
+		fprintf(stderr, "bz_stats_open_name: %d %s\n", ret, err);
+		return 1;
+	}
+	return 0;
+}
+
+/* bzstat's reader on a FIFO under a segment's name: refused at once. */
+static void test_reader_fifo_does_not_block(void **state)
+{
+	char path[80];
+
+	(void)state;
+	snprintf(path, sizeof(path), "/dev/shm/buddyzone.%ld.424242", (long)getpid());
+	assert_int_equal(mkfifo(path, 0600), 0);
+	in_child(open_fifo_segment, path);
+	unlink(path);
+}
+
+/* A publisher killed with SIGKILL: "exited", as a zombie and once reaped; its segment is left. */
+static void test_reader_killed_publisher(void **state)
+{
+	struct bz_stats_reader r;
+	uint64_t id = 0;
+	char err[256], name[64];
+	int fds[2], status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (!pid) {
+		bz_system *sys;
+
+		close(fds[0]);
+		sys = publishing_system(5, NULL);
+		id = sys->id;
+		if (write(fds[1], &id, sizeof(id)) != sizeof(id))
+			_exit(2);
+		for (;;)
+			pause();
+	}
+	close(fds[1]);
+	assert_int_equal(read(fds[0], &id, sizeof(id)), sizeof(id));
+	close(fds[0]);
+	assert_int_equal(bz_stats_open(&r, pid, id, getuid(), err, sizeof(err)), 0);
+	assert_int_equal(bz_stats_check_publisher(&r, pid, err, sizeof(err)), 0);
+	assert_int_equal(kill(pid, SIGKILL), 0);
+	/* Until reaped it is a zombie with the same start time: exited all the same. */
+	assert_int_equal(waitid(P_PID, (id_t)pid, NULL, WEXITED | WNOWAIT), 0);
+	assert_int_equal(bz_stats_check_publisher(&r, pid, err, sizeof(err)), -ESRCH);
+	assert_non_null(strstr(err, "has exited"));
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_int_equal(bz_stats_check_publisher(&r, pid, err, sizeof(err)), -ESRCH);
+	assert_true(bz_stats_still_linked(&r));        /* no atexit ran: the segment is left */
+	bz_stats_close(&r);
+	snprintf(name, sizeof(name), "/buddyzone.%ld.%llu", (long)pid, (unsigned long long)id);
+	assert_int_equal(shm_unlink(name), 0);
+}
+
+/* A leftover segment under a pid that now names another process: stale, whichever way. */
+static void test_reader_stale_segment(void **state)
+{
+	struct bz_stats_reader r;
+	struct bz_stats_shm *h;
+	char path[80], name[64], err[256];
+	uint64_t t, ns;
+	size_t size;
+
+	(void)state;
+	snprintf(name, sizeof(name), "/buddyzone.%ld.434343", (long)getpid());
+	snprintf(path, sizeof(path), "/dev/shm%s", name);
+	assert_int_equal(own_identity(&t, &ns), 0);
+	h = segment_of(getpid(), t - 1, ns, &size);     /* an earlier process with our pid wrote it */
+	assert_int_equal(write_file(path, h, size, 0600), 0);
+	assert_int_equal(bz_stats_open_name(&r, name, getuid(), err, sizeof(err)), 0);
+	assert_int_equal(bz_stats_check_publisher(&r, getpid(), err, sizeof(err)), -ESTALE);
+	assert_non_null(strstr(err, "is stale"));
+	/* Asked for another pid than the segment's. */
+	assert_int_equal(bz_stats_check_publisher(&r, getppid(), err, sizeof(err)), -ESTALE);
+	bz_stats_close(&r);
+	unlink(path);
+	/* Our own start time, but another pid namespace's. */
+	h->pid_starttime = t;
+	h->pid_ns++;
+	assert_int_equal(write_file(path, h, size, 0600), 0);
+	assert_int_equal(bz_stats_open_name(&r, name, getuid(), err, sizeof(err)), 0);
+	assert_int_equal(bz_stats_check_publisher(&r, getpid(), err, sizeof(err)), -ESTALE);
+	assert_non_null(strstr(err, "namespace"));
+	bz_stats_close(&r);
+	unlink(path);
+	/* And the live one passes. */
+	h->pid_ns--;
+	assert_int_equal(write_file(path, h, size, 0600), 0);
+	assert_int_equal(bz_stats_open_name(&r, name, getuid(), err, sizeof(err)), 0);
+	assert_int_equal(bz_stats_check_publisher(&r, getpid(), err, sizeof(err)), 0);
+	bz_stats_close(&r);
+	unlink(path);
+	free(h);
+}
+
+/* The arena's resident bytes by backing, in the segment: what was touched, no more. */
+static void test_segment_resident_bytes(void **state)
+{
+	bz_system *sys = publishing_system(5, NULL);
+	struct bz_stats_reader r;
+	struct bz_stats_snap snap;
+	struct timespec t;
+	uint64_t touched_ns, *res;
+	bz_page *pg;
+
+	(void)state;
+	pg = bz_alloc_pages(sys, BZ_GFP_KERNEL, BZ_PAGEBLOCK_ORDER);
+	assert_non_null(pg);
+	memset(bz_page_address(pg), 1, BZ_PAGE_SIZE << BZ_PAGEBLOCK_ORDER);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	touched_ns = (uint64_t)t.tv_sec * 1000000000ull + (uint64_t)t.tv_nsec;
+	open_reader(&r, sys);
+	assert_int_equal(bz_stats_snap_init(&r, &snap), 0);
+	/* Measured at most once a second: wait (bounded) for a measurement after the touch. */
+	assert_int_equal(bz_stats_read(&r, &snap, 0), 0);
+	for (int i = 0; i < 10000 && snap.hdr.resident_ns < touched_ns; i++) {
+		usleep(1000);
+		assert_int_equal(bz_stats_read(&r, &snap, 0), 0);
+	}
+	assert_true(snap.hdr.resident_ns >= touched_ns);
+	res = snap.hdr.resident[0];
+	assert_int_equal(res[BZ_STATS_RES_HUGETLB], 0);
+	assert_int_equal(res[BZ_STATS_RES_BASE] + res[BZ_STATS_RES_THP], BZ_PAGE_SIZE << BZ_PAGEBLOCK_ORDER);
+	assert_int_equal(bz_free_pages(pg, BZ_PAGEBLOCK_ORDER), 0);
+	bz_stats_snap_free(&snap);
+	bz_stats_close(&r);
+	bz_system_destroy(sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -620,6 +1086,17 @@ int main(void)
 		cmocka_unit_test(test_bad_config),
 		cmocka_unit_test(test_exit_unlinks),
 		cmocka_unit_test(test_fork_child_leaves_parent_segment),
+		cmocka_unit_test(test_publish_fifo_at_name),
+		cmocka_unit_test(test_publish_foreign_object_left_alone),
+		cmocka_unit_test(test_publish_replaces_stale_segment),
+		cmocka_unit_test(test_publish_shm_full_injected),
+		cmocka_unit_test(test_publish_shm_full_tmpfs),
+		cmocka_unit_test(test_publisher_survives_truncation),
+		cmocka_unit_test(test_reader_truncated_segment),
+		cmocka_unit_test(test_reader_fifo_does_not_block),
+		cmocka_unit_test(test_reader_killed_publisher),
+		cmocka_unit_test(test_reader_stale_segment),
+		cmocka_unit_test(test_segment_resident_bytes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -4,14 +4,19 @@
  * segment a system publishes (bz_config.publish_stats, BUDDYZONE_STATS=1)
  * and prints one line per interval (free, cached and allocated pages, and
  * allocation events per second), or that process's buddyinfo, zoneinfo,
- * pagetypeinfo or vmstat in the kernel's layout.  It reads only segments
- * owned by its own user with mode 0600 (stats_reader.c).
+ * pagetypeinfo or vmstat in the kernel's layout, or how much of each
+ * node's memory is resident, by backing.  It reads only segments owned by
+ * its own user with mode 0600 (stats_reader.c), and only while the process
+ * that wrote them runs: a segment left by a killed process says "exited",
+ * one whose pid now belongs to another process says "stale", both with
+ * exit status 1.
  */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -35,7 +40,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: bzstat -p PID [-s ID] [INTERVAL [COUNT]]\n"
-		"       bzstat -p PID [-s ID] buddyinfo|zoneinfo|pagetypeinfo|vmstat\n"
+		"       bzstat -p PID [-s ID] buddyinfo|zoneinfo|pagetypeinfo|vmstat|resident\n"
 		"       bzstat -l | --clean\n"
 		"\n"
 		"Reads the statistics a libbuddyzone process publishes (BUDDYZONE_STATS=1,\n"
@@ -46,13 +51,18 @@ static void usage(FILE *out)
 		"  -p, --pid PID     the process\n"
 		"  -s, --system ID   which of its systems (default: the lowest id)\n"
 		"  -l, --list        list the segments of your processes\n"
-		"      --clean       remove those of processes that exited without removing them\n"
+		"      --clean       remove those of processes that exited without removing them,\n"
+		"                    and stale ones (their pid now belongs to another process)\n"
 		"  -h, --help        this text\n"
 		"\n"
 		"Columns: pages free (in the buddy lists), cache (in per-thread caches),\n"
 		"alloc (allocated); per second: pgalloc and pgfree (pages), stall (direct\n"
 		"reclaims), pgout (kswapd runs), nhit and nmiss (numa_hit, numa_miss),\n"
-		"fail (requests that returned NULL).\n");
+		"fail (requests that returned NULL).  resident: bytes of each node's memory\n"
+		"in RAM, on hugetlb pages, transparent huge pages and base pages.\n"
+		"\n"
+		"Exit status: 0; 1 when the process publishes nothing, has exited leaving\n"
+		"its segment, the segment is stale or truncated; 2 for bad usage.\n");
 }
 
 /* ---- snapshot helpers ---------------------------------------------------------- */
@@ -107,18 +117,37 @@ static void print_line(const struct totals *now, const struct totals *was, doubl
 
 /* ---- watching ------------------------------------------------------------------------ */
 
-/* Is the segment still there (the system alive) and its process too? */
-static const char *gone(const struct bz_stats_reader *r, pid_t pid)
+/*
+ * Whether watching goes on (-1), or ends: the exit status (0 when the
+ * process or the system ended cleanly, its segment gone with it), said on
+ * stderr.
+ */
+static int watch_ends(const struct bz_stats_reader *r, pid_t pid)
 {
-	char path[96];
-	struct stat st;
+	char err[256];
+	int live = bz_stats_check_publisher(r, pid, err, sizeof(err)), linked = bz_stats_still_linked(r);
 
-	if (kill(pid, 0) && errno == ESRCH)
-		return "has exited";
-	snprintf(path, sizeof(path), "/dev/shm%s", r->name);
-	if (stat(path, &st))
-		return "no longer publishes this system (destroyed)";
-	return NULL;
+	if (!live && linked)
+		return -1;
+	if (!live) {
+		fprintf(stderr, "bzstat: process %ld no longer publishes this system (destroyed)\n", (long)pid);
+		return 0;
+	}
+	if (live == -ESRCH && !linked) {
+		fprintf(stderr, "bzstat: process %ld has exited\n", (long)pid);
+		return 0;
+	}
+	fprintf(stderr, "bzstat: %s%s\n", err,
+		live == -ESRCH ? " without removing its segment (killed?); bzstat --clean removes it" : "");
+	return 1;
+}
+
+static void read_failed(const struct bz_stats_reader *r, int ret)
+{
+	if (ret == -ENODATA)
+		fprintf(stderr, "bzstat: %s was truncated while being read: not a segment any more\n", r->name);
+	else
+		fprintf(stderr, "bzstat: reading %s: %s\n", r->name, strerror(-ret));
 }
 
 static void sleep_seconds(double secs)
@@ -134,8 +163,7 @@ static int watch(const struct bz_stats_reader *r, pid_t pid, double interval, lo
 	struct bz_stats_snap snap;
 	struct totals now, was = { 0 };
 	uint64_t was_ns = r->start_ns;
-	const char *why;
-	int ret;
+	int ret, end = 0;
 
 	if (bz_stats_snap_init(r, &snap))
 		return 1;
@@ -148,13 +176,12 @@ static int watch(const struct bz_stats_reader *r, pid_t pid, double interval, lo
 	for (long line = 0; count < 0 || line < count; line++) {
 		if (line)
 			sleep_seconds(interval);
-		if (line && (why = gone(r, pid))) {
-			fprintf(stderr, "bzstat: process %ld %s\n", (long)pid, why);
+		if (line && (end = watch_ends(r, pid)) >= 0)
 			break;
-		}
+		end = 0;
 		ret = bz_stats_read(r, &snap, 0);
 		if (ret) {
-			fprintf(stderr, "bzstat: reading %s: %s\n", r->name, strerror(-ret));
+			read_failed(r, ret);
 			bz_stats_snap_free(&snap);
 			return 1;
 		}
@@ -167,7 +194,7 @@ static int watch(const struct bz_stats_reader *r, pid_t pid, double interval, lo
 			break;
 	}
 	bz_stats_snap_free(&snap);
-	return 0;
+	return end;
 }
 
 /* ---- the /proc-style dumps --------------------------------------------------------------- */
@@ -271,6 +298,29 @@ static void dump_vmstat(const struct bz_stats_snap *s)
 		printf("%s %" PRIu64 "\n", bz_stats_event_names[e], s->hdr.events[e]);
 }
 
+/* Each node's memory in RAM by backing, as bz_write_json's resident_bytes. */
+static void dump_resident(const struct bz_stats_snap *s)
+{
+	static const int order[3] = { BZ_STATS_RES_HUGETLB, BZ_STATS_RES_THP, BZ_STATS_RES_BASE };
+
+	printf("%-8s %12s %12s %12s %12s\n", "", "hugetlb_kB", "THP_kB", "base_kB", "total_kB");
+	for (uint64_t nid = 0; nid < s->hdr.nr_nodes && nid < BZ_MAX_NUMNODES; nid++) {
+		const uint64_t *res = s->hdr.resident[nid];
+		uint64_t total = 0;
+
+		printf("Node %-3" PRIu64, nid);
+		if (res[0] == BZ_STATS_RES_UNKNOWN) {
+			printf(" %12s\n", "unknown");
+			continue;
+		}
+		for (int k = 0; k < 3; k++) {
+			printf(" %12" PRIu64, res[order[k]] >> 10);
+			total += res[order[k]];
+		}
+		printf(" %12" PRIu64 "\n", total >> 10);
+	}
+}
+
 static int dump(const struct bz_stats_reader *r, const char *what)
 {
 	static const struct {
@@ -279,6 +329,7 @@ static int dump(const struct bz_stats_reader *r, const char *what)
 	} dumps[] = {
 		{ "buddyinfo", dump_buddyinfo }, { "zoneinfo", dump_zoneinfo },
 		{ "pagetypeinfo", dump_pagetypeinfo }, { "vmstat", dump_vmstat },
+		{ "resident", dump_resident },
 	};
 	struct bz_stats_snap snap;
 	int ret;
@@ -290,7 +341,7 @@ static int dump(const struct bz_stats_reader *r, const char *what)
 			return 1;
 		ret = bz_stats_read(r, &snap, 0);
 		if (ret)
-			fprintf(stderr, "bzstat: reading %s: %s\n", r->name, strerror(-ret));
+			read_failed(r, ret);
 		else
 			dumps[i].fn(&snap);
 		bz_stats_snap_free(&snap);
@@ -339,19 +390,47 @@ static int open_segment(struct bz_stats_reader *r, pid_t pid, long long sys_id)
 		fprintf(stderr, "bzstat: %s\n", err);
 		return -1;
 	}
+	n = bz_stats_check_publisher(r, pid, err, sizeof(err));
+	if (n) {
+		fprintf(stderr, "bzstat: %s%s\n", err, n == -ESRCH || n == -ESTALE ?
+			"; its segment is left over: bzstat --clean removes it" : "");
+		bz_stats_close(r);
+		return -1;
+	}
 	return 0;
+}
+
+/*
+ * What became of the process behind one of your segments: NULL while it
+ * runs, else "exited" or "stale" (pid reused), or why it cannot be read.
+ */
+static const char *segment_state(const char *file, long pid, char *why, size_t n)
+{
+	struct bz_stats_reader r;
+	char name[NAME_MAX + 2];
+	int ret;
+
+	if (kill((pid_t)pid, 0) && errno == ESRCH)
+		return "exited";
+	snprintf(name, sizeof(name), "/%s", file);
+	if (bz_stats_open_name(&r, name, getuid(), why, n))
+		return why;
+	ret = bz_stats_check_publisher(&r, (pid_t)pid, why, n);
+	bz_stats_close(&r);
+	return !ret ? NULL : ret == -ESRCH ? "exited" : ret == -ESTALE ? "stale" : why;
 }
 
 /*
  * Your segments in /dev/shm: "PID SYSTEM", and whether the process still
  * runs.  With clean, those of exited processes (killed by a signal: no
- * atexit ran) are removed.
+ * atexit ran) and stale ones are removed; unreadable ones are only shown.
  */
 static int list_all(bool clean)
 {
 	DIR *d = opendir("/dev/shm");
 	struct dirent *e;
 	struct stat st;
+	char why[256];
 
 	if (!d) {
 		perror("bzstat: /dev/shm");
@@ -360,20 +439,24 @@ static int list_all(bool clean)
 	printf("%8s %6s\n", "PID", "SYSTEM");
 	while ((e = readdir(d))) {
 		unsigned long long id;
+		const char *state;
 		long pid;
 		char tail;
 
 		if (sscanf(e->d_name, BZ_STATS_SHM_PREFIX "%ld.%llu%c", &pid, &id, &tail) != 2 ||
 		    fstatat(dirfd(d), e->d_name, &st, AT_SYMLINK_NOFOLLOW) || st.st_uid != getuid())
 			continue;
-		if (!(kill((pid_t)pid, 0) && errno == ESRCH))
+		state = segment_state(e->d_name, pid, why, sizeof(why));
+		if (!state)
 			printf("%8ld %6llu\n", pid, id);
+		else if (state == why)
+			printf("%8ld %6llu  (%s)\n", pid, id, why);
 		else if (!clean)
-			printf("%8ld %6llu  (exited: bzstat --clean removes it)\n", pid, id);
+			printf("%8ld %6llu  (%s: bzstat --clean removes it)\n", pid, id, state);
 		else if (unlinkat(dirfd(d), e->d_name, 0))
-			printf("%8ld %6llu  (exited; cannot remove: %s)\n", pid, id, strerror(errno));
+			printf("%8ld %6llu  (%s; cannot remove: %s)\n", pid, id, state, strerror(errno));
 		else
-			printf("%8ld %6llu  (exited; removed)\n", pid, id);
+			printf("%8ld %6llu  (%s; removed)\n", pid, id, state);
 	}
 	closedir(d);
 	return 0;

@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-PACKAGES=(build-essential cmake pkg-config libnuma-dev libhwloc-dev libcmocka-dev libbenchmark-dev)
+# Everything the README's two commands need: gnuplot-nox for the plot tests
+# (replay_plot, plot_bench), which skip without it.
+PACKAGES=(build-essential cmake pkg-config libnuma-dev libhwloc-dev libcmocka-dev libbenchmark-dev gnuplot-nox)
 missing=()
 for p in "${PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
