@@ -65,7 +65,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <linux/membarrier.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <numa.h>
 #include <numaif.h>
@@ -125,6 +128,18 @@ static bool inject(unsigned op)
 bool bz__os_should_fail(unsigned op)
 {
 	return inject(op);
+}
+
+int bz__os_membarrier_register(void)
+{
+	if (inject(BZ_OS_MEMBARRIER))
+		return -EPERM;
+	return syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0 ? 0 : -errno;
+}
+
+void bz__os_membarrier(void)
+{
+	syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
 }
 
 static void *os_mmap(void *addr, size_t len, int flags, unsigned op)
@@ -219,94 +234,21 @@ struct backing_cfg {
 	size_t hpage;           /* HPAGE_2M or HPAGE_1G */
 };
 
-/* Fields at the end of struct bz_config exist only if the caller's size says so. */
-#define CFG_HAS(cfg, field) \
-	((cfg) && (cfg)->size >= offsetof(struct bz_config, field) + sizeof((cfg)->field))
-
-static int parse_policy(const char *s)
-{
-	static const char *const names[] = { "never", "preferred", "required" };
-	int i;
-
-	for (i = 0; i < (int)BZ_ARRAY_SIZE(names); i++)
-		if (!strcasecmp(s, names[i]) || (s[0] == '0' + i && !s[1]))
-			return i;
-	return -1;
-}
-
-/* "2M", "2MB", "2MiB", "2097152", "1G"...; 0 when unparsable. */
-static size_t parse_size(const char *s)
-{
-	char *end;
-	unsigned long long v = strtoull(s, &end, 10);
-	int shift = 0;
-
-	if (end == s)
-		return 0;
-	switch (*end) {
-	case 'k': case 'K': shift = 10; end++; break;
-	case 'm': case 'M': shift = 20; end++; break;
-	case 'g': case 'G': shift = 30; end++; break;
-	}
-	if (shift && (!strcasecmp(end, "B") || !strcasecmp(end, "iB")))
-		end += strlen(end);
-	if (*end || v > (SIZE_MAX >> shift))
-		return 0;
-	return (size_t)v << shift;
-}
-
-static int env_policy(const struct bz_system *sys)
-{
-	const char *env = getenv("BUDDYZONE_HUGETLB");
-	int p;
-
-	if (!env || !*env)
-		return BZ_HUGETLB_PREFERRED;
-	p = parse_policy(env);
-	if (p < 0) {
-		bz__log(sys, BZ_LOG_WARNING,
-			"BUDDYZONE_HUGETLB=%s: expected never, preferred or required; using preferred", env);
-		p = BZ_HUGETLB_PREFERRED;
-	}
-	return p;
-}
-
-static size_t env_hpage(const struct bz_system *sys)
-{
-	const char *env = getenv("BUDDYZONE_HUGETLB_PAGE_SIZE");
-	size_t sz;
-
-	if (!env || !*env)
-		return HPAGE_2M;
-	sz = parse_size(env);
-	if (sz != HPAGE_2M && sz != HPAGE_1G) {
-		bz__log(sys, BZ_LOG_WARNING,
-			"BUDDYZONE_HUGETLB_PAGE_SIZE=%s: expected 2M or 1G; using 2M", env);
-		sz = HPAGE_2M;
-	}
-	return sz;
-}
-
+/* The config's backing, settled by options.c (bz__options_resolve); checked again for direct callers. */
 static int backing_config(const struct bz_system *sys, const struct bz_config *cfg,
 			  struct backing_cfg *bc)
 {
-	int policy = CFG_HAS(cfg, hugetlb) ? cfg->hugetlb : BZ_DEFAULT;
-	size_t hpage = CFG_HAS(cfg, hugetlb_page_size) ? cfg->hugetlb_page_size : 0;
-
-	if (policy == BZ_DEFAULT)
-		policy = env_policy(sys);
-	if (policy < BZ_HUGETLB_NEVER || policy > BZ_HUGETLB_REQUIRED) {
-		bz__log(sys, BZ_LOG_ERR, "config: hugetlb %d is not a BZ_HUGETLB_* policy", policy);
+	if (cfg->hugetlb < BZ_HUGETLB_NEVER || cfg->hugetlb > BZ_HUGETLB_REQUIRED) {
+		bz__log(sys, BZ_LOG_ERR, "config: hugetlb %d is not a BZ_HUGETLB_* policy", cfg->hugetlb);
 		return -EINVAL;
 	}
-	if (!hpage)
-		hpage = env_hpage(sys);
-	if (hpage != HPAGE_2M && hpage != HPAGE_1G) {
-		bz__log(sys, BZ_LOG_ERR, "config: hugetlb_page_size %zu: only 2 MiB and 1 GiB pages", hpage);
+	if (cfg->hugetlb_page_size != HPAGE_2M && cfg->hugetlb_page_size != HPAGE_1G) {
+		bz__log(sys, BZ_LOG_ERR, "config: hugetlb_page_size %lu: only 2 MiB and 1 GiB pages",
+			cfg->hugetlb_page_size);
 		return -EINVAL;
 	}
-	bc->policy = policy;
-	bc->hpage = hpage;
+	bc->policy = cfg->hugetlb;
+	bc->hpage = cfg->hugetlb_page_size;
 	return 0;
 }
 

@@ -29,7 +29,6 @@
 #include "debug.h"
 
 #define PAGE_POISON            0xaa   /* include/linux/poison.h */
-#define DEFAULT_CHECK_INTERVAL 1000ul
 #define DUMP_MAX               64     /* bytes of a corruption shown */
 
 enum { PGDBG_FRESH = 0, PGDBG_INUSE = 1, PGDBG_POISONED = 2 };
@@ -37,64 +36,6 @@ enum { PGDBG_FRESH = 0, PGDBG_INUSE = 1, PGDBG_POISONED = 2 };
 /* What a page must hold: memcmp against these is memchr_inv's word-at-a-time speed. */
 static const unsigned char poison_page[BZ_PAGE_SIZE] = { [0 ... BZ_PAGE_SIZE - 1] = PAGE_POISON };
 static const unsigned char zero_page[BZ_PAGE_SIZE];
-
-#define BZ_DEBUG_ALL (BZ_DEBUG_POISON | BZ_DEBUG_INIT_ON_ALLOC | BZ_DEBUG_INIT_ON_FREE | BZ_DEBUG_GUARD | \
-		      BZ_DEBUG_CHECK | BZ_DEBUG_ABORT)
-
-/* ---- options --------------------------------------------------------------------- */
-
-static const struct {
-	const char *name;
-	unsigned flag;
-} debug_names[] = {
-	{ "poison", BZ_DEBUG_POISON },
-	{ "init_on_alloc", BZ_DEBUG_INIT_ON_ALLOC },
-	{ "init_on_free", BZ_DEBUG_INIT_ON_FREE },
-	{ "guard", BZ_DEBUG_GUARD },
-	{ "check", BZ_DEBUG_CHECK },
-	{ "abort", BZ_DEBUG_ABORT },
-};
-
-/* One word of BUDDYZONE_DEBUG: a name, or check=N. */
-static void parse_word(const struct bz_system *sys, const char *w, size_t len, unsigned *flags,
-		       unsigned long *interval)
-{
-	char *end;
-
-	if (len > 6 && !strncmp(w, "check=", 6)) {
-		unsigned long n = strtoul(w + 6, &end, 10);
-
-		if (end == w + len && n > 0 && w[6] != '-') {
-			*flags |= BZ_DEBUG_CHECK;
-			*interval = n;
-			return;
-		}
-	}
-	for (size_t i = 0; i < BZ_ARRAY_SIZE(debug_names); i++)
-		if (strlen(debug_names[i].name) == len && !strncmp(w, debug_names[i].name, len)) {
-			*flags |= debug_names[i].flag;
-			return;
-		}
-	if ((len == 1 && w[0] == '0') || (len == 3 && !strncmp(w, "off", 3)))
-		return;
-	bz__log(sys, BZ_LOG_WARNING, "BUDDYZONE_DEBUG: ignoring \"%.*s\": expected poison, init_on_alloc, "
-		"init_on_free, guard, check, check=N (N > 0) or abort", (int)len, w);
-}
-
-static unsigned env_debug(const struct bz_system *sys, unsigned long *interval)
-{
-	const char *env = getenv("BUDDYZONE_DEBUG");
-	unsigned flags = 0;
-
-	while (env && *env) {
-		size_t len = strcspn(env, ", ");
-
-		if (len)
-			parse_word(sys, env, len, &flags, interval);
-		env += len + (env[len] != '\0');
-	}
-	return flags;
-}
 
 /* Guard mode needs mprotect on 4 KiB pages: no hugetlb backing. */
 static int guard_backing(struct bz_system *sys, struct bz_config *cfg)
@@ -111,15 +52,9 @@ static int guard_backing(struct bz_system *sys, struct bz_config *cfg)
 
 int bz__debug_init(struct bz_system *sys, struct bz_config *cfg)
 {
-	unsigned long interval = 0;
+	/* Settled by options.c: the config's flags, else BUDDYZONE_DEBUG's words, else none. */
 	unsigned flags = cfg->debug;
 
-	if (flags == (unsigned)BZ_DEFAULT)
-		flags = env_debug(sys, &interval);
-	if (flags & ~BZ_DEBUG_ALL) {
-		bz__log(sys, BZ_LOG_ERR, "config: debug %#x has bits that are no BZ_DEBUG_* flag", flags);
-		return -EINVAL;
-	}
 	/* mem_debugging_and_hardening_init(): poisoning wins over both. */
 	if ((flags & BZ_DEBUG_POISON) && (flags & (BZ_DEBUG_INIT_ON_ALLOC | BZ_DEBUG_INIT_ON_FREE))) {
 		bz__log(sys, BZ_LOG_INFO, "mem auto-init: page poisoning is on, "
@@ -128,10 +63,8 @@ int bz__debug_init(struct bz_system *sys, struct bz_config *cfg)
 	}
 	if ((flags & BZ_DEBUG_GUARD) && guard_backing(sys, cfg))
 		return -EINVAL;
-	if (cfg->debug_check_interval)
-		interval = cfg->debug_check_interval;
 	sys->debug.flags = flags;
-	sys->debug.check_interval = interval ? interval : DEFAULT_CHECK_INTERVAL;
+	sys->debug.check_interval = cfg->debug_check_interval;
 	return 0;
 }
 

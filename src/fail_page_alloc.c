@@ -183,14 +183,11 @@ static void apply_spec(struct bz_system *sys, const struct fail_spec *s)
 
 int bz__fail_init(struct bz_system *sys, const struct bz_config *cfg, unsigned *os_ops, unsigned *os_skip)
 {
-	const char *spec = cfg->fail_page_alloc, *whose = "config: fail_page_alloc";
+	/* Settled by options.c: the config's spec, else BUDDYZONE_FAIL_PAGE_ALLOC's, else none. */
+	const char *spec = cfg->fail_page_alloc, *whose = "fail_page_alloc (bz_config or BUDDYZONE_FAIL_PAGE_ALLOC)";
 	struct fail_spec s;
 
 	*os_ops = *os_skip = 0;
-	if (!spec) {
-		spec = getenv("BUDDYZONE_FAIL_PAGE_ALLOC");
-		whose = "BUDDYZONE_FAIL_PAGE_ALLOC";
-	}
 	if (!spec || !*spec)
 		return 0;
 	if (parse_spec(sys, spec, whose, &s))

@@ -20,38 +20,6 @@
 
 /* ---- the --zones SPEC --------------------------------------------------- */
 
-/* "4096", "64M", "2G": a page count, or bytes with a K/M/G/T suffix. */
-static int parse_pages(const char *s, const char **end, unsigned long *out)
-{
-	char *e;
-	unsigned long long v;
-	unsigned shift = 0;
-
-	if (!isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &e, 10);
-	if (errno)
-		return -EINVAL;
-	switch (toupper((unsigned char)*e)) {
-	case 'K': shift = 10; e++; break;
-	case 'M': shift = 20; e++; break;
-	case 'G': shift = 30; e++; break;
-	case 'T': shift = 40; e++; break;
-	default: break;
-	}
-	if (shift) {
-		if (v > (~0ull >> shift))
-			return -EINVAL;
-		v = (v << shift) >> BZ_PAGE_SHIFT;
-	}
-	if (v > BZ_MAX_PFNS)
-		return -EINVAL;
-	*out = (unsigned long)v;
-	*end = e;
-	return 0;
-}
-
 int bz__zones_parse(const struct bz_system *sys, const char *spec,
 		    unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
 {
@@ -83,7 +51,7 @@ int bz__zones_parse(const struct bz_system *sys, const char *spec,
 		if (zid < 0 || zid == BZ_ZONE_DEVICE)
 			goto bad;
 		p += len + 1;
-		if (parse_pages(p, &p, &n) || n == 0 || pages[nid][zid])
+		if (bz__parse_pages(p, &p, &n) || n == 0 || pages[nid][zid])
 			goto bad;
 		if (*p && *p != ',' && !isspace((unsigned char)*p))
 			goto bad;
@@ -170,29 +138,14 @@ static int place_node(struct bz_system *sys, struct bz_node *node,
 	node->zones[BZ_ZONE_DEVICE].zone_start_pfn = cur;
 	node->node_start_pfn = first == ~0ul ? *pfn : first;
 	node->node_spanned_pages = cur - node->node_start_pfn;
-	/* Room for memory hot-add (memory_hotplug.c) right after the node's zones. */
-	node->node_reserved_end_pfn = cur + reserve;
-	if (node->node_reserved_end_pfn > BZ_MAX_PFNS) {
+	/* Room for memory hot-add (memory_hotplug.c) right after the node's zones; no wrap-around. */
+	if (reserve > BZ_MAX_PFNS - cur) {
 		bz__log(sys, BZ_LOG_ERR, "hotplug_reserve: node %d's %lu pages of room end above pfn %lu",
 			node->nid, reserve, BZ_MAX_PFNS);
 		return -EINVAL;
 	}
+	node->node_reserved_end_pfn = cur + reserve;
 	*pfn = align_up(node->node_reserved_end_pfn, NODE_ALIGN_PAGES);
-	return 0;
-}
-
-/* bz_config.hotplug_reserve, else BUDDYZONE_HOTPLUG_RESERVE (pages, or a K/M/G/T size). */
-static int hotplug_reserve(const struct bz_system *sys, const struct bz_config *cfg, unsigned long *reserve)
-{
-	const char *env = getenv("BUDDYZONE_HOTPLUG_RESERVE"), *end;
-
-	*reserve = cfg->hotplug_reserve;
-	if (*reserve || !env || !*env)
-		return 0;
-	if (parse_pages(env, &end, reserve) || *end) {
-		bz__log(sys, BZ_LOG_ERR, "BUDDYZONE_HOTPLUG_RESERVE=\"%s\": expected pages or a size like 1G", env);
-		return -EINVAL;
-	}
 	return 0;
 }
 
@@ -243,24 +196,18 @@ static void extend_topology(struct bz_topology *topo, int nr_nodes)
 static int read_layout(struct bz_system *sys, const struct bz_config *cfg,
 		       unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
 {
-	const char *env = getenv("BUDDYZONE_ZONES");
-	const char *spec = cfg->zones ? cfg->zones : (env && *env ? env : NULL);
-	const char *tspec = cfg->topology ? cfg->topology : getenv("BUDDYZONE_TOPOLOGY");
 	int nr, ret;
 
-	ret = bz__topology_discover(sys, tspec, &sys->topo);
+	/* Settled by options.c: the config's, else BUDDYZONE_ZONES / _TOPOLOGY, else the machine's. */
+	ret = bz__topology_discover(sys, cfg->topology, &sys->topo);
 	if (ret)
 		return ret;
-	if (spec)
-		nr = bz__zones_parse(sys, spec, pages);
+	if (cfg->zones)
+		nr = bz__zones_parse(sys, cfg->zones, pages);
 	else
 		nr = default_layout(&sys->topo, pages);
 	if (nr < 0)
 		return nr;
-	if (cfg->cpus_per_node != BZ_DEFAULT && (cfg->cpus_per_node < 0 || cfg->cpus_per_node > 4096)) {
-		bz__log(sys, BZ_LOG_ERR, "cpus_per_node %d out of range 0..4096", cfg->cpus_per_node);
-		return -EINVAL;
-	}
 	extend_topology(&sys->topo, nr);
 	return 0;
 }
@@ -269,12 +216,9 @@ static int read_layout(struct bz_system *sys, const struct bz_config *cfg,
 static int build_nodes(struct bz_system *sys, const struct bz_config *cfg,
 		       unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
 {
-	unsigned long pfn = 0, reserve;
+	unsigned long pfn = 0, reserve = cfg->hotplug_reserve;
 	int ret;
 
-	ret = hotplug_reserve(sys, cfg, &reserve);
-	if (ret)
-		return ret;
 	sys->nr_nodes = sys->topo.nr_nodes;
 	for (int nid = 0; nid < sys->nr_nodes; nid++) {
 		struct bz_node *node = calloc(1, sizeof(*node));

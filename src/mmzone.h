@@ -533,4 +533,19 @@ void bz__sysctl_log_invalid(const struct bz_system *sys, const struct bz_sysctl_
  */
 int bz__sysctl_init(struct bz_system *sys, const struct bz_config *cfg);
 
+/*
+ * Settles every other field of cfg: a field left at BZ_DEFAULT (NULL for
+ * text) takes BUDDYZONE_<NAME>, else its default.  0, or -EINVAL (logged
+ * through sys, which may be NULL) for a value of the config or the
+ * environment that does not parse or fit.
+ */
+int bz__options_resolve(const struct bz_system *sys, struct bz_config *cfg);
+/*
+ * One size grammar for every setting: NUMBER[K|M|G|T][iB|B], a count or
+ * (with a suffix) bytes.  bz__parse_pages: a page count, or bytes in
+ * pages, at most BZ_MAX_PFNS.  0 or -EINVAL; *end after the number.
+ */
+int bz__parse_size(const char *s, const char **end, unsigned long long *value, bool *bytes_given);
+int bz__parse_pages(const char *s, const char **end, unsigned long *pages);
+
 #endif /* BZ_MMZONE_H */

@@ -1,14 +1,25 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * options.c - the tunables of /proc/sys/vm that the page allocator reads
- * (min_free_kbytes, watermark_scale_factor, watermark_boost_factor,
+ * options.c - every setting a system is created with, in two tables of one
+ * kind: a row per setting with its name (the environment variable is
+ * BUDDYZONE_<NAME>), its bz_config field, its type, default, bounds and
+ * parser.  One rule for all of them: a bz_config field left at BZ_DEFAULT
+ * (NULL for text) takes the environment variable, else the default; a
+ * value that does not parse or lies out of bounds, in the config or the
+ * environment, refuses the creation with -EINVAL and a log line naming
+ * it.  After bz__options_resolve() every field of the config is settled,
+ * and no other file reads the environment but log.c, for BUDDYZONE_LOG:
+ * the process's, not a system's, and read before any system exists (it
+ * takes exactly "1" or "0", the same one rule).
+ *
+ * The first table is the tunables of /proc/sys/vm that the page allocator
+ * reads (min_free_kbytes, watermark_scale_factor, watermark_boost_factor,
  * lowmem_reserve_ratio, percpu_pagelist_high_fraction, numa_zonelist_order,
  * zone_reclaim_mode) plus libbuddyzone's page_reporting_order and
- * page_reporting_delay_ms: one table row each with the kernel's limits
- * (its proc handlers'), the text each takes and shows, and a system's
- * initial values (bz_config, then BUDDYZONE_<NAME>, then the kernel's
- * defaults).  sysctl.c writes them at run time and recomputes what each
- * write changes.
+ * page_reporting_delay_ms, with the kernel's limits (its proc handlers')
+ * and the text each takes and shows; sysctl.c writes them at run time and
+ * recomputes what each write changes.  The second is the rest of
+ * bz_config.
  *
  * Values are parsed as proc_dointvec does (decimal, 0x hex or 0 octal, an
  * optional '-', space-separated vectors, fewer values than the vector
@@ -30,6 +41,8 @@
 #include <strings.h>
 
 #include "mmzone.h"
+
+#define OPTION_ENV_PREFIX "BUDDYZONE_"
 
 #define MIN_PERCPU_PAGELIST_HIGH_FRACTION 8
 #define MAX_WATERMARK_SCALE_FACTOR        3000 /* SYSCTL_THREE_THOUSAND */
@@ -287,13 +300,24 @@ static int init_from_config(struct bz_system *sys, const struct bz_sysctl_def *d
 	return 0;
 }
 
-static void env_name(const struct bz_sysctl_def *def, char *buf, size_t size)
+/* The environment variable of a setting: BUDDYZONE_ and its name in capitals. */
+static void env_name(const char *name, char *buf, size_t size)
 {
-	size_t i = (size_t)snprintf(buf, size, "BUDDYZONE_");
+	size_t i = (size_t)snprintf(buf, size, OPTION_ENV_PREFIX);
 
-	for (const char *p = def->name; *p && i + 1 < size; p++)
+	for (const char *p = name; *p && i + 1 < size; p++)
 		buf[i++] = (char)toupper((unsigned char)*p);
 	buf[i] = '\0';
+}
+
+/* The variable's text; NULL when it is unset or empty (an empty variable is an unset one). */
+static const char *env_value(const char *name, char *var, size_t size)
+{
+	const char *v;
+
+	env_name(name, var, size);
+	v = getenv(var);
+	return v && *v ? v : NULL;
 }
 
 static int init_one(struct bz_system *sys, const struct bz_config *cfg,
@@ -306,14 +330,13 @@ static int init_one(struct bz_system *sys, const struct bz_config *cfg,
 	int n, ret;
 
 	memcpy(vals, def->defaults, sizeof(vals));
-	env_name(def, name, sizeof(name));
-	env = getenv(name);
+	env = env_value(def->name, name, sizeof(name));
 	if (cfg && config_values(cfg, def, cfgv, &n)) {
 		ret = init_from_config(sys, def, cfgv, n, vals);
 	} else if (env) {
 		ret = bz__sysctl_parse(def, env, vals);
 		if (ret)
-			bz__sysctl_log_invalid(sys, def, name, env);
+			bz__log(sys, BZ_LOG_ERR, "%s=\"%s\": expected %s", name, env, limits_text(def));
 	} else {
 		return 0;	/* the defaults, already in place */
 	}
@@ -372,4 +395,332 @@ int bz__sysctl_format(const struct bz_sysctl_def *def, const int *field, char *b
 		n = snprintf(buf, size, "%d", field[0]);
 		return n < 0 || (size_t)n >= size ? -ERANGE : 0;
 	}
+}
+
+/* ---- sizes: one grammar ------------------------------------------------------------ */
+
+/*
+ * NUMBER[K|M|G|T]: a decimal count, or with a suffix a size in bytes
+ * (binary units, "MiB"/"MB" spellings too).  *bytes_given says which; the
+ * caller knows what a bare number counts.  -EINVAL on anything else or on
+ * overflow of 64 bits.  *end is left after the number and its suffix.
+ */
+int bz__parse_size(const char *s, const char **end, unsigned long long *value, bool *bytes_given)
+{
+	unsigned long long v;
+	unsigned shift = 0;
+	char *e;
+
+	if (!isdigit((unsigned char)*s))
+		return -EINVAL;
+	errno = 0;
+	v = strtoull(s, &e, 10);
+	if (errno)
+		return -EINVAL;
+	switch (toupper((unsigned char)*e)) {
+	case 'K': shift = 10; break;
+	case 'M': shift = 20; break;
+	case 'G': shift = 30; break;
+	case 'T': shift = 40; break;
+	default: break;
+	}
+	if (shift) {
+		e++;
+		if (toupper((unsigned char)e[0]) == 'I' && toupper((unsigned char)e[1]) == 'B')
+			e += 2;
+		else if (toupper((unsigned char)e[0]) == 'B')
+			e++;
+		if (v > (~0ull >> shift))
+			return -EINVAL;
+		v <<= shift;
+	}
+	*value = v;
+	*bytes_given = shift != 0;
+	*end = e;
+	return 0;
+}
+
+int bz__parse_pages(const char *s, const char **end, unsigned long *pages)
+{
+	unsigned long long v;
+	bool bytes;
+
+	if (bz__parse_size(s, end, &v, &bytes))
+		return -EINVAL;
+	if (bytes)
+		v >>= BZ_PAGE_SHIFT;
+	if (v > BZ_MAX_PFNS)
+		return -EINVAL;
+	*pages = (unsigned long)v;
+	return 0;
+}
+
+/* ---- the rest of bz_config ------------------------------------------------------------ */
+
+enum option_kind {
+	OPT_TEXT,       /* const char *: checked by its owner when used (zones, topology, fail_page_alloc) */
+	OPT_INT,        /* int in [min, max] */
+	OPT_WORD,       /* int, one of words[] (index) */
+	OPT_PAGES,      /* unsigned long: pages, or a size; [0, BZ_MAX_PFNS] */
+	OPT_HPAGE,      /* unsigned long: a huge page size in bytes: 2M or 1G */
+	OPT_ULONG,      /* unsigned long in [min, max] */
+	OPT_DEBUG,      /* unsigned: BZ_DEBUG_* flags, or their words; check=N sets debug_check_interval */
+};
+
+struct option_def {
+	const char *name;               /* the variable is BUDDYZONE_<NAME> */
+	enum option_kind kind;
+	const char *field;              /* the bz_config field's name */
+	size_t offset;                  /* in struct bz_config */
+	long min, max;
+	long dflt;                      /* what BZ_DEFAULT becomes (OPT_TEXT: NULL) */
+	const char *const *words;       /* OPT_WORD, NULL-terminated */
+	const char *expect;             /* what a good value looks like, for the log */
+	const char *cfg_expect;         /* the same for bz_config, where it differs */
+};
+
+#define HPAGE_2M (2ul << 20)
+#define HPAGE_1G (1ul << 30)
+#define DEBUG_CHECK_INTERVAL 1000ul
+#define BZ_DEBUG_ALL (BZ_DEBUG_POISON | BZ_DEBUG_INIT_ON_ALLOC | BZ_DEBUG_INIT_ON_FREE | BZ_DEBUG_GUARD | \
+		      BZ_DEBUG_CHECK | BZ_DEBUG_ABORT)
+
+static const char *const hugetlb_words[] = { "never", "preferred", "required", NULL };
+static const char *const onoff_words[] = { "0", "1", NULL };
+
+#define C(f) #f, offsetof(struct bz_config, f)
+
+/* In the order they are resolved: debug before debug_check_interval (check=N). */
+static const struct option_def option_table[] = {
+	{ "zones", OPT_TEXT, C(zones), .expect = "NID:ZONE=PAGES[,...]" },
+	{ "topology", OPT_TEXT, C(topology), .expect = "xml:PATH or synthetic:STRING" },
+	{ "cpus_per_node", OPT_INT, C(cpus_per_node), .min = 0, .max = 4096, .dflt = BZ_DEFAULT,
+	  .expect = "0..4096" },
+	{ "hugetlb", OPT_WORD, C(hugetlb), .min = 0, .max = 2, .dflt = BZ_HUGETLB_PREFERRED, .words = hugetlb_words,
+	  .expect = "never, preferred or required", .cfg_expect = "a BZ_HUGETLB_* policy (0, 1 or 2)" },
+	{ "hugetlb_page_size", OPT_HPAGE, C(hugetlb_page_size), .dflt = (long)HPAGE_2M,
+	  .expect = "2M or 1G (2 MiB or 1 GiB pages)" },
+	{ "debug", OPT_DEBUG, C(debug), .dflt = 0,
+	  .expect = "a comma-separated list of poison, init_on_alloc, init_on_free, guard, check, check=N (N > 0), "
+		    "abort, or 0/off",
+	  .cfg_expect = "BZ_DEBUG_* flags (it has bits that are no BZ_DEBUG_* flag)" },
+	{ "debug_check_interval", OPT_ULONG, C(debug_check_interval), .min = 1, .max = LONG_MAX,
+	  .dflt = (long)DEBUG_CHECK_INTERVAL, .expect = "at least 1" },
+	{ "fail_page_alloc", OPT_TEXT, C(fail_page_alloc), .expect = "key=value,..." },
+	{ "stats", OPT_WORD, C(publish_stats), .min = 0, .max = 1, .dflt = 0, .words = onoff_words,
+	  .expect = "1 or 0" },
+	/* 250: BZ_STATS_INTERVAL_MS (stats_shm.h) */
+	{ "stats_interval_ms", OPT_INT, C(publish_interval_ms), .min = 1, .max = 3600000, .dflt = 250,
+	  .expect = "1..3600000" },
+	{ "hotplug_reserve", OPT_PAGES, C(hotplug_reserve), .dflt = 0,
+	  .expect = "pages, or a size like 1G, at most 16 TiB of page frames" },
+};
+
+#undef C
+
+static void *field(struct bz_config *cfg, const struct option_def *o)
+{
+	return (char *)cfg + o->offset;
+}
+
+static bool field_is_default(struct bz_config *cfg, const struct option_def *o)
+{
+	switch (o->kind) {
+	case OPT_TEXT:
+		return *(const char **)field(cfg, o) == NULL;
+	case OPT_PAGES:
+	case OPT_HPAGE:
+	case OPT_ULONG:
+		return *(unsigned long *)field(cfg, o) == (unsigned long)BZ_DEFAULT;
+	case OPT_DEBUG:
+		return *(unsigned *)field(cfg, o) == (unsigned)BZ_DEFAULT;
+	default:
+		return *(int *)field(cfg, o) == BZ_DEFAULT;
+	}
+}
+
+/* One word of a debug list: a flag, check=N, or 0/off. */
+static bool debug_word(const char *w, size_t len, unsigned *flags, unsigned long *interval)
+{
+	static const struct { const char *name; unsigned flag; } names[] = {
+		{ "poison", BZ_DEBUG_POISON }, { "init_on_alloc", BZ_DEBUG_INIT_ON_ALLOC },
+		{ "init_on_free", BZ_DEBUG_INIT_ON_FREE }, { "guard", BZ_DEBUG_GUARD },
+		{ "check", BZ_DEBUG_CHECK }, { "abort", BZ_DEBUG_ABORT },
+	};
+	char *end;
+
+	if (len > 6 && !strncmp(w, "check=", 6) && isdigit((unsigned char)w[6])) {
+		unsigned long n;
+
+		errno = 0;
+		n = strtoul(w + 6, &end, 10);
+		if (errno || end != w + len || !n || n > LONG_MAX)
+			return false;
+		*flags |= BZ_DEBUG_CHECK;
+		*interval = n;
+		return true;
+	}
+	for (size_t i = 0; i < BZ_ARRAY_SIZE(names); i++)
+		if (strlen(names[i].name) == len && !strncmp(w, names[i].name, len)) {
+			*flags |= names[i].flag;
+			return true;
+		}
+	return (len == 1 && w[0] == '0') || (len == 3 && !strncmp(w, "off", 3));
+}
+
+/* BUDDYZONE_DEBUG: the words, separated by commas or spaces; *interval 0 if no check=N. */
+static int parse_debug(const char *text, unsigned *flags, unsigned long *interval)
+{
+	*flags = 0;
+	*interval = 0;
+	while (*text) {
+		size_t len = strcspn(text, ", ");
+
+		if (len && !debug_word(text, len, flags, interval))
+			return -EINVAL;
+		text += len + (text[len] != '\0');
+	}
+	return 0;
+}
+
+/* An integer of the whole text, in [min, max]. */
+static int parse_long(const char *text, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(text, &end, 10);
+	if (errno || end == text || *end || v < min || v > max)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+/* A variable's text into the config field; -EINVAL when it does not parse or fit. */
+static int option_parse(struct bz_config *cfg, const struct option_def *o, const char *text)
+{
+	unsigned long long v;
+	unsigned long pages, interval;
+	const char *end;
+	unsigned flags;
+	bool bytes;
+	long n;
+
+	switch (o->kind) {
+	case OPT_TEXT:
+		*(const char **)field(cfg, o) = text;
+		return 0;
+	case OPT_INT:
+		if (parse_long(text, o->min, o->max, &n))
+			return -EINVAL;
+		*(int *)field(cfg, o) = (int)n;
+		return 0;
+	case OPT_WORD:
+		for (int i = 0; o->words[i]; i++)
+			if (!strcasecmp(text, o->words[i]) || (text[0] == '0' + i && !text[1])) {
+				*(int *)field(cfg, o) = i;
+				return 0;
+			}
+		return -EINVAL;
+	case OPT_PAGES:
+		if (bz__parse_pages(text, &end, &pages) || *end)
+			return -EINVAL;
+		*(unsigned long *)field(cfg, o) = pages;
+		return 0;
+	case OPT_HPAGE:
+		if (bz__parse_size(text, &end, &v, &bytes) || *end || (v != HPAGE_2M && v != HPAGE_1G))
+			return -EINVAL;
+		*(unsigned long *)field(cfg, o) = (unsigned long)v;
+		return 0;
+	case OPT_ULONG:
+		if (parse_long(text, o->min, o->max, &n))
+			return -EINVAL;
+		*(unsigned long *)field(cfg, o) = (unsigned long)n;
+		return 0;
+	case OPT_DEBUG:
+		if (parse_debug(text, &flags, &interval))
+			return -EINVAL;
+		*(unsigned *)field(cfg, o) = flags;
+		if (interval && cfg->debug_check_interval == (unsigned long)BZ_DEFAULT)
+			cfg->debug_check_interval = interval;
+		return 0;
+	}
+	return -EINVAL;
+}
+
+/* A value given in the config: in bounds?  (Text is checked by its owner.) */
+static bool option_valid(struct bz_config *cfg, const struct option_def *o, char *shown, size_t size)
+{
+	long i = o->kind == OPT_TEXT ? 0 :
+		 o->kind == OPT_DEBUG ? (long)*(unsigned *)field(cfg, o) :
+		 o->kind == OPT_PAGES || o->kind == OPT_HPAGE || o->kind == OPT_ULONG ? 0 : *(int *)field(cfg, o);
+	unsigned long u = o->kind == OPT_PAGES || o->kind == OPT_HPAGE || o->kind == OPT_ULONG ?
+			  *(unsigned long *)field(cfg, o) : 0;
+
+	switch (o->kind) {
+	case OPT_TEXT:
+		return true;
+	case OPT_INT:
+	case OPT_WORD:
+		snprintf(shown, size, "%ld", i);
+		return i >= o->min && i <= o->max;
+	case OPT_DEBUG:
+		snprintf(shown, size, "%#lx", (unsigned long)i);
+		return !((unsigned long)i & ~(unsigned long)BZ_DEBUG_ALL);
+	case OPT_PAGES:
+		snprintf(shown, size, "%lu", u);
+		return u <= BZ_MAX_PFNS;
+	case OPT_HPAGE:
+		snprintf(shown, size, "%lu", u);
+		return u == HPAGE_2M || u == HPAGE_1G;
+	case OPT_ULONG:
+		snprintf(shown, size, "%lu", u);
+		return u >= (unsigned long)o->min && u <= (unsigned long)o->max;
+	}
+	return false;
+}
+
+static void option_set_default(struct bz_config *cfg, const struct option_def *o)
+{
+	switch (o->kind) {
+	case OPT_TEXT:
+		break;
+	case OPT_PAGES:
+	case OPT_HPAGE:
+	case OPT_ULONG:
+		*(unsigned long *)field(cfg, o) = (unsigned long)o->dflt;
+		break;
+	case OPT_DEBUG:
+		*(unsigned *)field(cfg, o) = (unsigned)o->dflt;
+		break;
+	default:
+		*(int *)field(cfg, o) = (int)o->dflt;
+		break;
+	}
+}
+
+int bz__options_resolve(const struct bz_system *sys, struct bz_config *cfg)
+{
+	for (size_t k = 0; k < BZ_ARRAY_SIZE(option_table); k++) {
+		const struct option_def *o = &option_table[k];
+		char var[64], shown[32];
+		const char *env;
+
+		if (!field_is_default(cfg, o)) {
+			if (option_valid(cfg, o, shown, sizeof(shown)))
+				continue;
+			bz__log(sys, BZ_LOG_ERR, "bz_config: invalid %s value %s: expected %s", o->field, shown,
+				o->cfg_expect ? o->cfg_expect : o->expect);
+			return -EINVAL;
+		}
+		env = env_value(o->name, var, sizeof(var));
+		if (env && option_parse(cfg, o, env)) {
+			bz__log(sys, BZ_LOG_ERR, "%s=\"%s\": expected %s", var, env, o->expect);
+			return -EINVAL;
+		}
+		if (!env)
+			option_set_default(cfg, o);
+	}
+	return 0;
 }

@@ -67,6 +67,15 @@ int bz__arena_discard(struct bz_system *sys, int nid, void *addr, size_t bytes);
 #define BZ__DISCARD_KEPT 1
 #define BZ__DISCARD_LOST 2
 
+/*
+ * membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED): 0, or -errno
+ * (kernels before 4.14, seccomp filters).  Once registered,
+ * bz__os_membarrier() places a full barrier in every running thread of the
+ * process (MEMBARRIER_CMD_PRIVATE_EXPEDITED).
+ */
+int bz__os_membarrier_register(void);
+void bz__os_membarrier(void);
+
 /* The OS primitives arena.c calls; bits for bz__os_fail_next(). */
 enum bz_os_op {
 	BZ_OS_RESERVE = 1u << 0,  /* the mmap of bz__os_reserve() */
@@ -79,6 +88,7 @@ enum bz_os_op {
 	BZ_OS_HUGETLB_RESV = 1u << 7, /* after a hugetlb discard: the pool shows no restored reservation */
 	BZ_OS_POPULATE = 1u << 8,     /* madvise(MADV_POPULATE_WRITE) refilling such a discard */
 	BZ_OS_PAGEMAP_SCAN = 1u << 9, /* the PAGEMAP_SCAN ioctl of bz__arena_resident(): ENOTTY */
+	BZ_OS_MEMBARRIER = 1u << 10,  /* membarrier(REGISTER_PRIVATE_EXPEDITED): EPERM (seccomp, old kernels) */
 };
 
 /*

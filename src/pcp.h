@@ -366,9 +366,11 @@ static inline unsigned long pcp_fast_pages(const struct bz_pcp_stats *pcp)
 
 /*
  * Registers the process for membarrier once (the handshake needs it);
- * false when the kernel refuses: then no thread caches exist at all.
+ * false when the kernel refuses: then no thread caches exist at all (said
+ * once, through sys's log).  bz__tcache_off_reason(): 0, or the -errno.
  */
-bool bz__tcache_supported(void);
+bool bz__tcache_supported(const struct bz_system *sys);
+int bz__tcache_off_reason(void);
 /* A new cache of sys for the calling thread, on sys->tcaches; NULL on failure. */
 struct bz_tcache *bz__tcache_new(struct bz_system *sys);
 /* The calling thread's cache tc (of a system with this id) drained and freed, if the system lives. */

@@ -319,6 +319,17 @@ static void json_vmstat(struct json *j, const struct bz_system *sys)
 	json_close(j, '}');
 }
 
+/* Whether per-thread caches exist in this process, and why not (membarrier refused). */
+static void json_thread_caches(struct json *j)
+{
+	int err = bz__tcache_off_reason();
+
+	json_open(j, "thread_caches", '{');
+	json_bool(j, "enabled", !err);
+	json_str(j, "reason", err ? bz_strerror(err) : "");
+	json_close(j, '}');
+}
+
 int bz_write_json(bz_system *sys, FILE *out)
 {
 	struct json j = { .out = out, .depth = -1 };
@@ -332,6 +343,7 @@ int bz_write_json(bz_system *sys, FILE *out)
 
 	json_open(&j, NULL, '{');
 	json_str(&j, "version", bz_version());
+	json_thread_caches(&j);
 	json_sysctls(&j, sys);
 	json_open(&j, "nodes", '[');
 	for_each_node(sys, nid)

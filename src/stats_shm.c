@@ -40,7 +40,6 @@
 
 _Static_assert(BZ_STATS_LIST_CAP == BZ_LIST_WALK_CAP, "the segment shows the reports' cap");
 
-#define INTERVAL_MAX_MS 3600000 /* an hour */
 #define RESIDENT_EVERY_NS 1000000000ull /* page table walks: at most once a second */
 
 struct bz_stats_pub {
@@ -449,52 +448,12 @@ static void atexit_once_fn(void)
 
 /* ---- configuration ----------------------------------------------------------------- */
 
-/* BUDDYZONE_STATS: "1" on, "0" or unset off; anything else warns and is off. */
-static int env_publish(const struct bz_system *sys)
-{
-	const char *env = getenv("BUDDYZONE_STATS");
-
-	if (!env || !*env || !strcmp(env, "0"))
-		return 0;
-	if (!strcmp(env, "1"))
-		return 1;
-	bz__log(sys, BZ_LOG_WARNING, "BUDDYZONE_STATS=%s: expected 0 or 1; not publishing", env);
-	return 0;
-}
-
-static int env_interval(const struct bz_system *sys)
-{
-	const char *env = getenv("BUDDYZONE_STATS_INTERVAL_MS");
-	char *end;
-	long v;
-
-	if (!env || !*env)
-		return BZ_STATS_INTERVAL_MS;
-	errno = 0;
-	v = strtol(env, &end, 10);
-	if (errno || *end || v < 1 || v > INTERVAL_MAX_MS) {
-		bz__log(sys, BZ_LOG_WARNING, "BUDDYZONE_STATS_INTERVAL_MS=%s: expected 1..%d; using %d",
-			env, INTERVAL_MAX_MS, BZ_STATS_INTERVAL_MS);
-		return BZ_STATS_INTERVAL_MS;
-	}
-	return (int)v;
-}
-
-/* Whether to publish and how often: 1 yes, 0 no, -EINVAL for a bad config (logged). */
+/* Whether to publish and how often: settled by options.c (bz_config, else BUDDYZONE_STATS*). */
 static int publish_config(const struct bz_system *sys, const struct bz_config *cfg, int *interval_ms)
 {
-	int on = cfg->publish_stats, ms = cfg->publish_interval_ms;
-
-	if (on != BZ_DEFAULT && on != 0 && on != 1) {
-		bz__log(sys, BZ_LOG_ERR, "config: publish_stats %d is not 0, 1 or BZ_DEFAULT", on);
-		return -EINVAL;
-	}
-	if (ms != BZ_DEFAULT && (ms < 1 || ms > INTERVAL_MAX_MS)) {
-		bz__log(sys, BZ_LOG_ERR, "config: publish_interval_ms %d is not 1..%d", ms, INTERVAL_MAX_MS);
-		return -EINVAL;
-	}
-	*interval_ms = ms == BZ_DEFAULT ? env_interval(sys) : ms;
-	return on == BZ_DEFAULT ? env_publish(sys) : on;
+	(void)sys;
+	*interval_ms = cfg->publish_interval_ms;
+	return cfg->publish_stats;
 }
 
 /* ---- entry points (system.c) ------------------------------------------------------------ */

@@ -93,11 +93,15 @@ BZ_API int bz_sysctl_set(bz_system *sys, const char *name, const char *value)
 	bool changed = false;
 
 	sys = bz__resolve(sys);
-	if (!sys || !value)
+	if (!sys)
 		return -EINVAL;
 	def = lookup(sys, name);
 	if (!def)
 		return -EINVAL;
+	if (!value) {
+		bz__log(sys, BZ_LOG_ERR, "sysctl: %s: NULL value", name);
+		return -EINVAL;
+	}
 	n = bz__sysctl_nr_values(def);
 
 	pthread_mutex_lock(&sys->sysctl_lock);

@@ -35,6 +35,9 @@ static void config_defaults(struct bz_config *cfg)
 	cfg->publish_interval_ms = BZ_DEFAULT;
 	cfg->page_reporting_order = BZ_DEFAULT;
 	cfg->page_reporting_delay_ms = BZ_DEFAULT;
+	cfg->hugetlb_page_size = (unsigned long)BZ_DEFAULT;
+	cfg->debug_check_interval = (unsigned long)BZ_DEFAULT;
+	cfg->hotplug_reserve = (unsigned long)BZ_DEFAULT;
 }
 
 BZ_API void bz_config_init_size(struct bz_config *cfg, size_t size)
@@ -92,7 +95,9 @@ BZ_API int bz_system_create(const struct bz_config *user_cfg, bz_system **out)
 	sys->log = cfg.log;
 	sys->log_arg = cfg.log_arg;
 	pthread_mutex_init(&sys->sysctl_lock, NULL);
-	ret = bz__sysctl_init(sys, &cfg);
+	ret = bz__options_resolve(sys, &cfg);
+	if (!ret)
+		ret = bz__sysctl_init(sys, &cfg);
 	if (!ret)
 		ret = bz__debug_init(sys, &cfg);
 	if (!ret)

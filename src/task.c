@@ -131,7 +131,7 @@ struct bz_tcache *bz__task_cache_slow(struct bz_system *sys)
 	struct bz_task *t;
 
 	/* Without membarrier the owners' fast path could not be stopped: no caches. */
-	if (!bz__tcache_supported())
+	if (!bz__tcache_supported(sys))
 		return NULL;
 	t = bz__task(sys, true);
 	if (!t)

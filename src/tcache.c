@@ -7,34 +7,46 @@
  * new pageset limits, bz_check, fork), and summed for reports.  The
  * remote-drain handshake is argued at tcache_enter() in pcp.h.
  */
-#include <linux/membarrier.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include "pcp.h"
 
 static pthread_mutex_t tcache_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_once_t membarrier_once = PTHREAD_ONCE_INIT;
-static bool use_membarrier;     /* set once, before the first cache exists */
+static int membarrier_err;      /* set once, before the first cache exists: 0 or -errno */
+static atomic_int membarrier_told;
 
 static void membarrier_register(void)
 {
-	use_membarrier = syscall(__NR_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
+	membarrier_err = bz__os_membarrier_register();
 }
 
-bool bz__tcache_supported(void)
+/*
+ * Without membarrier the owners' fast path could not be stopped: no thread
+ * caches, every allocation and free takes the zone lock.  Said once per
+ * process, through the log of the first system that asks.
+ */
+bool bz__tcache_supported(const struct bz_system *sys)
 {
 	pthread_once(&membarrier_once, membarrier_register);
-	return use_membarrier;
+	if (bz_unlikely(membarrier_err) && !atomic_exchange(&membarrier_told, 1))
+		bz__log(sys, BZ_LOG_WARNING, "thread caches are off: membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) "
+			"failed (%s); every allocation and free takes the zone lock", bz_strerror(membarrier_err));
+	return !membarrier_err;
+}
+
+int bz__tcache_off_reason(void)
+{
+	pthread_once(&membarrier_once, membarrier_register);
+	return membarrier_err;
 }
 
 void bz__force_barriers(void)
 {
-	if (use_membarrier)
-		syscall(__NR_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0);
+	if (!membarrier_err)
+		bz__os_membarrier();
 	atomic_thread_fence(memory_order_seq_cst);
 }
 

@@ -58,7 +58,7 @@ static inline bz_system *numa_system_reserve(const char *topology, const char *z
 
 static inline bz_system *numa_system(const char *topology, const char *zones, int cpus, struct log_catch *lc)
 {
-	return numa_system_reserve(topology, zones, cpus, 0, lc);
+	return numa_system_reserve(topology, zones, cpus, (unsigned long)BZ_DEFAULT, lc);
 }
 
 /*

@@ -45,13 +45,16 @@ static int make_arena(struct region *r, size_t bytes, int policy, size_t hpage, 
 
 	bz_config_init(&cfg);
 	cfg.hugetlb = policy;
-	cfg.hugetlb_page_size = hpage;
+	cfg.hugetlb_page_size = hpage ? hpage : (unsigned long)BZ_DEFAULT;
 	r->bytes = bytes + 8 * MiB;
 	r->base = bz__os_reserve(r->bytes, GiB);
 	assert_non_null(r->base);
 	memset(&r->arena, 0, sizeof(r->arena));
 	r->arena.start = r->base + 4 * MiB;
 	r->arena.bytes = bytes;
+	/* bz_system_create settles the config first (the environment, defaults): so do we. */
+	if (bz__options_resolve(&sys, &cfg))
+		return -EINVAL;
 	return bz__arena_setup(&sys, &cfg, nid, &r->arena);
 }
 
@@ -396,10 +399,9 @@ static void test_arena_config_from_env(void **state)
 	assert_int_equal(make_arena(&r, more_than_pool(os), BZ_DEFAULT, 0, 0), -ENOMEM);
 	free_region(&r);
 
-	setenv("BUDDYZONE_HUGETLB", "sometimes", 1);    /* warns, then preferred */
-	assert_int_equal(make_arena(&r, more_than_pool(os), BZ_DEFAULT, 0, 0), 0);
-	assert_int_equal(logged[BZ_LOG_WARNING], 1);
-	assert_non_null(strstr(r.arena.reason, "hugetlb 2MB"));
+	setenv("BUDDYZONE_HUGETLB", "sometimes", 1);    /* refused, as every bad setting */
+	assert_int_equal(make_arena(&r, more_than_pool(os), BZ_DEFAULT, 0, 0), -EINVAL);
+	assert_int_equal(logged[BZ_LOG_ERR], 2);     /* "required" could not be met: the first */
 	free_region(&r);
 
 	unsetenv("BUDDYZONE_HUGETLB");
@@ -411,11 +413,11 @@ static void test_arena_config_from_env(void **state)
 	assert_int_equal(make_arena(&r, 8 * MiB, BZ_DEFAULT, 0, 0), 0);
 	assert_non_null(strstr(r.arena.reason, "hugetlb 2MB"));
 	free_region(&r);
-	setenv("BUDDYZONE_HUGETLB_PAGE_SIZE", "3M", 1); /* warns, then 2 MiB */
-	assert_int_equal(make_arena(&r, 8 * MiB, BZ_DEFAULT, 0, 0), 0);
-	assert_non_null(strstr(r.arena.reason, "hugetlb 2MB"));
-	assert_int_equal(logged[BZ_LOG_WARNING], 2);
+	setenv("BUDDYZONE_HUGETLB_PAGE_SIZE", "3M", 1); /* refused */
+	assert_int_equal(make_arena(&r, 8 * MiB, BZ_DEFAULT, 0, 0), -EINVAL);
+	assert_int_equal(logged[BZ_LOG_ERR], 3);
 	free_region(&r);
+	unsetenv("BUDDYZONE_HUGETLB_PAGE_SIZE");
 }
 
 static void test_arena_config_invalid(void **state)
@@ -434,20 +436,17 @@ static void test_arena_config_invalid(void **state)
 static void test_arena_config_old_size(void **state)
 {
 	struct bz_config cfg;
-	struct region r;
+	bz_system *s = NULL;
 
 	(void)state;
 	bz_config_init(&cfg);
+	cfg.zones = "0:Normal=4096";
 	cfg.hugetlb = 7;                /* beyond cfg.size: never read */
 	cfg.size = offsetof(struct bz_config, hugetlb);
-	r.bytes = 16 * MiB;
-	r.base = bz__os_reserve(r.bytes, GiB);
-	assert_non_null(r.base);
-	r.arena.start = r.base;
-	r.arena.bytes = r.bytes;
-	assert_int_equal(bz__arena_setup(&sys, &cfg, 0, &r.arena), 0);
-	assert_int_equal(bz__arena_setup(&sys, NULL, 0, &r.arena), 0);
-	free_region(&r);
+	assert_int_equal(bz_system_create(&cfg, &s), 0);
+	bz_system_destroy(s);
+	assert_int_equal(bz_system_create(NULL, &s), 0);
+	bz_system_destroy(s);
 }
 
 /* ---- with a few real huge pages ------------------------------------------------------------ */

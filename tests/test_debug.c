@@ -32,7 +32,7 @@ static bz_system *debug_system(unsigned flags, unsigned long interval)
 	cfg.cpus_per_node = 2;
 	cfg.hugetlb = BZ_HUGETLB_NEVER;
 	cfg.debug = flags;
-	cfg.debug_check_interval = interval;
+	cfg.debug_check_interval = interval ? interval : (unsigned long)BZ_DEFAULT;
 	cfg.log = log_catch_fn;
 	cfg.log_arg = &lc;
 	assert_int_equal(bz_system_create(&cfg, &sys), 0);
@@ -498,10 +498,23 @@ static void test_environment_options(void **state)
 	bz_system *sys;
 
 	(void)state;
-	setenv("BUDDYZONE_DEBUG", "init_on_free,check=7,bogus", 1);
+	/* A word it does not know refuses the system, as every bad setting does. */
+	{
+		struct bz_config cfg;
+		bz_system *bad = NULL;
+
+		setenv("BUDDYZONE_DEBUG", "init_on_free,check=7,bogus", 1);
+		bz_config_init(&cfg);
+		cfg.zones = ZONES;
+		cfg.log = log_catch_fn;
+		cfg.log_arg = &lc;
+		assert_int_equal(bz_system_create(&cfg, &bad), -EINVAL);
+		assert_null(bad);
+		assert_log_has("BUDDYZONE_DEBUG=\"init_on_free,check=7,bogus\"");
+	}
+	setenv("BUDDYZONE_DEBUG", "init_on_free,check=7", 1);
 	sys = debug_system((unsigned)BZ_DEFAULT, 0);
 	unsetenv("BUDDYZONE_DEBUG");
-	assert_log_has("BUDDYZONE_DEBUG: ignoring \"bogus\"");
 	for (int i = 0; i < 7; i++) {
 		char *p = bz_get_free_pages(sys, BZ_GFP_KERNEL, 0);
 

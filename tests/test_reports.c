@@ -1197,7 +1197,8 @@ static void python_json_check(const char *text)
 
 static void test_json_parses_and_matches(void **state)
 {
-	static const char *const root_keys[] = { "version", "sysctls", "nodes", "zonelists", "vmstat" };
+	static const char *const root_keys[] = { "version", "thread_caches", "sysctls", "nodes", "zonelists",
+						 "vmstat" };
 	bz_system *sys = make_system(TWO_NODES, 2);
 	bz_page *page = bz_alloc_pages(sys, BZ_GFP_KERNEL, 3);
 	char *text = capture(bz_write_json, sys), *vm = capture(bz_write_vmstat, sys);
@@ -1208,7 +1209,7 @@ static void test_json_parses_and_matches(void **state)
 	if (!root)
 		fail_msg("bz_write_json wrote invalid JSON: %.200s", text);
 	python_json_check(text);
-	assert_int_equal(root->n, 5);
+	assert_int_equal(root->n, 6);
 	for (int i = 0; i < root->n; i++)
 		assert_string_equal(root->keys[i], root_keys[i]);
 	assert_string_equal(jget(root, "version")->str, bz_version());

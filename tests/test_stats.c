@@ -520,13 +520,17 @@ static void test_environment_switch(void **state)
 	assert_null(bz__stats_shm_name(sys));
 	bz_system_destroy(sys);
 
-	/* A value that means nothing: a warning, and no publishing. */
+	/* A value that means nothing refuses the system, as every bad setting does. */
 	log_catch_reset(&lc);
 	setenv("BUDDYZONE_STATS", "yes", 1);
-	sys = make_system(ZONES, 1, &lc);
-	assert_null(bz__stats_shm_name(sys));
-	assert_non_null(strstr(lc.all, "BUDDYZONE_STATS=yes"));
-	bz_system_destroy(sys);
+	bz_config_init(&cfg);
+	cfg.zones = ZONES;
+	cfg.log = log_catch_fn;
+	cfg.log_arg = &lc;
+	sys = NULL;
+	assert_int_equal(bz_system_create(&cfg, &sys), -EINVAL);
+	assert_null(sys);
+	assert_non_null(strstr(lc.all, "BUDDYZONE_STATS=\"yes\""));
 	unsetenv("BUDDYZONE_STATS");
 	unsetenv("BUDDYZONE_STATS_INTERVAL_MS");
 }

@@ -49,6 +49,10 @@ add_test(NAME plot_bench COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_plot_benc
   ${PROJECT_SOURCE_DIR}/tools/plot_bench.sh ${CMAKE_CURRENT_SOURCE_DIR}/data)
 set_tests_properties(plot_bench PROPERTIES TIMEOUT 60)
 bz_test(reclaim)
+# One rule for every setting: config, then BUDDYZONE_<NAME>, then the default; bz_strerror.
+bz_test(options)
+# A kernel that refuses membarrier: no thread caches (its own process: registration is once).
+bz_internal_test(membarrier)
 bz_internal_test(reporting)
 # Hugetlb memory given back, short pools, resident bytes: raises
 # /proc/sys/vm/nr_hugepages for a while (restored), so alone.

@@ -83,7 +83,14 @@ BZ_API void bz_set_log_callback(bz_log_fn fn, void *arg);
 typedef struct bz_system bz_system;
 typedef struct bz_page bz_page;
 
-#define BZ_DEFAULT (-1) /* "not set": use the environment, else the default */
+/*
+ * "Not set": the environment variable BUDDYZONE_<NAME>, else the default.
+ * Every field has it (unsigned fields as (unsigned long)BZ_DEFAULT, text as
+ * NULL); any other value is explicit and wins over the environment.  A
+ * value that does not parse or fit, in the config or the environment,
+ * makes bz_system_create fail with -EINVAL (logged).
+ */
+#define BZ_DEFAULT (-1)
 
 struct bz_config {
 	size_t size;            /* sizeof(struct bz_config); set by bz_config_init */
@@ -97,7 +104,7 @@ struct bz_config {
 	const char *zones;
 	/* Topology: NULL (BUDDYZONE_TOPOLOGY, else the machine's). */
 	const char *topology;
-	int cpus_per_node;      /* BZ_DEFAULT: from the topology */
+	int cpus_per_node;      /* 0..4096; BZ_DEFAULT: BUDDYZONE_CPUS_PER_NODE, else the topology's */
 	/* Tunables, by their sysctl names; BZ_DEFAULT: BUDDYZONE_<NAME>, else the kernel's default. */
 	long min_free_kbytes;   /* default: calculate_min_free_kbytes() */
 	int watermark_scale_factor;        /* default 10 */
@@ -110,14 +117,16 @@ struct bz_config {
 	void *log_arg;
 	/* Backing of the arenas: BZ_HUGETLB_* (BZ_DEFAULT: BUDDYZONE_HUGETLB, else preferred). */
 	int hugetlb;
-	unsigned long hugetlb_page_size; /* 2 MiB or 1 GiB; 0: BUDDYZONE_HUGETLB_PAGE_SIZE, else 2 MiB */
+	/* 2 MiB or 1 GiB; (unsigned long)BZ_DEFAULT: BUDDYZONE_HUGETLB_PAGE_SIZE, else 2 MiB. */
+	unsigned long hugetlb_page_size;
 	/*
 	 * Debug mode: an OR of enum bz_debug_flags, 0 for none; BZ_DEFAULT
 	 * (the bz_config_init value): BUDDYZONE_DEBUG, a comma-separated list
 	 * of poison, init_on_alloc, init_on_free, guard, check[=N], abort.
 	 */
 	unsigned debug;
-	unsigned long debug_check_interval; /* BZ_DEBUG_CHECK: operations between checks; 0: check=N, else 1000 */
+	/* BZ_DEBUG_CHECK: operations between checks, at least 1; (unsigned long)BZ_DEFAULT: check=N, else 1000. */
+	unsigned long debug_check_interval;
 	/*
 	 * Fault injection: a bz_fault_inject_set() spec, which here may also
 	 * name OS calls that fail while the system is built ("os=mmap|mbind|
@@ -137,7 +146,8 @@ struct bz_config {
 	/*
 	 * Memory hotplug: pages of address space reserved after each node's
 	 * memory for bz_memory_add() (reserved, not committed: it costs no
-	 * RSS, and a hugetlb arena backs it too).  0: BUDDYZONE_HOTPLUG_RESERVE
+	 * RSS, and a hugetlb arena backs it too); 0: none; at most 16 TiB of
+	 * page frames in all.  (unsigned long)BZ_DEFAULT: BUDDYZONE_HOTPLUG_RESERVE
 	 * (a page count, or a size like "1G"), else none.
 	 */
 	unsigned long hotplug_reserve;
