@@ -9,14 +9,19 @@
  *     ./stats_watch 30 &
  *     bzstat -p $! 1
  *
+ * With "until-eof" instead of a number of seconds it runs until its
+ * standard input ends (a test closes the pipe when it wants it to exit).
  * BUDDYZONE_STATS_INTERVAL_MS changes how often the statistics refresh.
  * Exits 0 when every allocation it expected to succeed did and bz_check
  * holds at the end.
  */
 #include <buddyzone/buddyzone.h>
+#include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <stdlib.h>
 #include <time.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #define SLOTS 4096
@@ -59,6 +64,17 @@ static int target(double t)
 	return (int)(SLOTS * (0.05 + 0.9 * level));
 }
 
+/* until-eof: has standard input ended?  (Data is read and dropped.) */
+static bool input_ended(void)
+{
+	struct pollfd pfd = { .fd = 0, .events = POLLIN };
+	char buf[64];
+
+	if (poll(&pfd, 1, 0) <= 0)
+		return false;
+	return read(0, buf, sizeof(buf)) <= 0;
+}
+
 static void step(bz_system *sys, struct slot *slots, int *live, int want, unsigned *seed)
 {
 	unsigned r = (unsigned)rand_r(seed);
@@ -80,7 +96,8 @@ int main(int argc, char **argv)
 {
 	static struct slot slots[SLOTS];
 	const struct timespec nap = { 0, 2000000 };
-	double seconds = argc > 1 ? atof(argv[1]) : 10, start;
+	bool until_eof = argc > 1 && !strcmp(argv[1], "until-eof");
+	double seconds = until_eof ? 0 : argc > 1 ? atof(argv[1]) : 10, start;
 	struct bz_config cfg;
 	unsigned seed = 1;
 	bz_system *sys;
@@ -94,11 +111,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "stats_watch: bz_system_create: %s\n", bz_strerror(err));
 		return 1;
 	}
-	printf("stats_watch: pid %ld publishes for %.0f s; watch it with: bzstat -p %ld 1\n", (long)getpid(),
-	       seconds, (long)getpid());
+	if (until_eof)
+		printf("stats_watch: pid %ld publishes until its input ends; watch it with: bzstat -p %ld 1\n",
+		       (long)getpid(), (long)getpid());
+	else
+		printf("stats_watch: pid %ld publishes for %.0f s; watch it with: bzstat -p %ld 1\n",
+		       (long)getpid(), seconds, (long)getpid());
 	fflush(stdout);
 	start = now_s();
-	while (now_s() - start < seconds) {
+	while (until_eof ? !input_ended() : now_s() - start < seconds) {
 		int want = target(now_s() - start);
 
 		for (int k = 0; k < 2000; k++)

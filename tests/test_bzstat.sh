@@ -28,8 +28,11 @@ fail() {
 	exit 1
 }
 
-BUDDYZONE_STATS_INTERVAL_MS=100 "$watch" 4 > "$tmp/watch.out" &
+# The watched process runs until we close its input (fd 3): no race with a timer.
+mkfifo "$tmp/ctl"
+BUDDYZONE_STATS_INTERVAL_MS=100 "$watch" until-eof < "$tmp/ctl" > "$tmp/watch.out" &
 pid=$!
+exec 3> "$tmp/ctl"
 for _ in $(seq 50); do
 	compgen -G "/dev/shm/buddyzone.$pid.*" > /dev/null && break
 	sleep 0.1
@@ -65,8 +68,17 @@ awk '/^Node 0 / { seen = 1; if (NF != 6 || $3 + $4 + $5 != $6) bad = 1 } END { e
 	fail "resident: $(cat "$tmp/res")"
 echo "ok: buddyinfo, zoneinfo, pagetypeinfo, vmstat, resident"
 
-# Watching until the process exits: bzstat notices and stops.
-timeout 20 "$bzstat" -p "$pid" 0.2 > "$tmp/until" 2> "$tmp/until.err" || fail "bzstat did not stop cleanly"
+# Watching until the process exits: bzstat notices and stops.  It watches first (a data
+# line printed), then the process is told to finish.
+timeout 60 "$bzstat" -p "$pid" 0.2 > "$tmp/until" 2> "$tmp/until.err" 3>&- &
+bzpid=$!
+for _ in $(seq 300); do
+	[[ $(wc -l < "$tmp/until") -ge 3 ]] && break
+	sleep 0.1
+done
+[[ $(wc -l < "$tmp/until") -ge 3 ]] || fail "bzstat printed no data line while watching"
+exec 3>&-
+wait "$bzpid" || fail "bzstat did not stop cleanly"
 grep -Eq "process $pid (has exited|no longer publishes)" "$tmp/until.err" || fail "exit: $(cat "$tmp/until.err")"
 wait "$pid" || fail "stats_watch failed"
 pid_done=$pid
