@@ -7,6 +7,7 @@
 
 #include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 bz_system *bz_bench_system_create(void)
@@ -88,6 +89,20 @@ static bz_system *numa_create(const char *topology, const char *zones, int cpus_
 	return sys;
 }
 
+/* What the topology report says: "topology: SOURCE (emulated)" or "(this machine)". */
+static int topology_emulated(bz_system *sys)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	int emulated = 1;
+
+	if (f && bz_write_topology(sys, f) == 0 && fclose(f) == 0)
+		emulated = strstr(text, " (emulated)\n") != NULL;
+	free(text);
+	return emulated;
+}
+
 bz_system *bz_bench_numa_system_create(int *local, int *remote, int *emulated)
 {
 	int cpu = sched_getcpu();
@@ -103,6 +118,9 @@ bz_system *bz_bench_numa_system_create(int *local, int *remote, int *emulated)
 	}
 	*emulated = 0;
 	sys = numa_create(NULL, NULL, BZ_DEFAULT);
+	/* Two nodes or more are not enough: HWLOC_XMLFILE may have made them up. */
+	if (sys && bz_nr_nodes(sys) >= 2)
+		*emulated = topology_emulated(sys);
 	if (sys && bz_nr_nodes(sys) < 2) {
 		bz_system_destroy(sys);
 		*emulated = 1;

@@ -83,7 +83,7 @@ void numa_alloc_touch(benchmark::State &state, int nid)
 	if (failed)
 		state.SkipWithError("an allocation or free failed");
 	state.SetItemsProcessed(state.iterations());
-	state.SetLabel(g_emulated ? "emulated 2-node topology: both nodes on one real node"
+	state.SetLabel(g_emulated ? "emulated nodes: local and remote on the same real memory"
 				  : "real NUMA nodes");
 }
 

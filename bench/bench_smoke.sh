@@ -26,5 +26,17 @@ for name in BM_harness_floor BM_pair/libbuddyzone/0 BM_burst/libbuddyzone/4096 B
 	BM_pair_threads/libbuddyzone/real_time/threads:2 BM_pair/glibc/0 BM_pair/mmap/9; do
 	grep -q "\"name\": \"$name\"" "$out" || { echo "bench_smoke.sh: $name did not run" >&2; exit 1; }
 done
+# The NUMA rows, with medians: bench_table.sh keeps them, labelled with what the nodes were.
+"$1" --benchmark_min_time=0.001 --benchmark_repetitions=2 --benchmark_filter='^BM_numa_' \
+	--benchmark_out="$out" --benchmark_out_format=json >/dev/null
+if grep -q '"error_occurred": true' "$out"; then
+	echo "bench_smoke.sh: a NUMA benchmark failed" >&2
+	exit 1
+fi
+if command -v jq >/dev/null; then
+	sh "$(dirname "$0")/bench_table.sh" "$out" |
+		grep -q '^| BM_numa_remote/3/1 | [0-9.]* | \(real NUMA nodes\|emulated nodes\)' ||
+		{ echo "bench_smoke.sh: bench_table.sh dropped the NUMA rows" >&2; exit 1; }
+fi
 "$2" libbuddyzone 1000
 "$2" floor 1000

@@ -6,8 +6,9 @@
 # the median items_per_second, so a threaded row is the whole process's time
 # per pair), the best peer, and libbuddyzone's time over the best peer's
 # (below 1.00: we are faster).  Then each allocator's 2-thread over 1-thread
-# throughput.  Markdown, on stdout.  Several files (runs of different
-# filters) are read as one; a benchmark in two of them counts from the last.
+# throughput; then the NUMA rows with their nodes (real or emulated).
+# Markdown, on stdout.  Several files (runs of different filters) are read
+# as one; a benchmark in two of them counts from the last.
 #
 #   bzbench --benchmark_repetitions=5 --benchmark_report_aggregates_only=true \
 #           --benchmark_out=bz.json --benchmark_out_format=json
@@ -73,4 +74,19 @@ awk -F '\t' '
 				printf(" - |")
 		}
 		printf("\n")
+	}'
+
+# The NUMA rows (BM_numa_local, BM_numa_remote: one allocator, no peers), with
+# their label: whether the nodes were real or emulated.
+jq -r '.benchmarks[]
+	| select(.run_type == "aggregate" and .aggregate_name == "median" and .items_per_second != null)
+	| select(.run_name | test("^BM_numa_(local|remote)/"))
+	| [.run_name, .items_per_second, (.label // "")] | @tsv' "$@" |
+awk -F '\t' '
+	{ if (!($1 in ns)) order[++n] = $1; ns[$1] = 1e9 / $2; label[$1] = $3 }
+	END {
+		if (!n) exit
+		printf("\n| NUMA benchmark | ns per block | nodes |\n|---|---:|---|\n")
+		for (k = 1; k <= n; k++)
+			printf("| %s | %.1f | %s |\n", order[k], ns[order[k]], label[order[k]])
 	}'

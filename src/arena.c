@@ -227,6 +227,39 @@ int bz__os_discard(void *addr, size_t bytes)
 	return -errno;
 }
 
+/* ---- node-local metadata ------------------------------------------------------ */
+
+int bz__os_bind(void *addr, size_t bytes, int os_node)
+{
+	uintptr_t s = ALIGN_DOWN((uintptr_t)addr, BZ_PAGE_SIZE);
+	uintptr_t e = ALIGN_UP((uintptr_t)addr + bytes, BZ_PAGE_SIZE);
+
+	if (os_node < 0 || os_node >= OS_MAX_NODES || numa_available() < 0)
+		return -EOPNOTSUPP;
+	if (!bytes)
+		return 0;
+	return os_mbind((void *)s, e - s, os_node) ? -errno : 0;
+}
+
+void *bz__os_alloc_node(size_t bytes, int os_node)
+{
+	void *p = bz__os_reserve(bytes, BZ_PAGE_SIZE);
+
+	/* Unbound (no NUMA, or mbind refused) is still memory: the default policy places it. */
+	if (p)
+		bz__os_bind(p, bytes, os_node);
+	return p;
+}
+
+int bz__os_node(const struct bz_system *sys, int nid)
+{
+	int os = nid >= 0 && nid < BZ_MAX_NUMNODES ? sys->topo.os_node[nid] : -1;
+
+	if (os < 0 || os >= OS_MAX_NODES || numa_available() < 0)
+		return -1;
+	return os;
+}
+
 /* ---- configuration: cfg, else BUDDYZONE_HUGETLB*, else defaults ------------ */
 
 struct backing_cfg {
@@ -298,11 +331,7 @@ long bz__hugetlb_free_pages(int os_node, size_t page_size)
 /* The real node an arena binds to, or -1: unknown, or no NUMA in the kernel. */
 static int arena_os_node(const struct bz_system *sys, int nid)
 {
-	int os = sys->topo.os_node[nid];
-
-	if (os < 0 || os >= OS_MAX_NODES || numa_available() < 0)
-		return -1;
-	return os;
+	return bz__os_node(sys, nid);
 }
 
 /*

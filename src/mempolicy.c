@@ -393,7 +393,7 @@ void bz__mpol_plan(struct bz_system *sys, bz_gfp_t gfp, struct bz_mpol_plan *pla
 {
 	struct bz_mpol *pol = bz__task_mpol(sys);
 
-	*plan = (struct bz_mpol_plan){ .nid = bz__numa_node_id(sys), .nodemask = BZ_NODEMASK_ALL };
+	*plan = (struct bz_mpol_plan){ .nid = bz__task_node(sys), .nodemask = BZ_NODEMASK_ALL };
 	if (!pol)
 		return;
 	switch (pol->mode) {

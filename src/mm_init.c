@@ -209,7 +209,76 @@ static int read_layout(struct bz_system *sys, const struct bz_config *cfg,
 	if (nr < 0)
 		return nr;
 	extend_topology(&sys->topo, nr);
+	sys->topo.cpus_from_config = cfg->cpus_per_node != BZ_DEFAULT;
 	return 0;
+}
+
+/*
+ * The node that owns most of [lo, hi) of the pfn space (by its reserved
+ * span), -1 if none: which node a shared page of metadata goes to.
+ */
+static int majority_node(const struct bz_system *sys, unsigned long lo, unsigned long hi)
+{
+	unsigned long best_len = 0;
+	int best = -1;
+
+	for (int nid = 0; nid < sys->nr_nodes; nid++) {
+		const struct bz_node *node = sys->nodes[nid];
+		unsigned long s = BZ_MAX(lo, node->node_start_pfn), e = BZ_MIN(hi, node->node_reserved_end_pfn);
+
+		if (e > s && e - s > best_len) {
+			best_len = e - s;
+			best = nid;
+		}
+	}
+	return best;
+}
+
+/*
+ * Binds the pages of a per-pfn array (entry_shift: log2 of the pfns one
+ * byte describes, negative for bytes per pfn) to the nodes whose pfns they
+ * describe, each page to the node owning most of it, before anything
+ * touches them: the kernel allocates each node's memmap and usemap on the
+ * node (memmap_alloc(), sparse_init_nid()).  mem_map's node parts start on
+ * page boundaries (a node starts on a max-order block: 64 KiB of
+ * mem_map); the pageblock flags of a node smaller than 8 GiB share a page
+ * with a neighbour's.  Unbound (no NUMA, mbind refused): first touch places.
+ */
+static unsigned long off_to_pfn(unsigned long off, int pfn_shift)
+{
+	return pfn_shift >= 0 ? off << pfn_shift : off >> -pfn_shift;
+}
+
+static unsigned long pfn_to_off(unsigned long pfn, int pfn_shift)
+{
+	return pfn_shift >= 0 ? pfn >> pfn_shift : pfn << -pfn_shift;
+}
+
+static void bind_per_pfn(struct bz_system *sys, void *array, size_t bytes, int pfn_shift)
+{
+	const unsigned long page = BZ_PAGE_SIZE;
+	unsigned long off = 0;
+
+	while (off < bytes) {
+		int nid = majority_node(sys, off_to_pfn(off, pfn_shift), off_to_pfn(off + page, pfn_shift));
+		unsigned long next = off + page;
+
+		if (nid >= 0) {
+			/* The pages wholly inside the node's span go with this one. */
+			unsigned long end = pfn_to_off(sys->nodes[nid]->node_reserved_end_pfn, pfn_shift) & ~(page - 1);
+
+			next = BZ_MIN(BZ_MAX(next, end), (unsigned long)bytes);
+			bz__os_bind((char *)array + off, next - off, bz__os_node(sys, nid));
+		}
+		off = next;
+	}
+}
+
+static void bind_metadata(struct bz_system *sys)
+{
+	_Static_assert(sizeof(struct bz_page) == 1u << BZ_PAGE_STRUCT_SHIFT, "one shift per struct page");
+	bind_per_pfn(sys, sys->mem_map, sys->mem_map_bytes, -BZ_PAGE_STRUCT_SHIFT);
+	bind_per_pfn(sys, (void *)sys->pageblock_mt, sys->pageblock_bytes, BZ_PAGEBLOCK_ORDER);
 }
 
 /* Lays out every node and reserves address space, mem_map and pageblock flags. */
@@ -221,7 +290,8 @@ static int build_nodes(struct bz_system *sys, const struct bz_config *cfg,
 
 	sys->nr_nodes = sys->topo.nr_nodes;
 	for (int nid = 0; nid < sys->nr_nodes; nid++) {
-		struct bz_node *node = calloc(1, sizeof(*node));
+		/* alloc_node_data(): a node's pg_data_t on its own memory. */
+		struct bz_node *node = bz__os_alloc_node(sizeof(*node), bz__os_node(sys, nid));
 
 		if (!node)
 			return -ENOMEM;
@@ -237,12 +307,14 @@ static int build_nodes(struct bz_system *sys, const struct bz_config *cfg,
 	sys->mem_map_bytes = sys->nr_pfns * sizeof(struct bz_page);
 	sys->base = bz__os_reserve(sys->reserve_bytes, NODE_ALIGN_PAGES << BZ_PAGE_SHIFT);
 	sys->mem_map = bz__os_reserve(sys->mem_map_bytes, 4096);
-	sys->pageblock_mt = malloc(sys->nr_pfns >> BZ_PAGEBLOCK_ORDER);
+	sys->pageblock_bytes = BZ_MAX(sys->nr_pfns >> BZ_PAGEBLOCK_ORDER, 1ul);
+	sys->pageblock_mt = bz__os_reserve(sys->pageblock_bytes, 4096);
 	if (!sys->base || !sys->mem_map || !sys->pageblock_mt) {
 		bz__log(sys, BZ_LOG_ERR, "cannot reserve %zu MiB of address space and %zu MiB of page metadata",
 			sys->reserve_bytes >> 20, sys->mem_map_bytes >> 20);
 		return -ENOMEM;
 	}
+	bind_metadata(sys);
 	/* Every pageblock starts MOVABLE, as memmap_init marks them at boot. */
 	for (unsigned long i = 0; i < (sys->nr_pfns >> BZ_PAGEBLOCK_ORDER); i++)
 		atomic_init(&sys->pageblock_mt[i], BZ_MIGRATE_MOVABLE);
@@ -301,11 +373,13 @@ void bz__free_system_memory(struct bz_system *sys)
 		bz__os_release(sys->base, sys->reserve_bytes);
 	if (sys->mem_map)
 		bz__os_release(sys->mem_map, sys->mem_map_bytes);
-	free(sys->pageblock_mt);
+	if (sys->pageblock_mt)
+		bz__os_release((void *)sys->pageblock_mt, sys->pageblock_bytes);
 	for (int nid = 0; nid < BZ_MAX_NUMNODES; nid++) {
-		if (sys->nodes[nid])
-			free_zonelists(sys->nodes[nid]);
-		free(sys->nodes[nid]);
+		if (!sys->nodes[nid])
+			continue;
+		free_zonelists(sys->nodes[nid]);
+		bz__os_release(sys->nodes[nid], sizeof(*sys->nodes[nid]));
 	}
 }
 

@@ -139,6 +139,7 @@ enum bz_vm_event {
 	ZONE_RECLAIM_FAILED,
 	PGREPORTED,                                     /* ours: pages given back to the OS (page_reporting.c) */
 	PGALLOC_ZERO_SKIPPED,                           /* ours: __GFP_ZERO pages known zero, not cleared */
+	PCP_REMOTE_DRAINED,                             /* ours: pages a cache of another node's zone gave back on expiry (pcp.c) */
 	NR_VM_EVENTS
 };
 
@@ -317,6 +318,8 @@ struct bz_node {
 
 /* ---- topology (filled by topology.c) -------------------------------------- */
 
+#define BZ_TOPO_MAX_PUS 4096            /* CPUs a topology's cpu-to-node table holds */
+
 struct bz_topology {
 	int nr_nodes;                   /* node ids 0..nr_nodes-1 */
 	unsigned long mem_bytes[BZ_MAX_NUMNODES];  /* memory of each node (0: CPU-only) */
@@ -330,6 +333,16 @@ struct bz_topology {
 	 */
 	unsigned long llc_slice_bytes[BZ_MAX_NUMNODES];
 	bool emulated;                  /* from XML or a synthetic string */
+	/*
+	 * cpu_to_node() as the topology lists it: pu_node[cpu] is 1 + the node
+	 * of the PU with that os_index (0: not listed), from the smallest node
+	 * cpuset holding it (hwloc_count_cpus); nr_pu_ids is one more than the
+	 * highest listed.  An emulation deals this machine's CPU c as PU
+	 * c % nr_pu_ids (zonelist.c).  Empty without hwloc.
+	 */
+	int nr_pu_ids;
+	uint8_t pu_node[BZ_TOPO_MAX_PUS];
+	bool cpus_from_config;          /* bz_config.cpus_per_node: deal CPUs by those counts */
 	char source[64];                /* "hwloc", "sysfs", "xml:...", "synthetic:..." */
 };
 
@@ -388,6 +401,7 @@ struct bz_system {
 	unsigned long nr_pfns;          /* size of the page-frame space */
 	size_t reserve_bytes, mem_map_bytes;
 	_Atomic uint8_t *pageblock_mt;  /* migratetype per pageblock; written under zone->lock */
+	size_t pageblock_bytes;         /* its reservation (mm_init.c binds it per node) */
 	int nr_nodes;
 	struct bz_node *nodes[BZ_MAX_NUMNODES];
 	struct bz_zone *zone_table[BZ_MAX_NUMNODES * BZ_MAX_NR_ZONES]; /* by zone_id */

@@ -40,6 +40,20 @@ void bz__os_release(void *addr, size_t bytes);
  */
 int bz__arena_setup(struct bz_system *sys, const struct bz_config *cfg, int nid, struct bz_arena *arena);
 /*
+ * Node-local metadata (mm_init.c's mem_map, pageblock flags and nodes,
+ * tcache.c's caches), as the kernel allocates each node's memmap and
+ * pgdat on that node.  bz__os_bind: mbind(MPOL_BIND) of the pages under
+ * [addr, +bytes) (rounded out to pages) of a reservation to real node
+ * os_node, before first touch; 0, -EOPNOTSUPP (no NUMA, os_node < 0), or
+ * -errno.  bz__os_alloc_node: bytes of fresh zeroed memory (a reservation
+ * of its own, freed with bz__os_release) bound to os_node when it can be;
+ * NULL when mmap fails.  bz__os_node: the real node backing model node nid,
+ * -1 when unknown or without NUMA.
+ */
+int bz__os_bind(void *addr, size_t bytes, int os_node);
+void *bz__os_alloc_node(size_t bytes, int os_node);
+int bz__os_node(const struct bz_system *sys, int nid);
+/*
  * mprotect(): [addr, +bytes) read-write (accessible) or PROT_NONE; page
  * aligned, inside a reservation without hugetlb parts.  0, or -errno
  * (-ENOMEM: the kernel's map count limit, vm.max_map_count).

@@ -83,7 +83,7 @@ static void zone_statistics(struct bz_system *sys, struct bz_tcache *tc, struct 
 			    struct bz_zone *z)
 {
 	int zn = z->node->nid;
-	int local = zn == bz__numa_node_id(sys) ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER;
+	int local = zn == bz__task_node(sys) ? PCP_NUMA_LOCAL : PCP_NUMA_OTHER;
 
 	if (bz_likely(tc)) {
 		struct bz_pcp_stats *pcp = &tc->stats[z->zone_id];
@@ -560,7 +560,7 @@ static bz_page *alloc_pages_entry(bz_system *sys_in, int nid, bz_gfp_t gfp, unsi
 		bz__log(sys, BZ_LOG_ERR, "allocation refused: node %d does not exist", nid);
 		goto out;
 	}
-	target = nid < 0 ? bz__numa_node_id(sys) : nid;
+	target = nid < 0 ? bz__task_node(sys) : nid;
 	/* prepare_alloc_pages(): an injected failure is decided before any zone is looked at. */
 	if (bz_unlikely(bz__fail_enabled(sys)) && bz__should_fail_alloc_page(sys, gfp, order)) {
 		if (!(gfp & BZ_GFP_NOWARN))

@@ -164,11 +164,56 @@ static void free_pcppages_bulk(struct bz_zone *z, int count, struct bz_pcp *pcp,
 		} while (count > 0 && pcp->lists[pindex] != BZ_NIL);
 	}
 	bz__zone_unlock(z);
+	pcp->stat_dirty = true;         /* NR_FREE_PAGES moved: the refresh sees a vm_stat_diff */
 }
 
 /*
  * decay_pcp_high(): high an eighth closer to high_min (at most 32 batches
- * below the count), and pages above high back to the buddy lists.  The
+ * below the count), and pages above high back to the buddy lists.
+ */
+static void decay_pcp_high_zone(struct bz_zone *z, struct bz_pcp *pcp)
+{
+	int high_min = atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
+	int batch = atomic_load_explicit(&z->pcp_batch, memory_order_relaxed);
+	int count = PCP_GET(pcp, count), high = PCP_GET(pcp, high);
+
+	if (high > high_min) {
+		high = BZ_MAX(BZ_MAX(count - (batch << PCP_BATCH_SCALE_MAX), high - (high >> 3)), high_min);
+		PCP_SET(pcp, high, high);
+	}
+	if (count - high > 0)
+		free_pcppages_bulk(z, count - high, pcp, 0);
+}
+
+/*
+ * refresh_cpu_vm_stats()'s remote pageset expiry (CONFIG_NUMA): a cache of
+ * another node's zone whose buddy counters this thread has not moved for
+ * three refreshes gives a batch back (drain_zone_pages: min(count, batch)),
+ * so that pages freed here for a remote node do not stay trapped in this
+ * thread's cache; the owner's own node is never drained.  Counted in pages
+ * as libbuddyzone's pcp_remote_drained (the kernel counts no event).
+ */
+static void expire_remote_pcp(struct bz_tcache *tc, struct bz_zone *z, struct bz_pcp *pcp)
+{
+	int count = PCP_GET(pcp, count), n;
+
+	if (!pcp->expire || !count)
+		return;
+	if (z->node->nid == tc->nid) {
+		pcp->expire = 0;
+		return;
+	}
+	if (--pcp->expire)
+		return;
+	n = BZ_MIN(count, atomic_load_explicit(&z->pcp_batch, memory_order_relaxed));
+	free_pcppages_bulk(z, n, pcp, 0);
+	tc_count_event(tc, PCP_REMOTE_DRAINED, (unsigned long)n);
+}
+
+/*
+ * One refresh of a cache, refresh_cpu_vm_stats(true) per zone in order:
+ * a zone whose counters moved since the last refresh restarts its expiry
+ * ("3 seconds idle till flush"), decay_pcp_high(), then the expiry.  The
  * caller owns tc: its thread, or a drainer that stopped it.
  */
 void bz__pcp_decay(struct bz_tcache *tc, long now)
@@ -177,19 +222,15 @@ void bz__pcp_decay(struct bz_tcache *tc, long now)
 	for (int i = 0; i < tc->nr_pcp; i++) {
 		struct bz_pcp *pcp = &tc->pcp[i];
 		struct bz_zone *z = &tc->sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES];
-		int high_min = atomic_load_explicit(&z->pcp_high_min, memory_order_relaxed);
-		int batch = atomic_load_explicit(&z->pcp_batch, memory_order_relaxed);
 
 		if (!populated_zone(z))
 			continue;
-		int count = PCP_GET(pcp, count), high = PCP_GET(pcp, high);
-
-		if (high > high_min) {
-			high = BZ_MAX(BZ_MAX(count - (batch << PCP_BATCH_SCALE_MAX), high - (high >> 3)), high_min);
-			PCP_SET(pcp, high, high);
+		if (pcp->stat_dirty) {
+			pcp->stat_dirty = false;
+			pcp->expire = 3;
 		}
-		if (count - high > 0)
-			free_pcppages_bulk(z, count - high, pcp, 0);
+		decay_pcp_high_zone(z, pcp);
+		expire_remote_pcp(tc, z, pcp);
 	}
 }
 
@@ -235,7 +276,11 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 		got = rmqueue_bulk(z, order, nr_pcp_alloc(pcp, z, order), mt, alloc_flags, list);
 
 		PCP_ADD(pcp, count, got << order);
+		pcp->stat_dirty |= got > 0;
 		tc->cpu = sched_getcpu();
+		/* A thread nobody placed follows its CPU (the kernel's pcp never moves). */
+		if (!tc->pinned)
+			tc->nid = bz__numa_node_id(sys);
 		if (*list == BZ_NIL) {
 			tcache_exit(tc, fast);
 			return NULL;

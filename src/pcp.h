@@ -46,6 +46,14 @@ struct bz_pcp {                         /* owner only, or a drainer holding tc->
 	bool free_high_batch;           /* PCPF_FREE_HIGH_BATCH: the CPU's cache slice holds 3 batches */
 	struct bz_zone *zone;
 	uint32_t lists[NR_PCP_LISTS];   /* LIFO stacks of blocks linked by pfn through page->next */
+	/*
+	 * pcp->expire (refresh_cpu_vm_stats): refreshes left before a cache of
+	 * another node's zone gives a batch back (drain_zone_pages); set to 3
+	 * by a refresh that finds stat_dirty, which a refill or a drain of the
+	 * buddy lists sets (the kernel's vm_stat_diff of the zone).  pcp.c.
+	 */
+	uint8_t expire;
+	bool stat_dirty;
 } __attribute__((aligned(128)));        /* a power of two: &tc->pcp[zone_id] is a shift */
 
 _Static_assert(sizeof(struct bz_pcp) == 128, "struct bz_pcp: keep it 128 bytes");
@@ -67,6 +75,9 @@ struct bz_tcache {
 	int cpu;                        /* CPU the owner last refilled on (reports) */
 	long last_decay_ns;             /* decay_pcp_high() roughly once a second */
 	bool decay_idle_due;            /* the owner's decay ran: idle threads' caches are worth a look */
+	bool pinned;                    /* nid set by bz_thread_set_node, else the CPU's node at the last refill */
+	int nid;                        /* the owner's node: its memory holds the cache; remote zones expire */
+	size_t alloc_bytes;             /* the cache's own mapping (bz__os_alloc_node) */
 	_Atomic unsigned long events[NR_VM_EVENTS]; /* owner writes (no RMW), readers sum */
 	int nr_pcp;
 	struct bz_pcp_stats *stats;     /* nr_pcp of them, after pcp[] */
@@ -371,8 +382,12 @@ static inline unsigned long pcp_fast_pages(const struct bz_pcp_stats *pcp)
  */
 bool bz__tcache_supported(const struct bz_system *sys);
 int bz__tcache_off_reason(void);
-/* A new cache of sys for the calling thread, on sys->tcaches; NULL on failure. */
-struct bz_tcache *bz__tcache_new(struct bz_system *sys);
+/*
+ * A new cache of sys for the calling thread, on sys->tcaches, in memory of
+ * node nid (the thread's node; pinned: set by bz_thread_set_node), its
+ * counters with it; NULL on failure.
+ */
+struct bz_tcache *bz__tcache_new(struct bz_system *sys, int nid, bool pinned);
 /* The calling thread's cache tc (of a system with this id) drained and freed, if the system lives. */
 void bz__tcache_release(struct bz_tcache *tc, struct bz_system *sys, uint64_t id);
 /* A full barrier in every running thread of the process (membarrier), or in ours. */

@@ -210,6 +210,7 @@ BZ_API int bz_zone_stats(bz_system *sys, int nid, int zid, struct bz_zone_stats 
 	s.pcp_batch = (unsigned long)snap.pcp_batch;
 	s.pcp_high_min = (unsigned long)snap.pcp_high_min;
 	s.pcp_high_max = (unsigned long)snap.pcp_high_max;
+	s.lock_contended = snap.lock_contended;
 	size = BZ_MIN(st->size, sizeof(s));
 	s.size = st->size;
 	memcpy(st, &s, size);

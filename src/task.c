@@ -44,6 +44,8 @@ static void record_release(struct bz_task *t)
 		free(t->mpol);
 		bz__current.nr_mpol--;
 	}
+	if (t->node_pin)
+		bz__current.nr_pinned--;
 	memset(t, 0, sizeof(*t));       /* nr_pfns 0: no fast free, even from a later key destructor */
 }
 
@@ -137,13 +139,58 @@ struct bz_tcache *bz__task_cache_slow(struct bz_system *sys)
 	if (!t)
 		return NULL;
 	if (!t->tc) {
-		t->tc = bz__tcache_new(sys);
+		t->tc = bz__tcache_new(sys, t->node_pin ? t->node_pin - 1 : bz__numa_node_id(sys), t->node_pin != 0);
 		if (!t->tc)
 			return NULL;
 		/* Debug mode: every free takes the slow path, where its hooks are. */
 		t->nr_pfns = sys->debug.flags ? 0 : sys->nr_pfns;
 	}
 	return t->tc;
+}
+
+/* ---- the thread's node ------------------------------------------------------------- */
+
+int bz__task_set_node(struct bz_system *sys, int nid)
+{
+	struct bz_task *t = bz__task(sys, true);
+	int pin = nid < 0 ? 0 : nid + 1, now;
+	bool fast;
+
+	if (!t)
+		return -ENOMEM;
+	if (t->node_pin == pin)
+		return 0;
+	bz__current.nr_pinned += (pin != 0) - (t->node_pin != 0);
+	t->node_pin = pin;
+	/* The memo was made for the old node: it must not serve the new one. */
+	memo_clear(t);
+	if (!t->tc)
+		return 0;
+	now = pin ? nid : bz__numa_node_id(sys);
+	if (t->tc->nid != now) {
+		/* The cache lives on the old node's memory: a new one comes at the next use. */
+		bz__tcache_release(t->tc, sys, t->id);
+		t->tc = NULL;
+		t->nr_pfns = 0;
+		return 0;
+	}
+	fast = tcache_enter(t->tc);     /* a drainer's refresh reads these */
+	t->tc->pinned = pin != 0;
+	tcache_exit(t->tc, fast);
+	return 0;
+}
+
+int bz__task_node_slow(const struct bz_system *sys)
+{
+	const struct bz_task *t = &bz__current.task;
+
+	if (!record_of(t, sys)) {
+		t = NULL;
+		for (int i = 0; bz__current.more && i < BZ_TASK_MORE; i++)
+			if (record_of(&bz__current.more[i], sys))
+				t = &bz__current.more[i];
+	}
+	return t && t->node_pin ? t->node_pin - 1 : bz__numa_node_id(sys);
 }
 
 struct bz_mpol *bz__task_mpol(const struct bz_system *sys)

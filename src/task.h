@@ -61,6 +61,7 @@ struct bz_task {
 	char *m_base;                   /* sys->base, for __GFP_ZERO's memset */
 	struct bz_page *m_mem_map;
 	struct bz_mpol *mpol;           /* the thread's policy for sys (mempolicy.c); NULL: default */
+	int node_pin;                   /* 1 + the node bz_thread_set_node placed the thread on; 0: its CPU's */
 };
 
 /* current->reclaim_state: pages a reclaiming thread freed, counted by the free path. */
@@ -77,6 +78,7 @@ struct bz_current {
 	const void *in_callback;        /* the callback list whose callback runs on this thread (shrinker.c) */
 	unsigned flags;                 /* PF_MEMALLOC */
 	int nr_mpol;                    /* records holding a policy */
+	int nr_pinned;                  /* records holding a node_pin */
 };
 
 /* Static TLS, initial-exec: small enough for a library loaded with dlopen(). */
@@ -128,6 +130,26 @@ static inline struct bz_tcache *bz__task_cache(struct bz_system *sys)
 	if (bz_likely(bz__current.task.sys == sys && bz__current.task.id == sys->id && bz__current.task.tc))
 		return bz__current.task.tc;
 	return bz__task_cache_slow(sys);
+}
+
+/*
+ * bz_thread_set_node(): the calling thread's node in sys is nid from now
+ * on (-1: its CPU's again).  Its memo goes, and its cache, when it lives
+ * on another node's memory, goes back (a new one is made on the thread's
+ * node at its next use).  0 or -ENOMEM.
+ */
+int bz__task_set_node(struct bz_system *sys, int nid);
+int bz__task_node_slow(const struct bz_system *sys);
+
+/*
+ * numa_node_id() for the calling thread: the node it was placed on in sys
+ * (bz_thread_set_node), else its CPU's (bz__numa_node_id, zonelist.c).
+ */
+static inline int bz__task_node(const struct bz_system *sys)
+{
+	if (bz_likely(!bz__current.nr_pinned))
+		return bz__numa_node_id(sys);
+	return bz__task_node_slow(sys);
 }
 
 /* The thread's policy record for sys without making it current; NULL: default policy. */

@@ -67,15 +67,22 @@ static struct bz_zone *cache_zone(const struct bz_tcache *tc, int i)
 	return &tc->sys->nodes[i / BZ_MAX_NR_ZONES]->zones[i % BZ_MAX_NR_ZONES];
 }
 
-struct bz_tcache *bz__tcache_new(struct bz_system *sys)
+/*
+ * The cache and its counters on the thread's node, as a CPU's pagesets
+ * and vm_stat_diff live in its node's per-CPU area: a mapping of its own
+ * (page-aligned, so 128-aligned), bound before first touch.
+ */
+struct bz_tcache *bz__tcache_new(struct bz_system *sys, int nid, bool pinned)
 {
 	int n = sys->nr_nodes * BZ_MAX_NR_ZONES;
 	size_t size = sizeof(struct bz_tcache) + (size_t)n * (sizeof(struct bz_pcp) + sizeof(struct bz_pcp_stats));
-	struct bz_tcache *tc = aligned_alloc(128, (size + 127) & ~(size_t)127);
+	struct bz_tcache *tc = bz__os_alloc_node(size, bz__os_node(sys, nid));
 
 	if (!tc)
 		return NULL;
-	memset(tc, 0, size);
+	tc->alloc_bytes = size;
+	tc->nid = nid;
+	tc->pinned = pinned;
 	tc->stats = (struct bz_pcp_stats *)&tc->pcp[n];
 	tc->sys = sys;
 	tc->nr_pcp = n;
@@ -120,7 +127,7 @@ static void tcache_free_locked(struct bz_tcache *tc)
 		sys->tcaches = tc->next;
 	if (tc->next)
 		tc->next->prev = tc->prev;
-	free(tc);
+	bz__os_release(tc, tc->alloc_bytes);
 }
 
 void bz__tcache_release(struct bz_tcache *tc, struct bz_system *sys, uint64_t id)

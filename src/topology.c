@@ -142,6 +142,7 @@ static int hwloc_read_nodes(const struct bz_system *sys, hwloc_topology_t t, boo
  * PMEM as RAM) shares its package's or the machine's cpuset.  So each PU
  * goes to the node with the smallest cpuset holding it, ties to the lowest
  * os index (CPU-bearing DRAM nodes come first); the others count 0 CPUs.
+ * The same choice fills cpu_to_node() (pu_node[]).
  */
 static void hwloc_count_cpus(hwloc_topology_t t, hwloc_obj_t nodes[], struct bz_topology *topo)
 {
@@ -160,8 +161,13 @@ static void hwloc_count_cpus(hwloc_topology_t t, hwloc_obj_t nodes[], struct bz_
 			if (best < 0 || weight[i] < weight[best])
 				best = i;
 		}
-		if (best >= 0)
-			topo->nr_cpus[best]++;
+		if (best < 0)
+			continue;
+		topo->nr_cpus[best]++;
+		if (pu->os_index < BZ_TOPO_MAX_PUS) {
+			topo->pu_node[pu->os_index] = (uint8_t)(best + 1);
+			topo->nr_pu_ids = BZ_MAX(topo->nr_pu_ids, (int)pu->os_index + 1);
+		}
 	}
 }
 

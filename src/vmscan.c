@@ -596,7 +596,7 @@ int bz__node_reclaim(struct bz_system *sys, int nid, bz_gfp_t gfp, unsigned orde
 	if (!r || !atomic_load(&r->nr_shrinkers) || !bz__shrinkers_count(r, gfp, nid, nid == 0))
 		return NODE_RECLAIM_FULL;
 	/* Only the local node, or one without CPUs: spread off-node allocations instead. */
-	if (sys->nodes[nid]->nr_cpus && nid != bz__numa_node_id(sys))
+	if (sys->nodes[nid]->nr_cpus && nid != bz__task_node(sys))
 		return NODE_RECLAIM_NOSCAN;
 	ks = kswapd_set(sys, true);
 	if (!ks)

@@ -149,6 +149,7 @@ const char *const bz__vm_event_names[NR_VM_EVENTS] = {
 	[ZONE_RECLAIM_FAILED] = "zone_reclaim_failed",
 	[PGREPORTED] = "pgreported",
 	[PGALLOC_ZERO_SKIPPED] = "pgalloc_zero_skipped",
+	[PCP_REMOTE_DRAINED] = "pcp_remote_drained",
 };
 
 /* Position of our counters in zone_stat_text (enum zone_stat_item). */

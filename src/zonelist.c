@@ -127,32 +127,54 @@ void bz__build_all_zonelists(struct bz_system *sys)
 }
 
 /*
+ * An emulated topology's cpu_to_node(): this machine's CPU c is the
+ * topology's PU c (modulo the PUs it lists), in the node whose cpuset
+ * holds it.  With bz_config.cpus_per_node the nodes' CPU counts are the
+ * config's, not the file's: CPUs are dealt to the nodes in order by those
+ * counts.  (Threads choose another node with bz_thread_set_node, task.c.)
+ */
+static int emulated_cpu_to_node(const struct bz_system *sys, int cpu)
+{
+	const struct bz_topology *topo = &sys->topo;
+	int total = 0;
+
+	if (!topo->cpus_from_config && topo->nr_pu_ids > 0) {
+		for (int k = 0, id = cpu % topo->nr_pu_ids; k < topo->nr_pu_ids; k++) {
+			int n = topo->pu_node[(id + k) % topo->nr_pu_ids];
+
+			if (n && n <= sys->nr_nodes)
+				return n - 1;
+		}
+	}
+	for (int nid = 0; nid < sys->nr_nodes; nid++)
+		total += sys->nodes[nid]->nr_cpus;
+	if (total == 0)
+		return 0;
+	cpu %= total;
+	for (int nid = 0; nid < sys->nr_nodes; nid++) {
+		if (cpu < sys->nodes[nid]->nr_cpus)
+			return nid;
+		cpu -= sys->nodes[nid]->nr_cpus;
+	}
+	return 0;
+}
+
+/*
  * numa_node_id(): the node of the CPU the thread runs on.  With a real
  * topology that is the model node bound to the CPU's real node; in an
- * emulation, CPUs are dealt to the model's nodes in order.
+ * emulation, the node the topology gives the CPU (above).
  */
 int bz__numa_node_id(const struct bz_system *sys)
 {
-	int cpu, real, total = 0;
+	int cpu, real;
 
 	if (sys->nr_nodes == 1)
 		return 0;
 	cpu = sched_getcpu();
 	if (cpu < 0)
 		return 0;
-	if (sys->topo.emulated) {
-		for (int nid = 0; nid < sys->nr_nodes; nid++)
-			total += sys->nodes[nid]->nr_cpus;
-		if (total == 0)
-			return 0;
-		cpu %= total;
-		for (int nid = 0; nid < sys->nr_nodes; nid++) {
-			if (cpu < sys->nodes[nid]->nr_cpus)
-				return nid;
-			cpu -= sys->nodes[nid]->nr_cpus;
-		}
-		return 0;
-	}
+	if (sys->topo.emulated)
+		return emulated_cpu_to_node(sys, cpu);
 	real = numa_available() < 0 ? 0 : numa_node_of_cpu(cpu);
 	for (int nid = 0; nid < sys->nr_nodes; nid++)
 		if (sys->topo.os_node[nid] == real)

@@ -279,7 +279,7 @@ static void test_os_failures_at_creation(void **state)
 		int ret;
 	} cases[] = {
 		{ "os=mmap", BZ_HUGETLB_NEVER, 0, -ENOMEM },            /* the address-space reservation */
-		{ "os=mmap,os-skip=1", BZ_HUGETLB_NEVER, 0, -ENOMEM },  /* mem_map's, after the first */
+		{ "os=mmap,os-skip=1", BZ_HUGETLB_NEVER, 0, -ENOMEM },  /* a later one: nodes, arena, mem_map */
 		{ "os=hugetlb", BZ_HUGETLB_REQUIRED, 0, -ENOMEM },      /* pool short, or its mmap refused */
 		{ "os=mprotect", BZ_HUGETLB_NEVER, BZ_DEBUG_GUARD, -ENOMEM },
 		{ "os=hugetlb", BZ_HUGETLB_PREFERRED, 0, 0 },           /* falls back */

@@ -169,6 +169,27 @@ static void test_topology_xml_backing_round_robin(void **state)
 		assert_int_equal(topo.os_node[nid], real[nid % nr_real]);
 }
 
+/*
+ * cpu_to_node() as the file lists it: each PU in the node whose cpuset
+ * holds it.  In 16amd64-4distances.xml PUs 0-1 sit in NUMANode os 1
+ * (node id 1), PUs 2-3 in os 0, 6-7 in os 5, 10-11 in os 3.
+ */
+static void test_topology_xml_cpu_to_node_as_listed(void **state)
+{
+	static const int want[16] = { 1, 1, 0, 0, 2, 2, 5, 5, 4, 4, 3, 3, 6, 6, 7, 7 };
+
+	(void)state;
+	assert_int_equal(load_xml("16amd64-4distances.xml"), 0);
+	assert_int_equal(topo.nr_pu_ids, 16);
+	for (int cpu = 0; cpu < 16; cpu++)
+		assert_int_equal(topo.pu_node[cpu], want[cpu] + 1);
+	assert_int_equal(topo.pu_node[16], 0);
+	/* A memory-only node (smaller cpuset wins, ties to the lower id) gets no CPU. */
+	assert_int_equal(load_xml("cpuless-2s-20-30.xml"), 0);
+	for (int cpu = 0; cpu < topo.nr_pu_ids; cpu++)
+		assert_int_equal(topo.nr_cpus[topo.pu_node[cpu] - 1] > 0, 1);
+}
+
 /* ---- synthetic strings --------------------------------------------------------- */
 
 static void check_uniform(int nr_nodes, int cpus, unsigned long mem)
@@ -406,6 +427,7 @@ int main(void)
 		cmocka_unit_test(test_topology_xml_machines),
 		cmocka_unit_test(test_topology_xml_os_order),
 		cmocka_unit_test(test_topology_xml_backing_round_robin),
+		cmocka_unit_test(test_topology_xml_cpu_to_node_as_listed),
 		cmocka_unit_test(test_topology_synthetic_2_4_8),
 		cmocka_unit_test(test_topology_synthetic_memory),
 		cmocka_unit_test(test_topology_cpuless_node),

@@ -65,3 +65,7 @@ target_link_libraries(test_dlopen PRIVATE ${BZ_CMOCKA_LIB} ${CMAKE_DL_LIBS})
 target_compile_definitions(test_dlopen PRIVATE BZ_SHARED_LIBRARY="$<TARGET_FILE:buddyzone>")
 add_dependencies(test_dlopen buddyzone)
 add_test(NAME dlopen COMMAND test_dlopen)
+# Node-local metadata and caches, threads placed on nodes, remote pageset expiry (issue 13).
+bz_internal_test(numa_local)
+set_tests_properties(numa_local PROPERTIES
+  ENVIRONMENT "BUDDYZONE_TOPOLOGIES=${PROJECT_SOURCE_DIR}/tests/topologies")

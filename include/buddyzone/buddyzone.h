@@ -441,6 +441,30 @@ BZ_API int bz_get_mempolicy(bz_system *sys, int *mode, unsigned long *nodemask, 
  */
 BZ_API int bz_set_interleave_weights(bz_system *sys, const unsigned char *weights, int nr_nodes);
 
+/*
+ * Places the calling thread on node nid of sys, as running it on one of
+ * nid's CPUs would: from then on its requests without a node
+ * (bz_alloc_pages, bz_get_free_pages, a policy's local node) start at
+ * nid's zonelist, numa_local/numa_other count nid as its node, node
+ * reclaim treats nid as local, remote-node pages in its cache expire as
+ * any other node's, and its page cache of sys and the cache's counters
+ * live in memory bound to the real node backing nid.  nid -1 returns the
+ * thread to the node of the CPU it runs on (in an emulated topology, this
+ * machine's CPU c is the topology file's CPU c, modulo the CPUs it lists;
+ * with bz_config.cpus_per_node, CPUs are dealt to nodes in order by those
+ * counts).  It does not change where the thread runs: on a real
+ * multi-socket machine, also bind it to the node's CPUs
+ * (sched_setaffinity, numa_run_on_node).  Each (thread, system) has its
+ * own setting; it goes with the thread.  Returns 0; -EINVAL for a nid
+ * outside -1..bz_nr_nodes(sys)-1 (logged); -ENOMEM.  Affects the calling
+ * thread only; when its cache lives on another node's memory, the cache
+ * goes back to the buddy lists first (the zone locks, briefly).
+ */
+BZ_API int bz_thread_set_node(bz_system *sys, int nid);
+
+/* The calling thread's node in sys: the one bz_thread_set_node gave it, else its CPU's; -EINVAL. */
+BZ_API int bz_thread_node(bz_system *sys);
+
 /* ---- Memory hotplug ------------------------------------------------------------ */
 
 /*
@@ -501,6 +525,7 @@ struct bz_zone_stats {
 	unsigned long lowmem_reserve[BZ_MAX_NR_ZONES];
 	unsigned long nr_free[BZ_NR_PAGE_ORDERS]; /* free blocks per order (buddyinfo) */
 	unsigned long pcp_batch, pcp_high_min, pcp_high_max;
+	unsigned long lock_contended; /* zone->lock acquisitions that had to wait, since creation */
 };
 
 /*
