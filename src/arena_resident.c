@@ -88,7 +88,11 @@ static int resident_pagemap_scan(const struct bz_arena *a, uint64_t out[3])
 	arg.category_mask = BZ_PAGE_IS_PRESENT;
 	arg.return_mask = BZ_PAGE_IS_PRESENT | BZ_PAGE_IS_HUGE | BZ_PAGE_IS_PFNZERO;
 	while (arg.start < end) {
-		long n = ioctl(fd, BZ_PAGEMAP_SCAN, &arg);
+		long n;
+
+		/* Defined before the kernel writes it: tools that do not know this ioctl (valgrind) see no garbage. */
+		memset(vec, 0, sizeof(vec));
+		n = ioctl(fd, BZ_PAGEMAP_SCAN, &arg);
 
 		if (n < 0) {
 			err = -errno;
