@@ -179,9 +179,10 @@ static void free_range(struct bz_zone *z, unsigned long pfn, unsigned long end)
 	}
 }
 
+/* The zone's first managed_pages pages are its memory; the rest of the span is reserved or a hole. */
 void bz__zone_init_free_lists(struct bz_zone *z)
 {
-	unsigned long start = z->zone_start_pfn, end = zone_end_pfn(z);
+	unsigned long start = z->zone_start_pfn, end = start + z->managed_pages;
 	unsigned long mid_start = (start + MAX_ORDER_NR_PAGES - 1) & ~(MAX_ORDER_NR_PAGES - 1);
 	unsigned long mid_end = end & ~(MAX_ORDER_NR_PAGES - 1);
 	unsigned long blocks;
@@ -249,8 +250,11 @@ void bz__count_pageblocks(struct bz_zone *z, unsigned long counts[BZ_MIGRATE_TYP
 		counts[mt] = 0;
 	if (!populated_zone(z))
 		return;
-	/* As pagetypeinfo_showblockcount_print: every pageblock the zone spans. */
-	for (; pfn < zone_end_pfn(z); pfn += PAGEBLOCK_NR_PAGES)
+	/*
+	 * As pagetypeinfo_showblockcount_print: every pageblock of the zone's
+	 * memory (pfn_to_online_page); holes, at the end of the span here, are not.
+	 */
+	for (; pfn < z->zone_start_pfn + z->present_pages; pfn += PAGEBLOCK_NR_PAGES)
 		counts[get_pageblock_migratetype(z->sys, pfn)]++;
 }
 

@@ -96,9 +96,17 @@ int bz__os_discard(void *addr, size_t bytes);
 int bz__build_system(struct bz_system *sys, const struct bz_config *cfg);
 /* Undoes bz__build_system's reservations (also after a partial build). */
 void bz__free_system_memory(struct bz_system *sys);
-/* Parses a --zones SPEC into pages[nid][zone]; returns the number of nodes or -EINVAL. */
-int bz__zones_parse(const struct bz_system *sys, const char *spec,
-		    unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES]);
+/* A zone as the zones spec gives it: /proc/zoneinfo's managed, present, spanned, start_pfn. */
+#define BZ__PFN_AUTO (~0ul)             /* start_pfn: placed by mm_init.c */
+struct bz__zone_spec {
+	unsigned long managed, present, spanned, start_pfn;
+};
+struct bz__layout {
+	struct bz__zone_spec zone[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES];
+	int cpus[BZ_MAX_NUMNODES];      /* "NID:cpus=N"; -1: not given */
+};
+/* Parses a zones SPEC (bz_config.zones); returns the number of nodes or -EINVAL (logged). */
+int bz__zones_parse(const struct bz_system *sys, const char *spec, struct bz__layout *layout);
 
 /* ---- system.c: system lifetime; the registry of live systems ---------------------- */
 
@@ -125,6 +133,8 @@ void bz__recompute_watermarks(struct bz_system *sys);
 void bz__setup_per_zone_wmarks(struct bz_system *sys);
 void bz__setup_per_zone_lowmem_reserve(struct bz_system *sys);
 void bz__calculate_min_free_kbytes(struct bz_system *sys);
+/* The THP mode changed: khugepaged's min_free_kbytes, or calculate_min_free_kbytes() again. */
+void bz__start_stop_khugepaged(struct bz_system *sys);
 void bz__zone_pcp_update(struct bz_zone *zone);
 bool bz__zone_watermark_ok(struct bz_zone *z, unsigned order, unsigned long mark,
 			   int highest_zoneidx, unsigned alloc_flags, long free_pages);

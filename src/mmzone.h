@@ -322,6 +322,7 @@ struct bz_sysctls {       /* sys->sysctl_lock */
 	int zone_reclaim_mode;
 	int page_reporting_order;       /* libbuddyzone's (page_reporting.c): smallest order reported */
 	int page_reporting_delay_ms;    /* libbuddyzone's: delay before a reporting pass; 0: off */
+	int transparent_hugepage;       /* enum bz_thp_mode: khugepaged raises min_free_kbytes */
 };
 
 /* ---- debugging (debug_pagealloc.c, fail_page_alloc.c) ------------------------ */

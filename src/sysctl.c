@@ -25,6 +25,10 @@
  * allowed), but strictly: trailing junk, extra vector values or out-of-int
  * numbers are -EINVAL where the kernel would quietly stop parsing.
  *
+ * transparent_hugepage is /sys/kernel/mm/transparent_hugepage/enabled:
+ * "always", "madvise" or "never", read back as that file shows it
+ * ("always [madvise] never").
+ *
  * Extensions: numa_zonelist_order accepts "Zone" (zone order, which the
  * kernel dropped in 4.14; seeds/001 describes it) and reads back as "Node"
  * or "Zone".  Negative lowmem_reserve_ratio entries become 0, as in the
@@ -46,7 +50,7 @@
 #define MAX_WATERMARK_SCALE_FACTOR        3000 /* SYSCTL_THREE_THOUSAND */
 #define INITIAL_MIN_FREE_KBYTES           1024 /* until calculate_min_free_kbytes() */
 
-enum sysctl_kind { SYSCTL_INT, SYSCTL_INTVEC, SYSCTL_ZONELIST_ORDER };
+enum sysctl_kind { SYSCTL_INT, SYSCTL_INTVEC, SYSCTL_ZONELIST_ORDER, SYSCTL_THP };
 
 struct sysctl_def {
 	const char *name;
@@ -101,6 +105,9 @@ static const struct sysctl_def sysctl_table[] = {
 	  0, BZ_MAX_ORDER, { BZ_PAGEBLOCK_ORDER }, NULL, false },
 	{ "page_reporting_delay_ms", SYSCTL_INT, S(page_reporting_delay_ms), C(page_reporting_delay_ms), false,
 	  0, 3600000, { 2000 }, NULL, false },
+	/* /sys/kernel/mm/transparent_hugepage/enabled: enabled_store() -> start_stop_khugepaged() */
+	{ "transparent_hugepage", SYSCTL_THP, S(transparent_hugepage), C(transparent_hugepage), false,
+	  BZ_THP_NEVER, BZ_THP_ALWAYS, { BZ_THP_NEVER }, bz__start_stop_khugepaged, true },
 };
 
 #undef S
@@ -217,6 +224,25 @@ static int parse_zonelist_order(const char *text, int *out)
 	return -EINVAL;
 }
 
+/* enabled_store(): one of the three words (sysfs_streq: a trailing newline allowed). */
+static const char *const thp_words[] = { [BZ_THP_NEVER] = "never", [BZ_THP_MADVISE] = "madvise",
+					 [BZ_THP_ALWAYS] = "always" };
+
+static int parse_thp(const char *text, int *out)
+{
+	const char *p = skip_spaces(text);
+
+	for (int i = 0; i < (int)BZ_ARRAY_SIZE(thp_words); i++) {
+		size_t len = strlen(thp_words[i]);
+
+		if (strncmp(p, thp_words[i], len) == 0 && !*skip_spaces(p + len)) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 /* The limits of the kernel's handler for one value. */
 static int check_limits(const struct sysctl_def *def, int v)
 {
@@ -243,6 +269,8 @@ static const char *limits_text(const struct sysctl_def *def)
 		return "up to 5 integers separated by spaces";
 	case offsetof(struct bz_sysctls, numa_zonelist_order):
 		return "\"Node\", \"Default\" or \"Zone\"";
+	case offsetof(struct bz_sysctls, transparent_hugepage):
+		return "\"always\", \"madvise\" or \"never\"";
 	default:
 		return "an integer of at least 0";
 	}
@@ -266,6 +294,9 @@ static int parse_value(const struct sysctl_def *def, const char *text, int vals[
 	switch (def->kind) {
 	case SYSCTL_ZONELIST_ORDER:
 		ret = parse_zonelist_order(text, &vals[0]);
+		break;
+	case SYSCTL_THP:
+		ret = parse_thp(text, &vals[0]);
 		break;
 	case SYSCTL_INTVEC:
 		ret = parse_ints(text, vals, BZ_MAX_NR_ZONES, &count);
@@ -315,8 +346,8 @@ static int init_from_config(struct bz_system *sys, const struct sysctl_def *def,
 		}
 		if (v < def->min || v > def->max || check_limits(def, (int)v)) {
 			bz__log(sys, BZ_LOG_ERR, "bz_config: invalid %s value %ld: expected %s",
-				def->name, v, def->kind == SYSCTL_ZONELIST_ORDER ?
-				"0 (Node) or 1 (Zone)" : limits_text(def));
+				def->name, v, def->kind == SYSCTL_ZONELIST_ORDER ? "0 (Node) or 1 (Zone)" :
+				def->kind == SYSCTL_THP ? "a BZ_THP_* value" : limits_text(def));
 			return -EINVAL;
 		}
 		vals[i] = (int)v;
@@ -441,6 +472,10 @@ static int format_value(const struct sysctl_def *def, const int *field, char *bu
 	switch (def->kind) {
 	case SYSCTL_ZONELIST_ORDER:
 		n = snprintf(buf, size, "%s", field[0] ? "Zone" : "Node");
+		return n < 0 || (size_t)n >= size ? -ERANGE : 0;
+	case SYSCTL_THP:	/* enabled_show(): the current word in brackets */
+		n = snprintf(buf, size, field[0] == BZ_THP_ALWAYS ? "[always] madvise never" :
+				  field[0] == BZ_THP_MADVISE ? "always [madvise] never" : "always madvise [never]");
 		return n < 0 || (size_t)n >= size ? -ERANGE : 0;
 	case SYSCTL_INTVEC:
 		for (int i = 0; i < BZ_MAX_NR_ZONES; i++) {

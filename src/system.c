@@ -121,6 +121,7 @@ static void config_defaults(struct bz_config *cfg)
 	cfg->publish_interval_ms = BZ_DEFAULT;
 	cfg->page_reporting_order = BZ_DEFAULT;
 	cfg->page_reporting_delay_ms = BZ_DEFAULT;
+	cfg->transparent_hugepage = BZ_DEFAULT;
 }
 
 BZ_API void bz_config_init_size(struct bz_config *cfg, size_t size)

@@ -31,6 +31,8 @@ bz_test(extfrag)
 bz_internal_test(stats ${PROJECT_SOURCE_DIR}/tools/stats_reader.c)
 bz_test(mempolicy)
 bz_test(numa)
+# mm_init.c: zones given as /proc/zoneinfo shows them (managed/present/spanned@start_pfn, cpus=N).
+bz_test(layout)
 # bzreplay on tests/data/trace-*.txt|csv; its --plot needs gnuplot (skipped without).
 add_test(NAME replay COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_replay.sh $<TARGET_FILE:bzreplay>
   ${CMAKE_CURRENT_SOURCE_DIR}/data)

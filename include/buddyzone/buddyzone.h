@@ -93,6 +93,13 @@ struct bz_config {
 	 * "0:DMA=3840,0:DMA32=772917,0:Normal=163840".  NULL: BUDDYZONE_ZONES,
 	 * else each node of the topology gets its real memory size, cut at
 	 * x86-64's boundaries (DMA below 16 MiB, DMA32 below 4 GiB).
+	 * A zone may also give /proc/zoneinfo's present and spanned pages and
+	 * start_pfn: "ZONE=MANAGED/PRESENT/SPANNED@START_PFN", e.g.
+	 * "0:DMA=3840/3998/4095@1"; its first MANAGED pages are its memory,
+	 * the rest of the span reserved pages and holes (0 < MANAGED <= PRESENT
+	 * <= SPANNED; a START_PFN at or above the previous zone's end and the
+	 * zone's x86-64 floor).  "NID:cpus=N" gives node NID N CPUs (0..4096),
+	 * ahead of cpus_per_node and the topology.
 	 */
 	const char *zones;
 	/* Topology: NULL (BUDDYZONE_TOPOLOGY, else the machine's). */
@@ -152,7 +159,20 @@ struct bz_config {
 	 */
 	int page_reporting_order;
 	int page_reporting_delay_ms;
+	/*
+	 * Transparent huge pages, as /sys/kernel/mm/transparent_hugepage/enabled
+	 * (also the tunable "transparent_hugepage": "always", "madvise",
+	 * "never"): with always or madvise, khugepaged raises min_free_kbytes to
+	 * its recommended value (set_recommended_min_free_kbytes(): 11
+	 * pageblocks per zone up to NORMAL, at most 5% of lowmem), as on most
+	 * distributions' kernels.  BZ_THP_*; BZ_DEFAULT:
+	 * BUDDYZONE_TRANSPARENT_HUGEPAGE, else never (min_free_kbytes as
+	 * calculate_min_free_kbytes() alone gives it).
+	 */
+	int transparent_hugepage;
 };
+
+enum bz_thp_mode { BZ_THP_NEVER = 0, BZ_THP_MADVISE = 1, BZ_THP_ALWAYS = 2 };
 
 /*
  * Debug options (the kernel's page_poison, init_on_alloc, init_on_free and
@@ -467,8 +487,10 @@ BZ_API int bz_page_zonenum(const bz_page *page);           /* enum bz_zone_type,
  * Sets a tunable by its sysctl name (min_free_kbytes, watermark_scale_factor,
  * watermark_boost_factor, lowmem_reserve_ratio ("256 256 32 0 0"),
  * percpu_pagelist_high_fraction, numa_zonelist_order ("Node"/"Zone"),
- * zone_reclaim_mode, and libbuddyzone's page_reporting_order and
- * page_reporting_delay_ms), with the kernel's limits; watermarks, reserves and
+ * zone_reclaim_mode, transparent_hugepage ("always", "madvise" or "never",
+ * /sys/kernel/mm/transparent_hugepage/enabled: see bz_config), and
+ * libbuddyzone's page_reporting_order and page_reporting_delay_ms), with the
+ * kernel's limits; watermarks, reserves and
  * pageset sizes are recomputed at once.  -EINVAL for an unknown name or
  * a value the kernel would refuse.
  */
