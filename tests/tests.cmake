@@ -40,6 +40,10 @@ add_test(NAME replay_plot COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_replay.s
   ${CMAKE_CURRENT_SOURCE_DIR}/data plot)
 set_tests_properties(replay replay_plot PROPERTIES TIMEOUT 120)
 set_tests_properties(replay_plot PROPERTIES SKIP_RETURN_CODE 77)
+# bzinfo --from-proc over saved /proc files of a real machine (tests/data/trace-6.18).
+add_test(NAME bzinfo_from_proc COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_bzinfo.sh $<TARGET_FILE:bzinfo>
+  ${CMAKE_CURRENT_SOURCE_DIR}/data)
+set_tests_properties(bzinfo_from_proc PROPERTIES TIMEOUT 120)
 # bzstat watching examples/stats_watch.
 if(TARGET stats_watch)
   add_test(NAME bzstat COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_bzstat.sh $<TARGET_FILE:bzstat>
