@@ -197,6 +197,10 @@ void bz__count_pageblocks(struct bz_zone *zone, unsigned long counts[BZ_MIGRATE_
 bool bz__isolate_free_block_locked(struct bz_zone *zone, unsigned long pfn, unsigned order);
 /* __putback_isolated_page(): back to the lists, reported (zero, not resident) or as before. */
 void bz__putback_isolated_locked(struct bz_zone *zone, unsigned long pfn, unsigned order, int mt, bool reported);
+/* take_page_off_buddy() for [pfn, pfn + 2^order): false when not all inside one free block. */
+bool bz__take_free_block_locked(struct bz_zone *zone, unsigned long pfn, unsigned order);
+/* The pageblock of pfn becomes mt, its free blocks moved to mt's lists (move_freepages_block). */
+void bz__set_pageblock_migratetype_locked(struct bz_zone *zone, unsigned long pfn, int mt);
 
 /* page_reporting.c, after a free asked for reporting under the zone lock (see bz__zone_unlock). */
 void bz__page_reporting_kick(struct bz_system *sys);

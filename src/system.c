@@ -293,6 +293,10 @@ BZ_API int bz_zone_stats(bz_system *sys, int nid, int zid, struct bz_zone_stats 
 	bz__zone_lock(z);
 	for (int o = 0; o < BZ_NR_PAGE_ORDERS; o++)
 		s.nr_free[o] = z->free_area[o].nr_free;
+	s.nr_zone_locked = z->nr_zone_locked;
+	s.nr_extfrag = z->nr_extfrag;
+	s.nr_extfrag_claimed = z->nr_extfrag_claimed;
+	s.nr_pcpu_drain = z->nr_pcpu_drain;
 	bz__zone_unlock(z);
 	s.pcp_batch = (unsigned long)atomic_load(&z->pcp_batch);
 	s.pcp_high_min = (unsigned long)atomic_load(&z->pcp_high_min);

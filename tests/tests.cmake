@@ -33,6 +33,8 @@ bz_test(mempolicy)
 bz_test(numa)
 # mm_init.c: zones given as /proc/zoneinfo shows them (managed/present/spanned@start_pfn, cpus=N).
 bz_test(layout)
+# pfn_control.c: blocks by pfn for bzreplay, and the tracepoint counts of bz_zone_stats.
+bz_test(pfn_control)
 # bzreplay on tests/data/trace-*.txt|csv; its --plot needs gnuplot (skipped without).
 add_test(NAME replay COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_replay.sh $<TARGET_FILE:bzreplay>
   ${CMAKE_CURRENT_SOURCE_DIR}/data)

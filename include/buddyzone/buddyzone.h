@@ -513,6 +513,15 @@ struct bz_zone_stats {
 	unsigned long lowmem_reserve[BZ_MAX_NR_ZONES];
 	unsigned long nr_free[BZ_NR_PAGE_ORDERS]; /* free blocks per order (buddyinfo) */
 	unsigned long pcp_batch, pcp_high_min, pcp_high_max;
+	/*
+	 * Since creation, what the kernel's kmem tracepoints would have
+	 * reported for this zone: blocks taken by __rmqueue_smallest
+	 * (mm_page_alloc_zone_locked), fallbacks to another migratetype's block
+	 * (mm_page_alloc_extfrag) and of those the ones that claimed the
+	 * pageblock (its change_ownership=1), blocks drained from per-thread
+	 * caches to the buddy lists (mm_page_pcpu_drain).
+	 */
+	unsigned long nr_zone_locked, nr_extfrag, nr_extfrag_claimed, nr_pcpu_drain;
 };
 
 /*
@@ -574,6 +583,40 @@ BZ_API int bz_extfrag_index(const unsigned long nr_free[BZ_NR_PAGE_ORDERS], unsi
  * logging the first broken invariant.  Takes each zone lock in turn.
  */
 BZ_API int bz_check(bz_system *sys);
+
+/* ---- Blocks by pfn: replaying a kernel's history --------------------------------- */
+
+/*
+ * What a tool needs to make a system follow a real kernel page by page
+ * (bzreplay's exact mode, or a start from a /proc snapshot).  None of it
+ * counts as an allocation or a free (pgalloc, pgfree); each call takes
+ * one zone lock.  Thread-safe.
+ *
+ * bz_take_free_block takes the block of 2^order pages at pfn (aligned to
+ * its order) off the free lists, splitting the free block that holds it
+ * as the kernel's take_page_off_buddy() does; the block is then allocated
+ * as if by a request of migratetype mt (BZ_MIGRATE_*) and freed with
+ * bz_free_pages or bz_free_pages_to_buddy.  NULL when those pages are not
+ * all free in one block (allocated, in a per-thread cache, or outside
+ * every zone's memory), or for an order above BZ_MAX_ORDER, a misaligned
+ * pfn or an mt above BZ_MIGRATE_RECLAIMABLE.
+ */
+BZ_API bz_page *bz_take_free_block(bz_system *sys, unsigned long pfn, unsigned order, int mt);
+
+/*
+ * Frees a block straight onto the buddy lists, merging with free buddies
+ * (the kernel's free_one_page()), never into the calling thread's cache.
+ * Errors as bz_free_pages.
+ */
+BZ_API int bz_free_pages_to_buddy(bz_page *page, unsigned order);
+
+/*
+ * Sets the migratetype of the pageblock holding pfn (BZ_MIGRATE_UNMOVABLE,
+ * MOVABLE, RECLAIMABLE or HIGHATOMIC); its free blocks move to that type's
+ * lists (set_pageblock_migratetype() with move_freepages_block()).  0, or
+ * -EINVAL for a pfn outside every zone or another mt.
+ */
+BZ_API int bz_set_pageblock_migratetype(bz_system *sys, unsigned long pfn, int mt);
 
 /* ---- Fault injection ------------------------------------------------------- */
 
