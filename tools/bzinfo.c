@@ -27,9 +27,6 @@ struct options {
 	char *sysctls[MAX_SYSCTLS];     /* the user's, NAME=VALUE */
 	int nr_sysctls;
 	const char *proc_root;          /* --from-proc: "/" or a snapshot's root */
-	char proc_sysctls[16][96];      /* the machine's tunables */
-	int nr_proc_sysctls;
-	long proc_min_free_kbytes;
 	char zones[4096];
 	bool diff;
 	const char *cmd;
@@ -184,34 +181,7 @@ static int read_machine(struct options *o)
 	o->cfg.zones = o->zones;
 	/* A model to print, not to run: no hugetlb pool taken for its spans. */
 	o->cfg.hugetlb = BZ_HUGETLB_NEVER;
-	o->nr_proc_sysctls = proc_sysctls(o->proc_root, o->proc_sysctls, 16, &o->proc_min_free_kbytes);
 	return 0;
-}
-
-/*
- * The machine's tunables, then min_free_kbytes: what the model computes
- * (calculate_min_free_kbytes(), khugepaged's raise) unless the machine has
- * another value, which is then taken as a user's.
- */
-static int apply_machine(const struct options *o, bz_system *sys, bool quiet)
-{
-	char buf[32];
-	long model;
-
-	for (int i = 0; i < o->nr_proc_sysctls; i++)
-		if (set_sysctl(sys, o->proc_sysctls[i]))
-			return -1;
-	if (o->proc_min_free_kbytes < 0 || bz_sysctl_get(sys, "min_free_kbytes", buf, sizeof(buf)))
-		return 0;
-	model = strtol(buf, NULL, 10);
-	if (model == o->proc_min_free_kbytes)
-		return 0;
-	if (!quiet)
-		fprintf(stderr, "bzinfo: min_free_kbytes is %ld here, the model computes %ld (set by hand, or "
-				"computed before memory was hot-added): %ld is used, as a user's value\n",
-			o->proc_min_free_kbytes, model, o->proc_min_free_kbytes);
-	snprintf(buf, sizeof(buf), "min_free_kbytes=%ld", o->proc_min_free_kbytes);
-	return set_sysctl(sys, buf);
 }
 
 static int build(struct options *o, bool with_user_sysctls, bool quiet, bz_system **sys)
@@ -222,7 +192,7 @@ static int build(struct options *o, bool with_user_sysctls, bool quiet, bz_syste
 		fprintf(stderr, "bzinfo: cannot build the system: %s\n", bz_strerror(ret));
 		return ret;
 	}
-	if (o->proc_root && apply_machine(o, *sys, quiet))
+	if (o->proc_root && proc_apply_tunables(*sys, o->proc_root, quiet ? NULL : stderr))
 		return -EINVAL;
 	for (int i = 0; with_user_sysctls && i < o->nr_sysctls; i++)
 		if (set_sysctl(*sys, o->sysctls[i]))

@@ -375,10 +375,29 @@ static int append(char *spec, size_t size, size_t *len, const char *fmt, ...)
 	return 0;
 }
 
+/* ",NID:cpus=N" for each node: its cpulist, else every CPU zoneinfo lists on node 0. */
+int proc_cpus_spec(const char *root, const struct proc_machine *m, char *spec, size_t size)
+{
+	size_t len = strlen(spec);
+	int zoneinfo_cpus = 0, known = 0;
+
+	for (int nid = 0; nid < m->nr_nodes && !zoneinfo_cpus; nid++)
+		for (int zid = 0; zid < BZ_MAX_NR_ZONES && !zoneinfo_cpus; zid++)
+			zoneinfo_cpus = m->zone[nid][zid].nr_cpus;
+	for (int nid = 0; nid < m->nr_nodes; nid++)
+		known += node_cpus(root, nid) >= 0;
+	for (int nid = 0; nid < m->nr_nodes; nid++) {
+		int cpus = known ? node_cpus(root, nid) : nid ? 0 : zoneinfo_cpus;
+
+		if (append(spec, size, &len, "%s%d:cpus=%d", len ? "," : "", nid, cpus < 0 ? 0 : cpus))
+			return -1;
+	}
+	return 0;
+}
+
 static int zones_spec_of(const struct proc_machine *m, const char *root, char *spec, size_t size)
 {
 	size_t len = 0;
-	int zoneinfo_cpus = 0, known = 0;
 
 	spec[0] = '\0';
 	for (int nid = 0; nid < m->nr_nodes; nid++)
@@ -390,19 +409,8 @@ static int zones_spec_of(const struct proc_machine *m, const char *root, char *s
 			if (append(spec, size, &len, "%s%d:%s=%lu/%lu/%lu@%lu", len ? "," : "", nid,
 				   proc_zone_names[zid], z->managed, z->nr_present, z->spanned, z->start_pfn))
 				return -1;
-			if (!zoneinfo_cpus)
-				zoneinfo_cpus = z->nr_cpus;
 		}
-	for (int nid = 0; nid < m->nr_nodes; nid++)
-		known += node_cpus(root, nid) >= 0;
-	/* Without the nodes' cpulists: every CPU that zoneinfo lists, on node 0. */
-	for (int nid = 0; nid < m->nr_nodes; nid++) {
-		int cpus = known ? node_cpus(root, nid) : nid ? 0 : zoneinfo_cpus;
-
-		if (append(spec, size, &len, ",%d:cpus=%d", nid, cpus < 0 ? 0 : cpus))
-			return -1;
-	}
-	return 0;
+	return proc_cpus_spec(root, m, spec, size);
 }
 
 int proc_zones_spec(const char *root, char *spec, size_t size, char *err, size_t errlen)
@@ -461,4 +469,33 @@ int proc_sysctls(const char *root, char out[][96], int max, long *min_free_kbyte
 	    thp_mode(buf, mode, sizeof(mode)))
 		snprintf(out[n++], sizeof(out[0]), "transparent_hugepage=%s", mode);
 	return n;
+}
+
+int proc_apply_tunables(bz_system *sys, const char *root, FILE *note)
+{
+	char vals[16][96], buf[64];
+	long mine, model;
+	int n = proc_sysctls(root, vals, 16, &mine), ret;
+
+	for (int i = 0; i < n; i++) {
+		char *eq = strchr(vals[i], '=');
+
+		*eq = '\0';
+		ret = bz_sysctl_set(sys, vals[i], eq + 1);
+		if (ret) {
+			if (note)
+				fprintf(note, "%s: %s=%s: %s\n", root, vals[i], eq + 1, bz_strerror(ret));
+			return ret;
+		}
+	}
+	if (mine < 0 || bz_sysctl_get(sys, "min_free_kbytes", buf, sizeof(buf)))
+		return 0;
+	model = strtol(buf, NULL, 10);
+	if (model == mine)
+		return 0;
+	if (note)
+		fprintf(note, "min_free_kbytes is %ld there, the model computes %ld (set by hand, or computed before "
+			      "memory was hot-added): %ld is used, as a user's value\n", mine, model, mine);
+	snprintf(buf, sizeof(buf), "%ld", mine);
+	return bz_sysctl_set(sys, "min_free_kbytes", buf);
 }

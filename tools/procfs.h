@@ -72,6 +72,8 @@ FILE *proc_open(const char *root, const char *path);
  * 0, or -1 with err set.
  */
 int proc_zones_spec(const char *root, char *spec, size_t size, char *err, size_t errlen);
+/* Appends ",NID:cpus=N" per node of m (root's cpulists) to spec; 0, or -1 when it does not fit. */
+int proc_cpus_spec(const char *root, const struct proc_machine *m, char *spec, size_t size);
 
 /*
  * The tunables of /proc/sys/vm (and THP's enabled) that the model has, as
@@ -80,5 +82,12 @@ int proc_zones_spec(const char *root, char *spec, size_t size, char *err, size_t
  * number written.
  */
 int proc_sysctls(const char *root, char out[][96], int max, long *min_free_kbytes);
+
+/*
+ * Gives sys the tunables at root (THP's mode first, then /proc/sys/vm's),
+ * and root's min_free_kbytes as a user's value where the model computes
+ * another (a note to note, unless NULL).  0, or bz_sysctl_set's error.
+ */
+int proc_apply_tunables(bz_system *sys, const char *root, FILE *note);
 
 #endif /* BZ_TOOLS_PROCFS_H */
