@@ -65,7 +65,7 @@ echo "ok: what-if low/high/promo = min + 1, 2, 3 x max(min/4, managed * 200/1000
 cp -r "$root" "$tmp/root"
 echo 90112 > "$tmp/root/proc/sys/vm/min_free_kbytes"
 "$bzinfo" --proc-root "$tmp/root" zoneinfo > "$tmp/model" 2> "$tmp/err"
-grep -q 'min_free_kbytes is 90112 here, the model computes 67584' "$tmp/err" || fail "no note: $(cat "$tmp/err")"
+grep -q 'min_free_kbytes is 90112 there, the model computes 67584' "$tmp/err" || fail "no note: $(cat "$tmp/err")"
 # pages_min * managed / lowmem_pages for DMA32 (every zone but Movable is lowmem).
 want=$(awk '/^Node/ { zone = $4 } $1 == "managed" { m[zone] = $2; if (zone != "Movable") low += $2 }
 	END { printf("%d\n", int(90112 / 4 * m["DMA32"] / low)) }' "$root/proc/zoneinfo")

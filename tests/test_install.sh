@@ -75,6 +75,17 @@ foreign=$(nm -D --defined-only "$so" | awk '{ print $NF }' | grep -Ev '^bz_[^_]'
 readelf -d "$so" | grep -q 'Library soname: \[libbuddyzone\.so\.0\]' ||
 	fail "SONAME of $so is not libbuddyzone.so.0: $(readelf -d "$so" | grep SONAME)"
 
+# ---- man pages: `man bzreplay` after the install -----------------------------------
+for page in bzinfo bzstat bzreplay bzrecord; do
+	[[ -f $prefix/share/man/man1/$page.1 ]] || fail "no share/man/man1/$page.1"
+	[[ -x $prefix/bin/${page} ]] || fail "no bin/$page"
+done
+if command -v man > /dev/null; then
+	MANWIDTH=80 man -M "$prefix/share/man" bzreplay 2> /dev/null | grep -q 'kernel beside model' ||
+		fail "man -M $prefix/share/man bzreplay does not show the page"
+	echo "install_consumer: man bzreplay works from the prefix"
+fi
+
 # ---- bzinfo --------------------------------------------------------------------
 [[ -x $prefix/bin/bzinfo ]] || fail "no bin/bzinfo"
 out=$(LD_LIBRARY_PATH=$libdir "$prefix/bin/bzinfo" --zones 0:Normal=4096 buddyinfo 2>&1) ||
