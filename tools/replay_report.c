@@ -192,6 +192,16 @@ static int kernel_mt_col(const struct proc_machine *m, const char *name)
 	return -1;
 }
 
+/* Pages on per-CPU lists in the model: its threads' caches, or (exact) the kernel's lists it holds. */
+static unsigned long model_cached(const struct replay *r, int nid, int zid)
+{
+	struct bz_zone_stats st = { .size = sizeof(st) };
+
+	if (r->mode == MODE_EXACT)
+		return r->pcp_pages[zone_slot(nid, zid)];
+	return bz_zone_stats(r->sys, nid, zid, &st) ? 0 : st.cached;
+}
+
 /* One zone: free blocks per order and type, before/after/model; pageblocks per type. */
 static unsigned long compare_zone(FILE *out, const struct replay *r, const struct snapshot *after,
 				  const struct proc_machine *model, int nid, int zid)
@@ -222,6 +232,12 @@ static unsigned long compare_zone(FILE *out, const struct replay *r, const struc
 	}
 	fprintf(out, "  free pages: kernel after %lu, model %lu (%+ld); blocks differing: %lu\n", ka, ma,
 		(long)ma - (long)ka, diff);
+	if (b)
+		fprintf(out, "  pages on per-CPU lists: kernel before %ld, after %ld; model %lu\n", b->pcp_count,
+			a->pcp_count, model_cached(r, nid, zid));
+	else
+		fprintf(out, "  pages on per-CPU lists: kernel after %ld; model %lu\n", a->pcp_count,
+			model_cached(r, nid, zid));
 	fprintf(out, "  pageblocks   ");
 	for (int mt = 0; mt < REPLAY_NR_MT; mt++)
 		fprintf(out, " %11s", mt_names[mt]);
