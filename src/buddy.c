@@ -179,9 +179,10 @@ static void free_range(struct bz_zone *z, unsigned long pfn, unsigned long end)
 	}
 }
 
+/* The zone's first managed_pages pages are its memory; the rest of the span is reserved or a hole. */
 void bz__zone_init_free_lists(struct bz_zone *z)
 {
-	unsigned long start = z->zone_start_pfn, end = zone_end_pfn(z);
+	unsigned long start = z->zone_start_pfn, end = start + z->managed_pages;
 	unsigned long mid_start = (start + MAX_ORDER_NR_PAGES - 1) & ~(MAX_ORDER_NR_PAGES - 1);
 	unsigned long mid_end = end & ~(MAX_ORDER_NR_PAGES - 1);
 	unsigned long blocks;
@@ -255,8 +256,11 @@ void bz__count_pageblocks_locked(struct bz_zone *z, unsigned long counts[BZ_MIGR
 		counts[mt] = 0;
 	if (!populated_zone(z))
 		return;
-	/* As pagetypeinfo_showblockcount_print: every pageblock the zone spans. */
-	for (; pfn < zone_end_pfn(z); pfn += PAGEBLOCK_NR_PAGES)
+	/*
+	 * As pagetypeinfo_showblockcount_print: every pageblock of the zone's
+	 * memory (pfn_to_online_page); holes, at the end of the span here, are not.
+	 */
+	for (; pfn < z->zone_start_pfn + z->present_pages; pfn += PAGEBLOCK_NR_PAGES)
 		counts[get_pageblock_migratetype(z->sys, pfn)]++;
 }
 
@@ -293,8 +297,10 @@ static struct bz_page *rmqueue_smallest(struct bz_zone *z, unsigned order, int m
 	for (unsigned o = order; o < BZ_NR_PAGE_ORDERS; o++) {
 		uint32_t pfn = z->free_area[o].free_list[mt].first;
 
-		if (pfn != BZ_NIL)
+		if (pfn != BZ_NIL) {
+			WRITE_ONCE(z->nr_zone_locked, z->nr_zone_locked + 1); /* trace_mm_page_alloc_zone_locked */
 			return page_del_and_expand(z, pfn, order, o, mt);
+		}
 	}
 	return NULL;
 }
@@ -452,8 +458,12 @@ static struct bz_page *rmqueue_claim(struct bz_zone *z, unsigned order, int star
 			break;
 		page = try_to_claim_block(z, z->free_area[o].free_list[fmt].first, (unsigned)o, order,
 					  start_mt, fmt, alloc_flags);
-		if (page)
+		if (page) {
+			/* trace_mm_page_alloc_extfrag, change_ownership = 1 */
+			WRITE_ONCE(z->nr_extfrag, z->nr_extfrag + 1);
+			WRITE_ONCE(z->nr_extfrag_claimed, z->nr_extfrag_claimed + 1);
 			return page;
+		}
 	}
 	return NULL;
 }
@@ -466,6 +476,7 @@ static struct bz_page *rmqueue_steal(struct bz_zone *z, unsigned order, int star
 
 		if (fmt == -1)
 			continue;
+		WRITE_ONCE(z->nr_extfrag, z->nr_extfrag + 1); /* trace_mm_page_alloc_extfrag */
 		return page_del_and_expand(z, z->free_area[o].free_list[fmt].first, order, o, fmt);
 	}
 	return NULL;
@@ -723,4 +734,58 @@ void bz__putback_isolated_locked(struct bz_zone *z, unsigned long pfn, unsigned 
 	zone_lock_held(z);
 	PAGE_SET(p, flags, (uint8_t)(PAGE_GET(p, flags) & ~PG_head));
 	free_one_page(z, pfn, order, mt, reported ? PG_ZEROSTATE : 0, reported);
+}
+
+/* ---- blocks by pfn (pfn_control.c) ------------------------------------------------------ */
+
+/*
+ * take_page_off_buddy() for a block: [pfn, pfn + 2^order) comes off the
+ * lists; the free block holding it is split around it, the other parts
+ * listed as break_down_buddy_pages() lists them.  False (nothing changed)
+ * when those pages are not all inside one free block.
+ */
+bool bz__take_free_block_locked(struct bz_zone *z, unsigned long pfn, unsigned order)
+{
+	zone_lock_held(z);
+	while (z->deferred_pfn < z->deferred_end && pfn >= z->deferred_pfn)
+		deferred_take_block(z);
+	for (unsigned o = order; o < BZ_NR_PAGE_ORDERS; o++) {
+		unsigned long head = pfn & ~((1ul << o) - 1), target = pfn;
+		struct bz_page *p = zpage(z, head);
+		unsigned high = PAGE_GET(p, order);
+		int mt = PAGE_GET(p, mt);
+		uint8_t zf;
+
+		if (!zone_spans_pfn(z, head) || !(PAGE_GET(p, flags) & PG_buddy) || p->zone_id != z->zone_id ||
+		    high < o)
+			continue;
+		zf = zero_state(z, head);
+		del_page_from_free_list(z, head, high);
+		while (high > order) {
+			unsigned long half = 1ul << --high;
+
+			/* List the half that does not hold the target; go on into the other. */
+			if (target >= head + half) {
+				add_to_free_list(z, head, high, mt, false, zf);
+				head += half;
+			} else {
+				add_to_free_list(z, head + half, high, mt, false, zf);
+			}
+		}
+		return true;
+	}
+	return false;
+}
+
+/*
+ * set_pageblock_migratetype() with move_freepages_block(): the pageblock of
+ * pfn changes type and its free blocks move to that type's lists.
+ */
+void bz__set_pageblock_migratetype_locked(struct bz_zone *z, unsigned long pfn, int mt)
+{
+	unsigned long start = pageblock_start_pfn(pfn);
+
+	zone_lock_held(z);
+	move_freepages_range(z, start, mt);
+	set_pageblock_migratetype(z->sys, start, mt);
 }

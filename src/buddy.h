@@ -20,6 +20,8 @@ void bz__setup_per_zone_wmarks(struct bz_system *sys);
 void bz__setup_per_zone_lowmem_reserve(struct bz_system *sys);
 /* calculate_min_free_kbytes() */
 void bz__calculate_min_free_kbytes(struct bz_system *sys);
+/* The THP mode changed: khugepaged's min_free_kbytes, or calculate_min_free_kbytes() again. */
+void bz__start_stop_khugepaged(struct bz_system *sys);
 /* zone_pcp_update(): the zone's pageset batch, high_min and high_max. */
 void bz__zone_pcp_update(struct bz_zone *zone);
 /* __zone_watermark_ok(): free_pages above mark (with reserves) and, for order > 0, a block. */
@@ -74,5 +76,9 @@ void bz__count_pageblocks_locked(struct bz_zone *zone, unsigned long counts[BZ_M
 bool bz__isolate_free_block_locked(struct bz_zone *zone, unsigned long pfn, unsigned order);
 /* __putback_isolated_page(): back to the lists, reported (zero, not resident) or as before. */
 void bz__putback_isolated_locked(struct bz_zone *zone, unsigned long pfn, unsigned order, int mt, bool reported);
+/* take_page_off_buddy() for [pfn, pfn + 2^order): false when not all inside one free block. */
+bool bz__take_free_block_locked(struct bz_zone *zone, unsigned long pfn, unsigned order);
+/* The pageblock of pfn becomes mt, its free blocks moved to mt's lists (move_freepages_block). */
+void bz__set_pageblock_migratetype_locked(struct bz_zone *zone, unsigned long pfn, int mt);
 
 #endif /* BZ_BUDDY_H */

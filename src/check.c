@@ -49,10 +49,14 @@ static int check_list(struct bz_zone *z, unsigned order, int mt, unsigned long *
 	return 0;
 }
 
-/* Every initialised page belongs to exactly one block: free, cached or allocated. */
+/*
+ * Every page of the zone's memory belongs to exactly one block: free, cached
+ * or allocated.  Pages never initialised are the span's reserved pages and
+ * holes (spanned - managed of them).
+ */
 static int check_coverage(struct bz_zone *z, long *free, long *cached, long *allocated)
 {
-	unsigned long pfn = z->zone_start_pfn, end = zone_end_pfn(z);
+	unsigned long pfn = z->zone_start_pfn, end = zone_end_pfn(z), reserved = 0;
 
 	while (pfn < end) {
 		const struct bz_page *p = pfn_to_page(z->sys, pfn);
@@ -60,6 +64,11 @@ static int check_coverage(struct bz_zone *z, long *free, long *cached, long *all
 		if (pfn == z->deferred_pfn && z->deferred_pfn < z->deferred_end) {
 			*free += (long)(z->deferred_end - z->deferred_pfn);
 			pfn = z->deferred_end;
+			continue;
+		}
+		if (!(PAGE_GET(p, flags) & PG_init) && reserved < z->spanned_pages - z->managed_pages) {
+			reserved++;
+			pfn++;
 			continue;
 		}
 		if (!(PAGE_GET(p, flags) & (PG_buddy | PG_pcp | PG_head)))

@@ -20,72 +20,144 @@
 
 /* ---- the --zones SPEC --------------------------------------------------- */
 
-int bz__zones_parse(const struct bz_system *sys, const char *spec,
-		    unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
+/* "/N" or "@N" after the managed pages: a page count (no size suffix for a pfn). */
+static int parse_zone_extra(const char **p, char sep, unsigned long *out, bool pfn)
+{
+	const char *s = *p;
+	char *e;
+
+	if (*s != sep)
+		return 0;
+	s++;
+	if (pfn) {
+		if (!isdigit((unsigned char)*s))
+			return -EINVAL;
+		errno = 0;
+		*out = strtoul(s, &e, 0);
+		if (errno || *out >= BZ_MAX_PFNS)
+			return -EINVAL;
+		*p = e;
+		return 0;
+	}
+	return bz__parse_pages(s, p, out);
+}
+
+/*
+ * One zone's "MANAGED[/PRESENT[/SPANNED]][@START_PFN]": /proc/zoneinfo's
+ * managed, present, spanned and start_pfn.  Left out: present and spanned
+ * are the managed count, and the zone is placed as mm_init.c places it.
+ */
+static int parse_zone_geometry(const char **p, struct bz__zone_spec *z)
+{
+	if (bz__parse_pages(*p, p, &z->managed) || !z->managed)
+		return -EINVAL;
+	z->present = z->spanned = z->managed;
+	z->start_pfn = BZ__PFN_AUTO;
+	if (parse_zone_extra(p, '/', &z->present, false))
+		return -EINVAL;
+	z->spanned = z->present;
+	if (parse_zone_extra(p, '/', &z->spanned, false) || parse_zone_extra(p, '@', &z->start_pfn, true))
+		return -EINVAL;
+	return z->present < z->managed || z->spanned < z->present ? -EINVAL : 0;
+}
+
+/* "NID:cpus=N": the node's CPU count (0..4096). */
+static int parse_node_cpus(const char **p, int *cpus)
+{
+	char *e;
+	long n;
+
+	if (!isdigit((unsigned char)**p))
+		return -EINVAL;
+	n = strtol(*p, &e, 10);
+	if (n > 4096 || *cpus >= 0)
+		return -EINVAL;
+	*cpus = (int)n;
+	*p = e;
+	return 0;
+}
+
+/* One "NID:ZONE=..." or "NID:cpus=N" item. */
+static int parse_item(const char **pp, struct bz__layout *layout, int *nr_nodes)
+{
+	const char *p = *pp;
+	char *e, name[16];
+	size_t len;
+	long nid;
+	int zid, ret;
+
+	nid = strtol(p, &e, 10);
+	if (e == p || *e != ':' || nid < 0 || nid >= BZ_MAX_NUMNODES)
+		return -EINVAL;
+	p = e + 1;
+	len = strcspn(p, "=");
+	if (!p[len] || len == 0 || len >= sizeof(name))
+		return -EINVAL;
+	memcpy(name, p, len);
+	name[len] = '\0';
+	p += len + 1;
+	if (!strcmp(name, "cpus")) {
+		ret = parse_node_cpus(&p, &layout->cpus[nid]);
+	} else {
+		zid = bz__zone_index_by_name(name);
+		if (zid < 0 || zid == BZ_ZONE_DEVICE || layout->zone[nid][zid].managed)
+			return -EINVAL;
+		ret = parse_zone_geometry(&p, &layout->zone[nid][zid]);
+	}
+	if (ret || (*p && *p != ',' && !isspace((unsigned char)*p)))
+		return -EINVAL;
+	if (nid + 1 > *nr_nodes)
+		*nr_nodes = (int)nid + 1;
+	*pp = p;
+	return 0;
+}
+
+int bz__zones_parse(const struct bz_system *sys, const char *spec, struct bz__layout *layout)
 {
 	const char *p = spec;
 	int nr_nodes = 0;
 
-	memset(pages, 0, sizeof(unsigned long) * BZ_MAX_NUMNODES * BZ_MAX_NR_ZONES);
+	memset(layout, 0, sizeof(*layout));
+	for (int nid = 0; nid < BZ_MAX_NUMNODES; nid++)
+		layout->cpus[nid] = -1;
 	while (*p) {
-		char *e, name[16];
-		size_t len;
-		long nid;
-		int zid;
-		unsigned long n;
-
 		while (isspace((unsigned char)*p) || *p == ',')
 			p++;
 		if (!*p)
 			break;
-		nid = strtol(p, &e, 10);
-		if (e == p || *e != ':' || nid < 0 || nid >= BZ_MAX_NUMNODES)
+		if (parse_item(&p, layout, &nr_nodes))
 			goto bad;
-		p = e + 1;
-		len = strcspn(p, "=");
-		if (!p[len] || len == 0 || len >= sizeof(name))
-			goto bad;
-		memcpy(name, p, len);
-		name[len] = '\0';
-		zid = bz__zone_index_by_name(name);
-		if (zid < 0 || zid == BZ_ZONE_DEVICE)
-			goto bad;
-		p += len + 1;
-		if (bz__parse_pages(p, &p, &n) || n == 0 || pages[nid][zid])
-			goto bad;
-		if (*p && *p != ',' && !isspace((unsigned char)*p))
-			goto bad;
-		pages[nid][zid] = n;
-		if (nid + 1 > nr_nodes)
-			nr_nodes = (int)nid + 1;
 	}
 	if (nr_nodes == 0)
 		goto bad;
 	return nr_nodes;
 bad:
 	bz__log(sys, BZ_LOG_ERR,
-		"zones: cannot parse \"%s\" near \"%.24s\": expected NID:ZONE=PAGES[,...] with ZONE one of "
-		"DMA, DMA32, Normal, Movable, each node/zone once and PAGES > 0 (e.g. "
-		"\"0:DMA=3840,0:DMA32=772917,0:Normal=163840\")", spec, p);
+		"zones: cannot parse \"%s\" near \"%.24s\": expected NID:ZONE=PAGES[/PRESENT[/SPANNED]][@START_PFN]"
+		"[,...] with ZONE one of DMA, DMA32, Normal, Movable, each node/zone once, 0 < PAGES <= PRESENT "
+		"<= SPANNED (e.g. \"0:DMA=3840,0:DMA32=772917,0:Normal=163840\"), or NID:cpus=N", spec, p);
 	return -EINVAL;
 }
 
 /* The machine's layout: each node its real memory, cut at x86-64's boundaries. */
-static int default_layout(const struct bz_topology *topo,
-			  unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
+static int default_layout(const struct bz_topology *topo, struct bz__layout *layout)
 {
 	unsigned long pfn = 0;
 
-	memset(pages, 0, sizeof(unsigned long) * BZ_MAX_NUMNODES * BZ_MAX_NR_ZONES);
+	memset(layout, 0, sizeof(*layout));
+	for (int nid = 0; nid < BZ_MAX_NUMNODES; nid++)
+		layout->cpus[nid] = -1;
 	for (int nid = 0; nid < topo->nr_nodes; nid++) {
 		unsigned long left = topo->mem_bytes[nid] >> BZ_PAGE_SHIFT;
 
 		for (int zid = BZ_ZONE_DMA; zid <= BZ_ZONE_NORMAL && left; zid++) {
+			struct bz__zone_spec *z = &layout->zone[nid][zid];
 			unsigned long end = zid == BZ_ZONE_DMA ? DMA_END_PFN :
 					    zid == BZ_ZONE_DMA32 ? DMA32_END_PFN : ~0ul;
 			unsigned long n = pfn < end ? BZ_MIN(left, end - pfn) : 0;
 
-			pages[nid][zid] = n;
+			z->managed = z->present = z->spanned = n;
+			z->start_pfn = BZ__PFN_AUTO;
 			pfn += n;
 			left -= n;
 		}
@@ -101,42 +173,73 @@ static unsigned long align_up(unsigned long v, unsigned long a)
 	return (v + a - 1) & ~(a - 1);
 }
 
+/* x86-64's zone floors and ceilings in pfns: DMA below 16 MiB, DMA32 below 4 GiB. */
+static const unsigned long zone_floor[] = { 0, DMA_END_PFN, DMA32_END_PFN, DMA32_END_PFN };
+static const unsigned long zone_ceil[] = { DMA_END_PFN, DMA32_END_PFN, ~0ul, ~0ul };
+
+/* Where the next zone may go: aligned for placed zones, the last end for given starts. */
+struct place_cursor {
+	unsigned long next;             /* a placed zone starts here or later (4 MiB aligned) */
+	unsigned long end;              /* a zone with a given start_pfn starts here or later */
+};
+
 /*
- * Places node nid's zones from *pfn on: each zone starts no lower than its
- * x86-64 floor (DMA at 0, DMA32 at 16 MiB, NORMAL at 4 GiB) and on a
- * max-order boundary, and must end below its ceiling.  Holes between zones
- * belong to no zone, as on real machines.
+ * A zone's start: the given start_pfn, else no lower than its x86-64 floor
+ * (DMA at 0, DMA32 at 16 MiB, NORMAL at 4 GiB) and on a max-order
+ * boundary.  It must end below its ceiling.  ~0ul when it cannot go there.
  */
-static int place_node(struct bz_system *sys, struct bz_node *node,
-		      const unsigned long pages[BZ_MAX_NR_ZONES], unsigned long reserve, unsigned long *pfn)
+static unsigned long zone_start(const struct bz__zone_spec *spec, int zid, const struct place_cursor *c)
 {
-	static const unsigned long floor[] = { 0, DMA_END_PFN, DMA32_END_PFN, DMA32_END_PFN };
-	static const unsigned long ceil[] = { DMA_END_PFN, DMA32_END_PFN, ~0ul, ~0ul };
-	unsigned long cur = *pfn, first = ~0ul;
+	unsigned long start = spec->start_pfn;
+
+	if (start == BZ__PFN_AUTO)
+		start = align_up(BZ_MAX(c->next, zone_floor[zid]), MAX_ORDER_NR_PAGES);
+	else if (start < c->end || start < zone_floor[zid])
+		return ~0ul;
+	if (start + spec->spanned > zone_ceil[zid] || start + spec->spanned > BZ_MAX_PFNS)
+		return ~0ul;
+	return start;
+}
+
+/*
+ * Places node nid's zones in zone order after the previous ones.  Holes
+ * between zones belong to no zone, as on real machines.  A zone's first
+ * `managed` pages are its memory; the rest of its span (reserved pages and
+ * holes, as /proc/zoneinfo's present and spanned tell) is never touched.
+ */
+static int place_node(struct bz_system *sys, struct bz_node *node, const struct bz__zone_spec spec[BZ_MAX_NR_ZONES],
+		      unsigned long reserve, struct place_cursor *c)
+{
+	unsigned long cur = c->next, first = ~0ul;
 
 	for (int zid = 0; zid < BZ_ZONE_DEVICE; zid++) {
 		struct bz_zone *z = &node->zones[zid];
 		unsigned long start;
 
 		z->zone_start_pfn = cur;
-		if (!pages[zid])
+		if (!spec[zid].managed)
 			continue;
-		start = align_up(BZ_MAX(cur, floor[zid]), MAX_ORDER_NR_PAGES);
-		if (start + pages[zid] > ceil[zid] || start + pages[zid] > BZ_MAX_PFNS) {
+		start = zone_start(&spec[zid], zid, c);
+		if (start == ~0ul) {
 			bz__log(sys, BZ_LOG_ERR,
-				"zones: node %d's %s zone (%lu pages from pfn %lu) does not fit below pfn %lu; "
-				"only node 0 can have DMA/DMA32 memory below 4 GiB",
-				node->nid, bz__zone_names[zid], pages[zid], start, BZ_MIN(ceil[zid], BZ_MAX_PFNS));
+				"zones: node %d's %s zone (%lu pages from pfn %lu) overlaps the zone before it, or "
+				"does not fit between its x86-64 floor and below pfn %lu; only node 0 can have DMA/DMA32 "
+				"memory below 4 GiB", node->nid, bz__zone_names[zid], spec[zid].spanned,
+				spec[zid].start_pfn == BZ__PFN_AUTO ? c->next : spec[zid].start_pfn,
+				BZ_MIN(zone_ceil[zid], BZ_MAX_PFNS));
 			return -EINVAL;
 		}
 		z->zone_start_pfn = start;
-		z->spanned_pages = z->present_pages = z->managed_pages = pages[zid];
-		cur = start + pages[zid];
+		z->spanned_pages = spec[zid].spanned;
+		z->present_pages = spec[zid].present;
+		z->managed_pages = spec[zid].managed;
+		cur = start + spec[zid].spanned;
+		c->next = c->end = cur;
 		if (first == ~0ul)
 			first = start;
 	}
 	node->zones[BZ_ZONE_DEVICE].zone_start_pfn = cur;
-	node->node_start_pfn = first == ~0ul ? *pfn : first;
+	node->node_start_pfn = first == ~0ul ? c->next : first;
 	node->node_spanned_pages = cur - node->node_start_pfn;
 	/* Room for memory hot-add (memory_hotplug.c) right after the node's zones; no wrap-around. */
 	if (reserve > BZ_MAX_PFNS - cur) {
@@ -145,7 +248,8 @@ static int place_node(struct bz_system *sys, struct bz_node *node,
 		return -EINVAL;
 	}
 	node->node_reserved_end_pfn = cur + reserve;
-	*pfn = align_up(node->node_reserved_end_pfn, NODE_ALIGN_PAGES);
+	c->end = BZ_MAX(c->end, node->node_reserved_end_pfn);
+	c->next = align_up(c->end, NODE_ALIGN_PAGES);
 	return 0;
 }
 
@@ -163,9 +267,12 @@ static void init_zone(struct bz_system *sys, struct bz_node *node, int zid)
 	node->node_present_pages += z->present_pages;
 }
 
-/* CPUs of a node: the topology's, unless the config fixes a count per node. */
-static int node_cpus(const struct bz_topology *topo, const struct bz_config *cfg, int nid)
+/* CPUs of a node: the zones spec's "NID:cpus=N", else the config's count per node, else the topology's. */
+static int node_cpus(const struct bz_topology *topo, const struct bz_config *cfg, const struct bz__layout *layout,
+		     int nid)
 {
+	if (layout->cpus[nid] >= 0)
+		return layout->cpus[nid];
 	if (cfg->cpus_per_node != BZ_DEFAULT)
 		return cfg->cpus_per_node;
 	if (nid < topo->nr_nodes)
@@ -193,8 +300,7 @@ static void extend_topology(struct bz_topology *topo, int nr_nodes)
 		topo->nr_nodes = nr_nodes;
 }
 
-static int read_layout(struct bz_system *sys, const struct bz_config *cfg,
-		       unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
+static int read_layout(struct bz_system *sys, const struct bz_config *cfg, struct bz__layout *layout)
 {
 	int nr, ret;
 
@@ -203,9 +309,9 @@ static int read_layout(struct bz_system *sys, const struct bz_config *cfg,
 	if (ret)
 		return ret;
 	if (cfg->zones)
-		nr = bz__zones_parse(sys, cfg->zones, pages);
+		nr = bz__zones_parse(sys, cfg->zones, layout);
 	else
-		nr = default_layout(&sys->topo, pages);
+		nr = default_layout(&sys->topo, layout);
 	if (nr < 0)
 		return nr;
 	extend_topology(&sys->topo, nr);
@@ -282,10 +388,10 @@ static void bind_metadata(struct bz_system *sys)
 }
 
 /* Lays out every node and reserves address space, mem_map and pageblock flags. */
-static int build_nodes(struct bz_system *sys, const struct bz_config *cfg,
-		       unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES])
+static int build_nodes(struct bz_system *sys, const struct bz_config *cfg, const struct bz__layout *layout)
 {
-	unsigned long pfn = 0, reserve = cfg->hotplug_reserve;
+	struct place_cursor cursor = { 0, 0 };
+	unsigned long reserve = cfg->hotplug_reserve;
 	int ret;
 
 	sys->nr_nodes = sys->topo.nr_nodes;
@@ -297,12 +403,12 @@ static int build_nodes(struct bz_system *sys, const struct bz_config *cfg,
 			return -ENOMEM;
 		sys->nodes[nid] = node;
 		node->nid = nid;
-		node->nr_cpus = node_cpus(&sys->topo, cfg, nid);
-		ret = place_node(sys, node, pages[nid], reserve, &pfn);
+		node->nr_cpus = node_cpus(&sys->topo, cfg, layout, nid);
+		ret = place_node(sys, node, layout->zone[nid], reserve, &cursor);
 		if (ret)
 			return ret;
 	}
-	sys->nr_pfns = pfn ? pfn : MAX_ORDER_NR_PAGES;
+	sys->nr_pfns = cursor.next ? cursor.next : MAX_ORDER_NR_PAGES;
 	sys->reserve_bytes = sys->nr_pfns << BZ_PAGE_SHIFT;
 	sys->mem_map_bytes = sys->nr_pfns * sizeof(struct bz_page);
 	sys->base = bz__os_reserve(sys->reserve_bytes, NODE_ALIGN_PAGES << BZ_PAGE_SHIFT);
@@ -385,12 +491,12 @@ void bz__free_system_memory(struct bz_system *sys)
 
 int bz__build_system(struct bz_system *sys, const struct bz_config *cfg)
 {
-	unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES];
+	struct bz__layout layout;
 	int ret;
 
-	ret = read_layout(sys, cfg, pages);
+	ret = read_layout(sys, cfg, &layout);
 	if (!ret)
-		ret = build_nodes(sys, cfg, pages);
+		ret = build_nodes(sys, cfg, &layout);
 	if (ret)
 		return ret;
 	bz__build_all_zonelists(sys);

@@ -194,6 +194,15 @@ struct bz_zone {
 	 */
 	unsigned long deferred_pfn, deferred_end;
 	_Atomic bool boosted;           /* ZONE_BOOSTED_WATERMARK: kswapd should run; set under zone->lock */
+	/*
+	 * What the kernel's kmem tracepoints would count here (zone->lock to
+	 * write, read without it): blocks __rmqueue_smallest took
+	 * (mm_page_alloc_zone_locked), fallbacks to another type's block
+	 * (mm_page_alloc_extfrag) and of those the ones that claimed its
+	 * pageblock (change_ownership), blocks drained from caches
+	 * (mm_page_pcpu_drain).
+	 */
+	unsigned long nr_zone_locked, nr_extfrag, nr_extfrag_claimed, nr_pcpu_drain;
 
 	alignas(BZ_CACHELINE) _Atomic long vm_stat[NR_ZONE_STAT_ITEMS];
 };
@@ -359,6 +368,7 @@ struct bz_sysctls {       /* sys->sysctl_lock */
 	int zone_reclaim_mode;
 	int page_reporting_order;       /* libbuddyzone's (page_reporting.c): smallest order reported */
 	int page_reporting_delay_ms;    /* libbuddyzone's: delay before a reporting pass; 0: off */
+	int transparent_hugepage;       /* enum bz_thp_mode: khugepaged raises min_free_kbytes */
 };
 
 /* ---- debugging (debug_pagealloc.c, fail_page_alloc.c) ------------------------ */

@@ -48,9 +48,17 @@ static inline void bz__invalidate_shortcuts(void)
 int bz__build_system(struct bz_system *sys, const struct bz_config *cfg);
 /* Undoes bz__build_system's reservations (also after a partial build). */
 void bz__free_system_memory(struct bz_system *sys);
-/* Parses a --zones SPEC into pages[nid][zone]; returns the number of nodes or -EINVAL. */
-int bz__zones_parse(const struct bz_system *sys, const char *spec,
-		    unsigned long pages[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES]);
+/* A zone as the zones spec gives it: /proc/zoneinfo's managed, present, spanned, start_pfn. */
+#define BZ__PFN_AUTO (~0ul)             /* start_pfn: placed by mm_init.c */
+struct bz__zone_spec {
+	unsigned long managed, present, spanned, start_pfn;
+};
+struct bz__layout {
+	struct bz__zone_spec zone[BZ_MAX_NUMNODES][BZ_MAX_NR_ZONES];
+	int cpus[BZ_MAX_NUMNODES];      /* "NID:cpus=N"; -1: not given */
+};
+/* Parses a zones SPEC (bz_config.zones); returns the number of nodes or -EINVAL (logged). */
+int bz__zones_parse(const struct bz_system *sys, const char *spec, struct bz__layout *layout);
 /* The zone of a pfn, NULL outside every populated zone (a hole, or past the end). */
 struct bz_zone *bz__pfn_zone(const struct bz_system *sys, unsigned long pfn);
 

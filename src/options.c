@@ -48,7 +48,7 @@
 #define MAX_WATERMARK_SCALE_FACTOR        3000 /* SYSCTL_THREE_THOUSAND */
 #define INITIAL_MIN_FREE_KBYTES           1024 /* until calculate_min_free_kbytes() */
 
-enum sysctl_kind { SYSCTL_INT, SYSCTL_INTVEC, SYSCTL_ZONELIST_ORDER };
+enum sysctl_kind { SYSCTL_INT, SYSCTL_INTVEC, SYSCTL_ZONELIST_ORDER, SYSCTL_THP };
 
 struct bz_sysctl_def {
 	const char *name;
@@ -95,6 +95,13 @@ static const struct bz_sysctl_def sysctl_table[] = {
 	  0, BZ_MAX_ORDER, { BZ_PAGEBLOCK_ORDER } },
 	{ "page_reporting_delay_ms", SYSCTL_INT, S(page_reporting_delay_ms), C(page_reporting_delay_ms), false,
 	  0, 3600000, { 2000 } },
+	/*
+	 * /sys/kernel/mm/transparent_hugepage/enabled: "always", "madvise" or
+	 * "never", read back as that file shows it ("always [madvise] never");
+	 * enabled_store() -> start_stop_khugepaged() (sysctl.c).
+	 */
+	{ "transparent_hugepage", SYSCTL_THP, S(transparent_hugepage), C(transparent_hugepage), false,
+	  BZ_THP_NEVER, BZ_THP_ALWAYS, { BZ_THP_NEVER } },
 };
 
 #undef S
@@ -193,6 +200,25 @@ static int parse_zonelist_order(const char *text, int *out)
 	return -EINVAL;
 }
 
+/* enabled_store(): one of the three words (sysfs_streq: a trailing newline allowed). */
+static const char *const thp_words[] = { [BZ_THP_NEVER] = "never", [BZ_THP_MADVISE] = "madvise",
+					 [BZ_THP_ALWAYS] = "always" };
+
+static int parse_thp(const char *text, int *out)
+{
+	const char *p = skip_spaces(text);
+
+	for (int i = 0; i < (int)BZ_ARRAY_SIZE(thp_words); i++) {
+		size_t len = strlen(thp_words[i]);
+
+		if (strncmp(p, thp_words[i], len) == 0 && !*skip_spaces(p + len)) {
+			*out = i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
 /* The limits of the kernel's handler for one value. */
 static int check_limits(const struct bz_sysctl_def *def, int v)
 {
@@ -219,6 +245,8 @@ static const char *limits_text(const struct bz_sysctl_def *def)
 		return "up to 5 integers separated by spaces";
 	case offsetof(struct bz_sysctls, numa_zonelist_order):
 		return "\"Node\", \"Default\" or \"Zone\"";
+	case offsetof(struct bz_sysctls, transparent_hugepage):
+		return "\"always\", \"madvise\" or \"never\"";
 	default:
 		return "an integer of at least 0";
 	}
@@ -242,6 +270,9 @@ int bz__sysctl_parse(const struct bz_sysctl_def *def, const char *text, int vals
 	switch (def->kind) {
 	case SYSCTL_ZONELIST_ORDER:
 		ret = parse_zonelist_order(text, &vals[0]);
+		break;
+	case SYSCTL_THP:
+		ret = parse_thp(text, &vals[0]);
 		break;
 	case SYSCTL_INTVEC:
 		ret = parse_ints(text, vals, BZ_MAX_NR_ZONES, &count);
@@ -291,8 +322,8 @@ static int init_from_config(struct bz_system *sys, const struct bz_sysctl_def *d
 		}
 		if (v < def->min || v > def->max || check_limits(def, (int)v)) {
 			bz__log(sys, BZ_LOG_ERR, "bz_config: invalid %s value %ld: expected %s",
-				def->name, v, def->kind == SYSCTL_ZONELIST_ORDER ?
-				"0 (Node) or 1 (Zone)" : limits_text(def));
+				def->name, v, def->kind == SYSCTL_ZONELIST_ORDER ? "0 (Node) or 1 (Zone)" :
+				def->kind == SYSCTL_THP ? "a BZ_THP_* value" : limits_text(def));
 			return -EINVAL;
 		}
 		vals[i] = (int)v;
@@ -382,6 +413,10 @@ int bz__sysctl_format(const struct bz_sysctl_def *def, const int *field, char *b
 	switch (def->kind) {
 	case SYSCTL_ZONELIST_ORDER:
 		n = snprintf(buf, size, "%s", field[0] ? "Zone" : "Node");
+		return n < 0 || (size_t)n >= size ? -ERANGE : 0;
+	case SYSCTL_THP:	/* enabled_show(): the current word in brackets */
+		n = snprintf(buf, size, field[0] == BZ_THP_ALWAYS ? "[always] madvise never" :
+				  field[0] == BZ_THP_MADVISE ? "always [madvise] never" : "always madvise [never]");
 		return n < 0 || (size_t)n >= size ? -ERANGE : 0;
 	case SYSCTL_INTVEC:
 		for (int i = 0; i < BZ_MAX_NR_ZONES; i++) {

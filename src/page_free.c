@@ -191,6 +191,32 @@ out:
 }
 
 /*
+ * free_one_page() without the cache: every check of bz_free_pages, then
+ * the buddy lists (bzreplay follows a kernel whose frees it sees go there).
+ */
+BZ_API int bz_free_pages_to_buddy(bz_page *page, unsigned order)
+{
+	struct bz_system *sys;
+	unsigned long pfn = 0;
+	int ret;
+
+	sys = free_owner(page, order, &pfn);
+	if (bz_unlikely(!sys))
+		return -EINVAL;
+	if (bz_unlikely(order > BZ_MAX_ORDER))
+		return bad_page(sys, pfn, "freeing with an order above the maximum");
+	if (bz_unlikely(sys->debug.flags)) {
+		ret = free_page_is_bad(sys, bz__pfn_zone(sys, pfn), pfn, order);
+		if (ret)
+			return ret;
+		bz__debug_free(sys, pfn, order);
+	}
+	ret = free_to_buddy(sys, pfn, order);
+	bz__page_reporting_poll(sys);
+	return bz__reclaim_account(sys, order, ret);
+}
+
+/*
  * The fast path, for the common case only: a single page of the thread's
  * current system (no system was destroyed since it looked, so it is
  * alive), the head of an allocated order-0 block, its pageblock of a pcp

@@ -160,6 +160,7 @@ static void free_pcppages_bulk(struct bz_zone *z, int count, struct bz_pcp *pcp,
 			PAGE_SET(p, flags, PAGE_GET(p, flags) & ((uint8_t)~PG_pcp));
 			count -= 1 << order;
 			PCP_ADD(pcp, count, -(1 << order));
+			__atomic_store_n(&z->nr_pcpu_drain, z->nr_pcpu_drain + 1, __ATOMIC_RELAXED); /* trace_mm_page_pcpu_drain */
 			bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(sys, pfn));
 		} while (count > 0 && pcp->lists[pindex] != BZ_NIL);
 	}

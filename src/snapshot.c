@@ -45,6 +45,10 @@ static void snapshot_free_area(struct bz_zone *z, struct bz_zone_snapshot *s)
 			if (z->free_area[o].free_list[mt].first != BZ_NIL)
 				s->types[o] |= 1u << mt;
 	}
+	s->nr_zone_locked = z->nr_zone_locked;
+	s->nr_extfrag = z->nr_extfrag;
+	s->nr_extfrag_claimed = z->nr_extfrag_claimed;
+	s->nr_pcpu_drain = z->nr_pcpu_drain;
 	bz__zone_unlock(z);
 }
 

@@ -43,6 +43,8 @@ struct bz_zone_snapshot {
 	unsigned long numa[NUMA_OTHER - NUMA_HIT + 1];                   /* BZ_SNAP_NUMA */
 	unsigned long nr_free[BZ_NR_PAGE_ORDERS];                         /* BZ_SNAP_FREE_AREA */
 	unsigned types[BZ_NR_PAGE_ORDERS];      /* BZ_SNAP_FREE_AREA: bit mt: that list has a block */
+	/* BZ_SNAP_FREE_AREA: what the kmem tracepoints would have counted (bz_zone_stats). */
+	unsigned long nr_zone_locked, nr_extfrag, nr_extfrag_claimed, nr_pcpu_drain;
 	unsigned long by_type[BZ_MIGRATE_TYPES][BZ_NR_PAGE_ORDERS];       /* BZ_SNAP_LISTS, capped */
 	unsigned long pageblocks[BZ_MIGRATE_TYPES];                       /* BZ_SNAP_BLOCKS */
 };

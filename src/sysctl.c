@@ -34,6 +34,8 @@ static const struct {
 	{ "lowmem_reserve_ratio", bz__setup_per_zone_lowmem_reserve, true },
 	{ "percpu_pagelist_high_fraction", percpu_pagelist_high_fraction_changed, false },
 	{ "numa_zonelist_order", bz__build_all_zonelists, false },
+	/* enabled_store() -> start_stop_khugepaged() -> set_recommended_min_free_kbytes() */
+	{ "transparent_hugepage", bz__start_stop_khugepaged, true },
 };
 
 /* ---- handlers -------------------------------------------------------------- */

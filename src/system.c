@@ -38,6 +38,7 @@ static void config_defaults(struct bz_config *cfg)
 	cfg->hugetlb_page_size = (unsigned long)BZ_DEFAULT;
 	cfg->debug_check_interval = (unsigned long)BZ_DEFAULT;
 	cfg->hotplug_reserve = (unsigned long)BZ_DEFAULT;
+	cfg->transparent_hugepage = BZ_DEFAULT;
 }
 
 BZ_API void bz_config_init_size(struct bz_config *cfg, size_t size)
@@ -211,6 +212,10 @@ BZ_API int bz_zone_stats(bz_system *sys, int nid, int zid, struct bz_zone_stats 
 	s.pcp_high_min = (unsigned long)snap.pcp_high_min;
 	s.pcp_high_max = (unsigned long)snap.pcp_high_max;
 	s.lock_contended = snap.lock_contended;
+	s.nr_zone_locked = snap.nr_zone_locked;
+	s.nr_extfrag = snap.nr_extfrag;
+	s.nr_extfrag_claimed = snap.nr_extfrag_claimed;
+	s.nr_pcpu_drain = snap.nr_pcpu_drain;
 	size = BZ_MIN(st->size, sizeof(s));
 	s.size = st->size;
 	memcpy(st, &s, size);

@@ -342,10 +342,59 @@ static void refresh_zone_stat_thresholds(struct bz_system *sys)
 		z->stat_threshold = populated_zone(z) ? calculate_normal_threshold(z) : 0;
 }
 
+/* ---- khugepaged's min_free_kbytes (mm/khugepaged.c) ---------------------------- */
+
 /*
- * init_per_zone_wmark_min(): boot (and, in the kernel, memory hotplug).
- * A user-set min_free_kbytes stays, as after `sysctl vm.min_free_kbytes=`;
- * khugepaged's recommended value is not applied (no THP here).  Caller
+ * set_recommended_min_free_kbytes(): with transparent huge pages enabled,
+ * keep two pageblocks free per zone up to NORMAL (gfp_zone(GFP_USER); the
+ * MOVABLE zone has only movable pages) for fragmentation avoidance, plus
+ * on average two almost free of another type per pair of the three pcp
+ * types, so that a fallback finds one; at most 5% of lowmem.  It only
+ * raises min_free_kbytes, over a user's value too.  With THP off it is
+ * calculate_min_free_kbytes() again.
+ */
+static void set_recommended_min_free_kbytes(struct bz_system *sys)
+{
+	struct bz_sysctls *s = &sys->sysctl;
+	unsigned long recommended_min, nr_zones = 0;
+	const struct bz_zone *z;
+	int nid;
+
+	if (sysctl_read(&s->transparent_hugepage) == BZ_THP_NEVER) {
+		bz__calculate_min_free_kbytes(sys);
+		goto update_wmarks;
+	}
+	for_each_zone(sys, nid, z)
+		if (populated_zone(z) && z->idx <= BZ_ZONE_NORMAL)
+			nr_zones++;
+	/* Ensure 2 pageblocks are free to assist fragmentation avoidance */
+	recommended_min = PAGEBLOCK_NR_PAGES * nr_zones * 2;
+	recommended_min += PAGEBLOCK_NR_PAGES * nr_zones * BZ_MIGRATE_PCPTYPES * BZ_MIGRATE_PCPTYPES;
+	/* don't ever allow to reserve more than 5% of the lowmem */
+	recommended_min = BZ_MIN(recommended_min, nr_free_buffer_pages(sys) / 20);
+	recommended_min <<= BZ_PAGE_SHIFT - 10;
+	if (recommended_min > (unsigned long)s->min_free_kbytes) {
+		if (s->user_min_free_kbytes >= 0)
+			bz__log(sys, BZ_LOG_INFO,
+				"raising min_free_kbytes from %d to %lu to help transparent hugepage allocations",
+				s->min_free_kbytes, recommended_min);
+		__atomic_store_n(&s->min_free_kbytes, (int)recommended_min, __ATOMIC_RELAXED);
+	}
+update_wmarks:
+	bz__setup_per_zone_wmarks(sys);
+}
+
+/* start_stop_khugepaged(): the THP mode changed (sysctl.c, under sysctl_lock). */
+void bz__start_stop_khugepaged(struct bz_system *sys)
+{
+	set_recommended_min_free_kbytes(sys);
+}
+
+/*
+ * init_per_zone_wmark_min(): boot and memory hotplug.  A user-set
+ * min_free_kbytes stays, as after `sysctl vm.min_free_kbytes=`; then
+ * khugepaged_min_free_kbytes_update() raises it while THP is enabled
+ * (khugepaged starts at boot, hugepage_init(), and does the same).  Caller
  * holds sys->sysctl_lock, or the system is not yet visible to others.
  */
 void bz__recompute_watermarks(struct bz_system *sys)
@@ -355,6 +404,8 @@ void bz__recompute_watermarks(struct bz_system *sys)
 	bz__setup_per_zone_wmarks(sys);
 	refresh_zone_stat_thresholds(sys);
 	bz__setup_per_zone_lowmem_reserve(sys);
+	if (sysctl_read(&sys->sysctl.transparent_hugepage) != BZ_THP_NEVER)
+		set_recommended_min_free_kbytes(sys);
 }
 
 /* ---- the watermark tests ------------------------------------------------------ */

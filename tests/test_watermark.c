@@ -859,6 +859,93 @@ static void test_boost_watermark(void **state)
 	bz_system_destroy(sys);
 }
 
+/* ---- khugepaged's min_free_kbytes (set_recommended_min_free_kbytes) ------------------ */
+
+/* This machine (tests/data/trace-6.18/before/proc/zoneinfo), THP enabled=madvise. */
+#define THP_MACHINE "0:DMA=3840/3998/4095@1,0:DMA32=772847/782336/1044480@4096," \
+		    "0:Normal=720896/5505024/5505024@1048576,0:cpus=2"
+
+static bz_system *make_thp(const char *zones, int thp, long min_free_kbytes)
+{
+	struct bz_config cfg;
+	bz_system *sys = NULL;
+
+	bz_config_init(&cfg);
+	cfg.zones = zones;
+	cfg.topology = TOPOLOGY;
+	cfg.transparent_hugepage = thp;
+	cfg.min_free_kbytes = min_free_kbytes;
+	assert_int_equal(bz_system_create(&cfg, &sys), 0);
+	return sys;
+}
+
+/* 3 zones up to NORMAL * 512 * (2 + 3 * 3) pages = 67584 kB: the kernel's numbers exactly. */
+static void test_khugepaged_this_machine(void **state)
+{
+	static const unsigned long want[3][4] = {
+		{ 43, 53, 63, 73 }, { 8719, 10898, 13077, 15256 }, { 8133, 10166, 12199, 14232 },
+	};
+	bz_system *sys = make_thp(THP_MACHINE, BZ_THP_MADVISE, BZ_DEFAULT);
+	char buf[64];
+
+	(void)state;
+	assert_int_equal(sysctl_int(sys, "min_free_kbytes"), 67584);
+	for (int zid = 0; zid < 3; zid++)
+		for (int w = 0; w < NR_WMARK; w++)
+			assert_int_equal(wmark(zone(sys, 0, zid), (enum bz_wmark)w), want[zid][w]);
+	assert_int_equal(reserve(zone(sys, 0, BZ_ZONE_DMA), BZ_ZONE_NORMAL), 5834);
+	assert_int_equal(reserve(zone(sys, 0, BZ_ZONE_DMA32), BZ_ZONE_NORMAL), 2816);
+	assert_int_equal(atomic_load(&zone(sys, 0, BZ_ZONE_DMA32)->pcp_high_min), 5449);
+	assert_int_equal(atomic_load(&zone(sys, 0, BZ_ZONE_NORMAL)->pcp_high_max), 45056);
+	assert_int_equal(bz_sysctl_get(sys, "transparent_hugepage", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "always [madvise] never");
+	/* Turning THP off is calculate_min_free_kbytes() again (sqrt(lowmem * 16) above the high marks). */
+	assert_int_equal(bz_sysctl_set(sys, "transparent_hugepage", "never"), 0);
+	assert_true(sysctl_int(sys, "min_free_kbytes") < 67584 / 4);
+	assert_int_equal(bz_sysctl_set(sys, "transparent_hugepage", "always"), 0);
+	assert_int_equal(sysctl_int(sys, "min_free_kbytes"), 67584);
+	assert_int_equal(bz_sysctl_set(sys, "transparent_hugepage", "sometimes"), -EINVAL);
+	assert_int_equal(sysctl_int(sys, "min_free_kbytes"), 67584);
+	bz_system_destroy(sys);
+}
+
+/* Off by default: the model keeps calculate_min_free_kbytes()'s value. */
+static void test_khugepaged_off_by_default(void **state)
+{
+	bz_system *sys = make_thp(THP_MACHINE, BZ_DEFAULT, BZ_DEFAULT);
+	char buf[64];
+
+	(void)state;
+	assert_true(sysctl_int(sys, "min_free_kbytes") < 67584 / 4);
+	assert_int_equal(bz_sysctl_get(sys, "transparent_hugepage", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "always madvise [never]");
+	bz_system_destroy(sys);
+}
+
+/* A user's smaller value is raised too; on a small machine the cap is 5% of lowmem. */
+static void test_khugepaged_user_value_and_cap(void **state)
+{
+	bz_system *sys = make_thp(THP_MACHINE, BZ_THP_ALWAYS, 4096);
+	struct bz_zone *z;
+	unsigned long lowmem = 0;
+
+	(void)state;
+	assert_int_equal(sysctl_int(sys, "min_free_kbytes"), 67584);
+	/* A user's write afterwards wins, as in the kernel until the next recomputation. */
+	assert_int_equal(bz_sysctl_set(sys, "min_free_kbytes", "8192"), 0);
+	assert_int_equal(sysctl_int(sys, "min_free_kbytes"), 8192);
+	bz_system_destroy(sys);
+
+	sys = make_thp("0:Normal=65536", BZ_THP_MADVISE, BZ_DEFAULT);
+	z = zone(sys, 0, BZ_ZONE_NORMAL);
+	/* nr_free_buffer_pages() / 20 against the high mark set from calculate_min_free_kbytes(). */
+	assert_int_equal(bz_sysctl_set(sys, "transparent_hugepage", "never"), 0);
+	lowmem = z->managed_pages - wmark(z, WMARK_HIGH);
+	assert_int_equal(bz_sysctl_set(sys, "transparent_hugepage", "madvise"), 0);
+	assert_int_equal(sysctl_int(sys, "min_free_kbytes"), (int)(lowmem / 20 * 4));
+	bz_system_destroy(sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -885,6 +972,9 @@ int main(void)
 		cmocka_unit_test(test_watermark_ok_high_order_blocks),
 		cmocka_unit_test(test_watermark_fast),
 		cmocka_unit_test(test_boost_watermark),
+		cmocka_unit_test(test_khugepaged_this_machine),
+		cmocka_unit_test(test_khugepaged_off_by_default),
+		cmocka_unit_test(test_khugepaged_user_value_and_cap),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

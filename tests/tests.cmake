@@ -31,13 +31,23 @@ bz_test(extfrag)
 bz_internal_test(stats ${PROJECT_SOURCE_DIR}/tools/stats_reader.c)
 bz_test(mempolicy)
 bz_test(numa)
-# bzreplay on tests/data/trace-*.txt|csv; its --plot needs gnuplot (skipped without).
-add_test(NAME replay COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_replay.sh $<TARGET_FILE:bzreplay>
+# mm_init.c: zones given as /proc/zoneinfo shows them (managed/present/spanned@start_pfn, cpus=N).
+bz_test(layout)
+# pfn_control.c: blocks by pfn for bzreplay, and the tracepoint counts of bz_zone_stats.
+bz_test(pfn_control)
+# bzreplay on tests/data: a synthetic trace, a real 6.18 trace with its /proc
+# snapshots (both modes), trace.dat against its text (libtracecmd), a trace that
+# lost events, the CSV format and refusals, and --plot (gnuplot; skipped without).
+foreach(_part synthetic real tracedat loss misc plot)
+  add_test(NAME replay_${_part} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_replay.sh
+    $<TARGET_FILE:bzreplay> ${CMAKE_CURRENT_SOURCE_DIR}/data ${_part}
+    tracedat=$<IF:$<BOOL:${BZ_HAVE_TRACECMD}>,1,0>)
+  set_tests_properties(replay_${_part} PROPERTIES TIMEOUT 300 SKIP_RETURN_CODE 77)
+endforeach()
+# bzinfo --from-proc over saved /proc files of a real machine (tests/data/trace-6.18).
+add_test(NAME bzinfo_from_proc COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_bzinfo.sh $<TARGET_FILE:bzinfo>
   ${CMAKE_CURRENT_SOURCE_DIR}/data)
-add_test(NAME replay_plot COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_replay.sh $<TARGET_FILE:bzreplay>
-  ${CMAKE_CURRENT_SOURCE_DIR}/data plot)
-set_tests_properties(replay replay_plot PROPERTIES TIMEOUT 120)
-set_tests_properties(replay_plot PROPERTIES SKIP_RETURN_CODE 77)
+set_tests_properties(bzinfo_from_proc PROPERTIES TIMEOUT 120)
 # bzstat watching examples/stats_watch.
 if(TARGET stats_watch)
   add_test(NAME bzstat COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_bzstat.sh $<TARGET_FILE:bzstat>

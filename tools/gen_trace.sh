@@ -20,7 +20,11 @@
 #    5% order 0   GFP_KERNEL_ACCOUNT|__GFP_ZERO    (page tables)
 #    2% order 9   GFP_TRANSHUGE                    (transparent huge pages)
 # plus a few frees of pages allocated before tracing began, batched frees,
-# and two failed atomic allocations, as real traces have.  pfns come from a
+# and two failed atomic allocations, as real traces have.  Its batched frees
+# stand alone, as the only event of their free; a 6.x kernel emits each after
+# an mm_page_free of the same page (free_unref_folios), which bzreplay counts
+# once.  For a real trace, with its /proc snapshots, see tools/bzrecord.sh
+# and tests/data/trace-6.18/.  pfns come from a
 # simple model allocator (per-order LIFO reuse over a bump pointer), so they
 # are aligned and unique among live blocks.  The random numbers are the
 # Park-Miller generator in awk's doubles: the same trace from mawk or gawk.

@@ -100,6 +100,13 @@ struct bz_config {
 	 * "0:DMA=3840,0:DMA32=772917,0:Normal=163840".  NULL: BUDDYZONE_ZONES,
 	 * else each node of the topology gets its real memory size, cut at
 	 * x86-64's boundaries (DMA below 16 MiB, DMA32 below 4 GiB).
+	 * A zone may also give /proc/zoneinfo's present and spanned pages and
+	 * start_pfn: "ZONE=MANAGED/PRESENT/SPANNED@START_PFN", e.g.
+	 * "0:DMA=3840/3998/4095@1"; its first MANAGED pages are its memory,
+	 * the rest of the span reserved pages and holes (0 < MANAGED <= PRESENT
+	 * <= SPANNED; a START_PFN at or above the previous zone's end and the
+	 * zone's x86-64 floor).  "NID:cpus=N" gives node NID N CPUs (0..4096),
+	 * ahead of cpus_per_node and the topology.
 	 */
 	const char *zones;
 	/* Topology: NULL (BUDDYZONE_TOPOLOGY, else the machine's). */
@@ -162,7 +169,20 @@ struct bz_config {
 	 */
 	int page_reporting_order;
 	int page_reporting_delay_ms;
+	/*
+	 * Transparent huge pages, as /sys/kernel/mm/transparent_hugepage/enabled
+	 * (also the tunable "transparent_hugepage": "always", "madvise",
+	 * "never"): with always or madvise, khugepaged raises min_free_kbytes to
+	 * its recommended value (set_recommended_min_free_kbytes(): 11
+	 * pageblocks per zone up to NORMAL, at most 5% of lowmem), as on most
+	 * distributions' kernels.  BZ_THP_*; BZ_DEFAULT:
+	 * BUDDYZONE_TRANSPARENT_HUGEPAGE, else never (min_free_kbytes as
+	 * calculate_min_free_kbytes() alone gives it).
+	 */
+	int transparent_hugepage;
 };
+
+enum bz_thp_mode { BZ_THP_NEVER = 0, BZ_THP_MADVISE = 1, BZ_THP_ALWAYS = 2 };
 
 /*
  * Debug options (the kernel's page_poison, init_on_alloc, init_on_free and
@@ -501,8 +521,10 @@ BZ_API int bz_page_zonenum(const bz_page *page);           /* enum bz_zone_type,
  * Sets a tunable by its sysctl name (min_free_kbytes, watermark_scale_factor,
  * watermark_boost_factor, lowmem_reserve_ratio ("256 256 32 0 0"),
  * percpu_pagelist_high_fraction, numa_zonelist_order ("Node"/"Zone"),
- * zone_reclaim_mode, and libbuddyzone's page_reporting_order and
- * page_reporting_delay_ms), with the kernel's limits; watermarks, reserves and
+ * zone_reclaim_mode, transparent_hugepage ("always", "madvise" or "never",
+ * /sys/kernel/mm/transparent_hugepage/enabled: see bz_config), and
+ * libbuddyzone's page_reporting_order and page_reporting_delay_ms), with the
+ * kernel's limits; watermarks, reserves and
  * pageset sizes are recomputed at once.  -EINVAL for an unknown name or
  * a value the kernel would refuse.
  */
@@ -526,6 +548,15 @@ struct bz_zone_stats {
 	unsigned long nr_free[BZ_NR_PAGE_ORDERS]; /* free blocks per order (buddyinfo) */
 	unsigned long pcp_batch, pcp_high_min, pcp_high_max;
 	unsigned long lock_contended; /* zone->lock acquisitions that had to wait, since creation */
+	/*
+	 * Since creation, what the kernel's kmem tracepoints would have
+	 * reported for this zone: blocks taken by __rmqueue_smallest
+	 * (mm_page_alloc_zone_locked), fallbacks to another migratetype's block
+	 * (mm_page_alloc_extfrag) and of those the ones that claimed the
+	 * pageblock (its change_ownership=1), blocks drained from per-thread
+	 * caches to the buddy lists (mm_page_pcpu_drain).
+	 */
+	unsigned long nr_zone_locked, nr_extfrag, nr_extfrag_claimed, nr_pcpu_drain;
 };
 
 /*
@@ -587,6 +618,40 @@ BZ_API int bz_extfrag_index(const unsigned long nr_free[BZ_NR_PAGE_ORDERS], unsi
  * logging the first broken invariant.  Takes each zone lock in turn.
  */
 BZ_API int bz_check(bz_system *sys);
+
+/* ---- Blocks by pfn: replaying a kernel's history --------------------------------- */
+
+/*
+ * What a tool needs to make a system follow a real kernel page by page
+ * (bzreplay's exact mode, or a start from a /proc snapshot).  None of it
+ * counts as an allocation or a free (pgalloc, pgfree); each call takes
+ * one zone lock.  Thread-safe.
+ *
+ * bz_take_free_block takes the block of 2^order pages at pfn (aligned to
+ * its order) off the free lists, splitting the free block that holds it
+ * as the kernel's take_page_off_buddy() does; the block is then allocated
+ * as if by a request of migratetype mt (BZ_MIGRATE_*) and freed with
+ * bz_free_pages or bz_free_pages_to_buddy.  NULL when those pages are not
+ * all free in one block (allocated, in a per-thread cache, or outside
+ * every zone's memory), or for an order above BZ_MAX_ORDER, a misaligned
+ * pfn or an mt above BZ_MIGRATE_RECLAIMABLE.
+ */
+BZ_API bz_page *bz_take_free_block(bz_system *sys, unsigned long pfn, unsigned order, int mt);
+
+/*
+ * Frees a block straight onto the buddy lists, merging with free buddies
+ * (the kernel's free_one_page()), never into the calling thread's cache.
+ * Errors as bz_free_pages.
+ */
+BZ_API int bz_free_pages_to_buddy(bz_page *page, unsigned order);
+
+/*
+ * Sets the migratetype of the pageblock holding pfn (BZ_MIGRATE_UNMOVABLE,
+ * MOVABLE, RECLAIMABLE or HIGHATOMIC); its free blocks move to that type's
+ * lists (set_pageblock_migratetype() with move_freepages_block()).  0, or
+ * -EINVAL for a pfn outside every zone or another mt.
+ */
+BZ_API int bz_set_pageblock_migratetype(bz_system *sys, unsigned long pfn, int mt);
 
 /* ---- Fault injection ------------------------------------------------------- */
 
