@@ -36,6 +36,7 @@ struct shared {
 	_Atomic long extra_rounds;
 	long extra_target;
 	double deadline;
+	pthread_barrier_t start;        /* the workers begin together */
 	struct thread_failures tf;
 };
 
@@ -100,6 +101,7 @@ static void *worker(void *argp)
 	uint64_t seed = 0x12345u + (uint64_t)arg->id * 7919u;
 	static const unsigned orders[] = { 0, 0, 0, 0, 1, 2, 3, 0, 9, 5 };
 
+	pthread_barrier_wait(&sh->start);
 	for (int i = 0; !worker_done(sh, i); i++) {
 		unsigned order = orders[xorshift(&seed) % 10], got_order;
 		bz_gfp_t gfp = (xorshift(&seed) & 1) ? BZ_GFP_KERNEL : BZ_GFP_HIGHUSER_MOVABLE;
@@ -128,6 +130,7 @@ static void run_workers(struct shared *sh, void *(*extra)(void *))
 
 	for (int i = 0; i < THREADS; i++)
 		pthread_mutex_init(&sh->ring[i].lock, NULL);
+	assert_int_equal(pthread_barrier_init(&sh->start, NULL, THREADS), 0);
 	sh->deadline = wait_now_s() + WAIT_DEADLINE_S;
 	if (extra)
 		assert_int_equal(pthread_create(&ex, NULL, extra, sh), 0);
@@ -140,6 +143,7 @@ static void run_workers(struct shared *sh, void *(*extra)(void *))
 	atomic_store(&sh->stop, 1);
 	if (extra)
 		assert_int_equal(pthread_join(ex, NULL), 0);
+	pthread_barrier_destroy(&sh->start);
 	assert_no_thread_failures(&sh->tf);
 	/* The extra thread's work overlapped the workers'. */
 	assert_true(atomic_load(&sh->extra_rounds) >= sh->extra_target);
