@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "wait.h"
 #include "os.h"
 
 #define ZONES "0:DMA32=4096,0:Normal=8192"
@@ -408,59 +409,75 @@ static void test_check_runs_every_n_operations(void **state)
 	bz_system_destroy(sys);
 }
 
-struct worker {
+#define CHURNERS 3
+#define CHURN_OPS 3000
+
+struct churners {
 	bz_system *sys;
+	pthread_barrier_t start;
+	_Atomic int finished;           /* workers through their CHURN_OPS */
+	struct thread_failures tf;
+};
+
+struct worker {
+	struct churners *c;
 	int seed;
 };
 
+/*
+ * All start together and none stops before every one did its operations:
+ * each check counts caches that other threads are changing.
+ */
 static void *churn(void *arg)
 {
 	struct worker *w = arg;
+	struct churners *c = w->c;
 	bz_page *held[16] = { 0 };
 	unsigned r = (unsigned)w->seed;
 
-	for (int i = 0; i < 3000; i++) {
+	pthread_barrier_wait(&c->start);
+	for (int i = 0; i < CHURN_OPS || atomic_load(&c->finished) < CHURNERS; i++) {
 		int slot;
 
+		if (i == CHURN_OPS)
+			atomic_fetch_add(&c->finished, 1);
 		r = r * 1103515245u + 12345u;
 		slot = (int)((r >> 8) % 16);
 		if (held[slot]) {
-			if (bz_free_pages(held[slot], (unsigned)slot % 4))
-				return (void *)1;
+			THREAD_CHECK(&c->tf, bz_free_pages(held[slot], (unsigned)slot % 4) == 0);
 			held[slot] = NULL;
 		} else {
-			held[slot] = bz_alloc_pages(w->sys, BZ_GFP_KERNEL, (unsigned)slot % 4);
+			held[slot] = bz_alloc_pages(c->sys, BZ_GFP_KERNEL, (unsigned)slot % 4);
 		}
 	}
 	for (int s = 0; s < 16; s++)
 		if (held[s])
-			bz_free_pages(held[s], (unsigned)s % 4);
+			THREAD_CHECK(&c->tf, bz_free_pages(held[s], (unsigned)s % 4) == 0);
 	return NULL;
 }
 
 /* Other threads' caches are stopped while a check counts them: no false alarm. */
 static void test_check_exact_while_threads_run(void **state)
 {
-	bz_system *sys = debug_system(BZ_DEBUG_CHECK | BZ_DEBUG_POISON, 25);
-	struct worker w[3];
-	pthread_t t[3];
+	struct churners c = { .sys = debug_system(BZ_DEBUG_CHECK | BZ_DEBUG_POISON, 25), .tf = THREAD_FAILURES_INIT };
+	struct worker w[CHURNERS];
+	pthread_t t[CHURNERS];
 
 	(void)state;
-	for (int i = 0; i < 3; i++) {
-		w[i] = (struct worker){ sys, i + 1 };
+	assert_int_equal(pthread_barrier_init(&c.start, NULL, CHURNERS), 0);
+	for (int i = 0; i < CHURNERS; i++) {
+		w[i] = (struct worker){ &c, i + 1 };
 		assert_int_equal(pthread_create(&t[i], NULL, churn, &w[i]), 0);
 	}
-	for (int i = 0; i < 3; i++) {
-		void *ret;
-
-		assert_int_equal(pthread_join(t[i], &ret), 0);
-		assert_null(ret);
-	}
-	assert_true(json_counter(sys, "debug_check_run") >= 100);
-	assert_int_equal(json_counter(sys, "debug_check_fail"), 0);
-	assert_int_equal(json_counter(sys, "pagealloc_corruption"), 0);
-	assert_int_equal(bz_check(sys), 0);
-	bz_system_destroy(sys);
+	for (int i = 0; i < CHURNERS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	pthread_barrier_destroy(&c.start);
+	assert_no_thread_failures(&c.tf);
+	assert_true(json_counter(c.sys, "debug_check_run") >= 100);
+	assert_int_equal(json_counter(c.sys, "debug_check_fail"), 0);
+	assert_int_equal(json_counter(c.sys, "pagealloc_corruption"), 0);
+	assert_int_equal(bz_check(c.sys), 0);
+	bz_system_destroy(c.sys);
 }
 
 /* ---- abort mode, environment ---------------------------------------------------------------------- */

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "wait.h"
 
 #define ZONES "0:DMA=4096,0:DMA32=8192,0:Normal=8192"
 #define BZ_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
@@ -392,15 +393,59 @@ static void on_alarm(int sig)
 	atomic_fetch_add(&ticks, 1);
 }
 
+/*
+ * The NOFAIL request below, seen from the OOM notifier it runs once per
+ * round: it is provably waiting for memory once the notifier ran twice
+ * (past where any other request fails, then round the back-off) with
+ * timer ticks in between, delivered to it (the freeing thread blocks them).
+ */
+struct nofail_signals {
+	struct bz_oom_notifier nb;      /* first: the callback casts back */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int oom_calls, ticks_at_first;
+	bool waited, alloc_returned;
+	bool waited_at_free;            /* what the freeing thread saw */
+	bz_page **held;
+	_Atomic int bad_frees;
+};
+
+static unsigned long nofail_oom(struct bz_oom_notifier *nb, const struct bz_oom_control *oc)
+{
+	struct nofail_signals *w = (struct nofail_signals *)nb;
+	int now = atomic_load(&ticks);
+
+	(void)oc;
+	pthread_mutex_lock(&w->lock);
+	if (++w->oom_calls == 1)
+		w->ticks_at_first = now;
+	else if (now - w->ticks_at_first >= 2)
+		w->waited = true;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
 static void *free_later(void *arg)
 {
-	bz_page **held = arg;
-	struct timespec ts = { 0, 20 * 1000 * 1000 };
+	struct nofail_signals *w = arg;
+	struct timespec deadline;
+	sigset_t alarm;
 
-	while (nanosleep(&ts, &ts) && errno == EINTR)
+	sigemptyset(&alarm);
+	sigaddset(&alarm, SIGALRM);
+	pthread_sigmask(SIG_BLOCK, &alarm, NULL);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t)WAIT_DEADLINE_S;
+	pthread_mutex_lock(&w->lock);
+	while (!w->waited && !w->alloc_returned &&
+	       pthread_cond_timedwait(&w->cond, &w->lock, &deadline) != ETIMEDOUT)
 		;
-	for (int i = 0; held[i]; i++)
-		bz_free_pages(held[i], 0);
+	w->waited_at_free = w->waited;
+	pthread_mutex_unlock(&w->lock);
+	for (int i = 0; w->held[i]; i++)
+		if (bz_free_pages(w->held[i], 0) != 0)
+			atomic_fetch_add(&w->bad_frees, 1);
 	return NULL;
 }
 
@@ -414,11 +459,15 @@ static void test_signals_interrupting(void **state)
 	struct sigaction sa = { .sa_handler = on_alarm }, old;
 	struct itimerval it = { { 0, 200 }, { 0, 200 } }, off = { { 0, 0 }, { 0, 0 } };
 	static bz_page *held[8192];
+	struct nofail_signals w = { .nb = { .notifier_call = nofail_oom }, .held = held };
 	bz_system *small;
+	bz_page *p;
 	pthread_t t;
 	int n = 0;
 
 	(void)state;
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
 	sigemptyset(&sa.sa_mask);
 	assert_int_equal(sigaction(SIGALRM, &sa, &old), 0);
 	assert_int_equal(setitimer(ITIMER_REAL, &it, NULL), 0);
@@ -437,14 +486,19 @@ static void test_signals_interrupting(void **state)
 		n++;
 	held[n] = NULL;
 	assert_int_equal(n, 4096);
-	assert_int_equal(pthread_create(&t, NULL, free_later, held), 0);
-	{
-		bz_page *p = bz_alloc_pages(small, BZ_GFP_KERNEL | BZ_GFP_NOFAIL | BZ_GFP_NOWARN, 0);
-
-		assert_non_null(p);
-		assert_int_equal(pthread_join(t, NULL), 0);
-		assert_int_equal(bz_free_pages(p, 0), 0);
-	}
+	assert_int_equal(bz_register_oom_notifier(small, &w.nb), 0);
+	assert_int_equal(pthread_create(&t, NULL, free_later, &w), 0);
+	p = bz_alloc_pages(small, BZ_GFP_KERNEL | BZ_GFP_NOFAIL | BZ_GFP_NOWARN, 0);
+	pthread_mutex_lock(&w.lock);
+	w.alloc_returned = true;
+	pthread_cond_broadcast(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_non_null(p);
+	assert_true(w.waited_at_free);  /* it waited, with signals arriving, until the frees */
+	assert_int_equal(atomic_load(&w.bad_frees), 0);
+	assert_int_equal(bz_free_pages(p, 0), 0);
+	assert_int_equal(bz_unregister_oom_notifier(small, &w.nb), 0);
 	assert_int_equal(bz_check(small), 0);
 	assert_int_equal(total_free(small), 4096);
 	bz_system_destroy(small);
@@ -453,6 +507,8 @@ static void test_signals_interrupting(void **state)
 	assert_int_equal(sigaction(SIGALRM, &old, NULL), 0);
 	assert_true(atomic_load(&ticks) > 0);
 	assert_int_equal(bz_check(sys), 0);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
 }
 
 int main(void)

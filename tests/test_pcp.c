@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "wait.h"
 
 #define THREADS 4
 
@@ -31,7 +32,24 @@ struct shared {
 	_Atomic int stop;
 	_Atomic long allocs, fails;
 	int ops;
+	/* The extra thread's rounds: the workers go on until it made extra_target of them. */
+	_Atomic long extra_rounds;
+	long extra_target;
+	double deadline;
+	pthread_barrier_t start;        /* the workers begin together */
+	struct thread_failures tf;
 };
+
+#define SHARED_INIT(zones, cpus) \
+	{ .sys = make_system((zones), (cpus), NULL), .ops = 20000, .tf = THREAD_FAILURES_INIT }
+
+/* A worker's ops done: its quota, and the extra thread ran alongside (or time is up). */
+static bool worker_done(struct shared *sh, int i)
+{
+	if (i < sh->ops || atomic_load(&sh->extra_rounds) >= sh->extra_target)
+		return i >= sh->ops;
+	return (i & 1023) == 0 && wait_now_s() > sh->deadline;
+}
 
 static uint64_t xorshift(uint64_t *s)
 {
@@ -83,7 +101,8 @@ static void *worker(void *argp)
 	uint64_t seed = 0x12345u + (uint64_t)arg->id * 7919u;
 	static const unsigned orders[] = { 0, 0, 0, 0, 1, 2, 3, 0, 9, 5 };
 
-	for (int i = 0; i < sh->ops; i++) {
+	pthread_barrier_wait(&sh->start);
+	for (int i = 0; !worker_done(sh, i); i++) {
 		unsigned order = orders[xorshift(&seed) % 10], got_order;
 		bz_gfp_t gfp = (xorshift(&seed) & 1) ? BZ_GFP_KERNEL : BZ_GFP_HIGHUSER_MOVABLE;
 		bz_page *p = bz_alloc_pages(sh->sys, gfp | BZ_GFP_NOWARN, order);
@@ -94,12 +113,12 @@ static void *worker(void *argp)
 			a[0] = (unsigned char)i;
 			atomic_fetch_add(&sh->allocs, 1);
 			if ((xorshift(&seed) & 1) || !ring_put(&sh->ring[(arg->id + 1) % THREADS], p, order))
-				assert_int_equal(bz_free_pages(p, order), 0);
+				THREAD_CHECK(&sh->tf, bz_free_pages(p, order) == 0);
 		} else {
 			atomic_fetch_add(&sh->fails, 1);
 		}
 		while ((p = ring_get(&sh->ring[arg->id], &got_order)) != NULL)
-			assert_int_equal(bz_free_pages(p, got_order), 0);
+			THREAD_CHECK(&sh->tf, bz_free_pages(p, got_order) == 0);
 	}
 	return NULL;
 }
@@ -111,17 +130,23 @@ static void run_workers(struct shared *sh, void *(*extra)(void *))
 
 	for (int i = 0; i < THREADS; i++)
 		pthread_mutex_init(&sh->ring[i].lock, NULL);
+	assert_int_equal(pthread_barrier_init(&sh->start, NULL, THREADS), 0);
+	sh->deadline = wait_now_s() + WAIT_DEADLINE_S;
 	if (extra)
-		pthread_create(&ex, NULL, extra, sh);
+		assert_int_equal(pthread_create(&ex, NULL, extra, sh), 0);
 	for (int i = 0; i < THREADS; i++) {
 		args[i] = (struct worker_arg){ sh, i };
-		pthread_create(&t[i], NULL, worker, &args[i]);
+		assert_int_equal(pthread_create(&t[i], NULL, worker, &args[i]), 0);
 	}
 	for (int i = 0; i < THREADS; i++)
-		pthread_join(t[i], NULL);
+		assert_int_equal(pthread_join(t[i], NULL), 0);
 	atomic_store(&sh->stop, 1);
 	if (extra)
-		pthread_join(ex, NULL);
+		assert_int_equal(pthread_join(ex, NULL), 0);
+	pthread_barrier_destroy(&sh->start);
+	assert_no_thread_failures(&sh->tf);
+	/* The extra thread's work overlapped the workers'. */
+	assert_true(atomic_load(&sh->extra_rounds) >= sh->extra_target);
 	for (int i = 0; i < THREADS; i++) {
 		unsigned order;
 		bz_page *p;
@@ -148,7 +173,7 @@ static void assert_everything_back(bz_system *sys)
 static void test_threads_cross_free_mixed_orders(void **state)
 {
 	(void)state;
-	struct shared sh = { .sys = make_system("0:DMA32=16384,0:Normal=65536", 4, NULL), .ops = 20000 };
+	struct shared sh = SHARED_INIT("0:DMA32=16384,0:Normal=65536", 4);
 
 	run_workers(&sh, NULL);
 	assert_true(atomic_load(&sh.allocs) > 0);
@@ -160,7 +185,7 @@ static void test_threads_cross_free_mixed_orders(void **state)
 static void test_threads_near_watermarks(void **state)
 {
 	(void)state;
-	struct shared sh = { .sys = make_system("0:Normal=4096", 4, NULL), .ops = 20000 };
+	struct shared sh = SHARED_INIT("0:Normal=4096", 4);
 
 	run_workers(&sh, NULL);
 	assert_true(atomic_load(&sh.fails) > 0);
@@ -171,21 +196,20 @@ static void test_threads_near_watermarks(void **state)
 static void *drainer(void *p)
 {
 	struct shared *sh = p;
-	long drains = 0;
 
 	while (!atomic_load(&sh->stop)) {
-		assert_int_equal(bz_drain_all_pages(sh->sys), 0);
-		drains++;
+		THREAD_CHECK(&sh->tf, bz_drain_all_pages(sh->sys) == 0);
+		atomic_fetch_add(&sh->extra_rounds, 1);
 	}
-	assert_true(drains > 0);
 	return NULL;
 }
 
 static void test_drain_while_owners_run(void **state)
 {
 	(void)state;
-	struct shared sh = { .sys = make_system("0:Normal=65536", 4, NULL), .ops = 20000 };
+	struct shared sh = SHARED_INIT("0:Normal=65536", 4);
 
+	sh.extra_target = 50;           /* drains while the owners still allocate and free */
 	run_workers(&sh, drainer);
 	assert_everything_back(sh.sys);
 	bz_system_destroy(sh.sys);
@@ -193,14 +217,14 @@ static void test_drain_while_owners_run(void **state)
 
 static void *short_lived(void *p)
 {
-	bz_system *sys = p;
+	struct shared *sh = p;
 	bz_page *pg[8];
 
 	for (int i = 0; i < 8; i++)
-		pg[i] = bz_alloc_pages(sys, BZ_GFP_KERNEL, (unsigned)i % 4);
+		pg[i] = bz_alloc_pages(sh->sys, BZ_GFP_KERNEL, (unsigned)i % 4);
 	for (int i = 0; i < 8; i++)
 		if (pg[i])
-			assert_int_equal(bz_free_pages(pg[i], (unsigned)i % 4), 0);
+			THREAD_CHECK(&sh->tf, bz_free_pages(pg[i], (unsigned)i % 4) == 0);
 	return NULL;
 }
 
@@ -208,16 +232,18 @@ static void *short_lived(void *p)
 static void test_thousands_of_short_lived_threads(void **state)
 {
 	(void)state;
-	bz_system *sys = make_system("0:Normal=65536", 2, NULL);
+	struct shared sh = SHARED_INIT("0:Normal=65536", 2);
+	bz_system *sys = sh.sys;
 
 	for (int round = 0; round < 50; round++) {
 		pthread_t t[40];
 
 		for (int i = 0; i < 40; i++)
-			assert_int_equal(pthread_create(&t[i], NULL, short_lived, sys), 0);
+			assert_int_equal(pthread_create(&t[i], NULL, short_lived, &sh), 0);
 		for (int i = 0; i < 40; i++)
-			pthread_join(t[i], NULL);
+			assert_int_equal(pthread_join(t[i], NULL), 0);
 	}
+	assert_no_thread_failures(&sh.tf);
 	assert_int_equal(zone_stats(sys, 0, BZ_ZONE_NORMAL).cached, 0);
 	assert_int_equal(bz_check(sys), 0);
 	assert_int_equal(zone_stats(sys, 0, BZ_ZONE_NORMAL).free, 65536);
@@ -237,7 +263,7 @@ static void *forker(void *p)
 	struct shared *sh = p;
 	int forks = 0;
 
-	while (!atomic_load(&sh->stop) && forks < 20) {
+	while (!atomic_load(&sh->stop) && forks < 2 * sh->extra_target) {
 		pid_t pid = fork();
 
 		if (pid == 0) {
@@ -253,12 +279,13 @@ static void *forker(void *p)
 
 			_exit(ok ? 0 : 1);
 		}
-		if (pid > 0) {
-			int status;
+		if (THREAD_CHECK(&sh->tf, pid > 0)) {
+			int status = 0;
 
-			waitpid(pid, &status, 0);
-			assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+			THREAD_CHECK(&sh->tf, waitpid(pid, &status, 0) == pid);
+			THREAD_CHECK(&sh->tf, WIFEXITED(status) && WEXITSTATUS(status) == 0);
 			forks++;
+			atomic_fetch_add(&sh->extra_rounds, 1);
 		}
 	}
 	return NULL;
@@ -275,8 +302,9 @@ static void test_fork_while_others_allocate(void **state)
 	 */
 	skip();
 #endif
-	struct shared sh = { .sys = make_system("0:Normal=65536", 4, NULL), .ops = 20000 };
+	struct shared sh = SHARED_INIT("0:Normal=65536", 4);
 
+	sh.extra_target = 10;           /* children forked while the workers still allocate and free */
 	run_workers(&sh, forker);
 	assert_everything_back(sh.sys);
 	bz_system_destroy(sh.sys);
@@ -285,6 +313,7 @@ static void test_fork_while_others_allocate(void **state)
 struct holder {
 	bz_system *sys;
 	pthread_barrier_t *held, *destroyed;
+	struct thread_failures tf;
 };
 
 static void *hold_cache(void *p)
@@ -292,12 +321,13 @@ static void *hold_cache(void *p)
 	struct holder *h = p;
 	bz_page *pg = bz_alloc_pages(h->sys, BZ_GFP_KERNEL, 0);
 
-	assert_non_null(pg);
-	assert_int_equal(bz_free_pages(pg, 0), 0); /* now cached in this thread */
+	if (THREAD_CHECK(&h->tf, pg != NULL))
+		THREAD_CHECK(&h->tf, bz_free_pages(pg, 0) == 0); /* now cached in this thread */
 	pthread_barrier_wait(h->held);
 	pthread_barrier_wait(h->destroyed);
 	/* The system is gone; this thread's exit must not touch its cache. */
-	assert_int_equal(bz_free_pages(pg, 0), -EINVAL);
+	if (pg)
+		THREAD_CHECK(&h->tf, bz_free_pages(pg, 0) == -EINVAL);
 	return NULL;
 }
 
@@ -305,19 +335,20 @@ static void test_destroy_while_threads_hold_caches(void **state)
 {
 	(void)state;
 	pthread_barrier_t held, destroyed;
-	struct holder h = { make_system("0:Normal=8192", 2, NULL), &held, &destroyed };
+	struct holder h = { make_system("0:Normal=8192", 2, NULL), &held, &destroyed, THREAD_FAILURES_INIT };
 	pthread_t t[3];
 
 	pthread_barrier_init(&held, NULL, 4);
 	pthread_barrier_init(&destroyed, NULL, 4);
 	for (int i = 0; i < 3; i++)
-		pthread_create(&t[i], NULL, hold_cache, &h);
+		assert_int_equal(pthread_create(&t[i], NULL, hold_cache, &h), 0);
 	pthread_barrier_wait(&held);
 	assert_true(zone_stats(h.sys, 0, BZ_ZONE_NORMAL).cached > 0);
 	bz_system_destroy(h.sys);
 	pthread_barrier_wait(&destroyed);
 	for (int i = 0; i < 3; i++)
-		pthread_join(t[i], NULL);
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_no_thread_failures(&h.tf);
 	pthread_barrier_destroy(&held);
 	pthread_barrier_destroy(&destroyed);
 }
@@ -326,10 +357,11 @@ static void test_destroy_while_threads_hold_caches(void **state)
 static void *free_here(void *p)
 {
 	bz_page **pages = p;
+	long bad = 0;
 
 	for (int i = 0; i < 16; i++)
-		assert_int_equal(bz_free_pages(pages[i], 0), 0);
-	return NULL;
+		bad += bz_free_pages(pages[i], 0) != 0;
+	return (void *)bad;
 }
 
 static void test_free_goes_to_freeing_threads_cache(void **state)
@@ -339,12 +371,14 @@ static void test_free_goes_to_freeing_threads_cache(void **state)
 	bz_page *pages[16];
 	pthread_t t;
 	unsigned long before;
+	void *bad;
 
 	for (int i = 0; i < 16; i++)
 		assert_non_null(pages[i] = bz_alloc_pages(sys, BZ_GFP_KERNEL, 0));
 	before = zone_stats(sys, 0, BZ_ZONE_NORMAL).free;
-	pthread_create(&t, NULL, free_here, pages);
-	pthread_join(t, NULL);
+	assert_int_equal(pthread_create(&t, NULL, free_here, pages), 0);
+	assert_int_equal(pthread_join(t, &bad), 0);
+	assert_null(bad);
 	/* That thread's cache went back to the buddy lists when it exited. */
 	assert_true(zone_stats(sys, 0, BZ_ZONE_NORMAL).free >= before + 16);
 	assert_int_equal(bz_check(sys), 0);
@@ -471,6 +505,7 @@ struct idle_arg {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int stage;                      /* 1: the cache is full; 2: may exit */
+	struct thread_failures tf;
 };
 
 static void *fill_then_idle(void *p)
@@ -482,8 +517,8 @@ static void *fill_then_idle(void *p)
 	for (int i = 0; i < N; i++)
 		pages[i] = bz_alloc_pages(a->sys, BZ_GFP_KERNEL, 0);
 	for (int i = 0; i < N; i++)
-		if (pages[i])
-			bz_free_pages(pages[i], 0);
+		if (THREAD_CHECK(&a->tf, pages[i] != NULL))
+			THREAD_CHECK(&a->tf, bz_free_pages(pages[i], 0) == 0);
 	free(pages);
 	pthread_mutex_lock(&a->lock);
 	a->stage = 1;
@@ -504,10 +539,12 @@ static void test_idle_thread_cache_decays(void **state)
 {
 	(void)state;
 	struct idle_arg a = { .sys = make_system("0:DMA32=65536,0:Normal=262144", 2, NULL),
-			      .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER };
+			      .lock = PTHREAD_MUTEX_INITIALIZER, .cond = PTHREAD_COND_INITIALIZER,
+			      .tf = THREAD_FAILURES_INIT };
 	enum { MINE = 5000 };           /* above DMA32's high_max: every round refills and drains */
 	bz_page **mine = calloc(MINE, sizeof(*mine));
 	unsigned long full, now = 0;
+	double deadline;
 	pthread_t t;
 
 	assert_int_equal(pthread_create(&t, NULL, fill_then_idle, &a), 0);
@@ -517,8 +554,12 @@ static void test_idle_thread_cache_decays(void **state)
 	pthread_mutex_unlock(&a.lock);
 	full = zone_stats(a.sys, 0, BZ_ZONE_NORMAL).cached;
 	assert_true(full > zone_stats(a.sys, 0, BZ_ZONE_NORMAL).pcp_high_min);
-	/* Up to 10 s of work in DMA32: refills and drains, each decaying this thread's cache. */
-	for (int round = 0; round < 200; round++) {
+	/*
+	 * Work in DMA32 (refills and drains, each decaying this thread's cache)
+	 * until the idle cache shrank: a second of wall time is due, allowed many.
+	 */
+	deadline = wait_now_s() + WAIT_DEADLINE_S;
+	do {
 		for (int i = 0; i < MINE; i++)
 			assert_non_null(mine[i] = bz_alloc_pages(a.sys, BZ_GFP_KERNEL | BZ_GFP_DMA32, 0));
 		for (int i = 0; i < MINE; i++)
@@ -526,14 +567,15 @@ static void test_idle_thread_cache_decays(void **state)
 		now = zone_stats(a.sys, 0, BZ_ZONE_NORMAL).cached;
 		if (now < full)
 			break;
-		usleep(50000);
-	}
+		usleep(50000);          /* a pace for the loop, not an order between threads */
+	} while (wait_now_s() < deadline);
 	assert_true(now < full);
 	pthread_mutex_lock(&a.lock);
 	a.stage = 2;
 	pthread_cond_broadcast(&a.cond);
 	pthread_mutex_unlock(&a.lock);
-	pthread_join(t, NULL);
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_no_thread_failures(&a.tf);
 	assert_int_equal(bz_check(a.sys), 0);
 	free(mine);
 	bz_system_destroy(a.sys);
@@ -551,25 +593,29 @@ static void late_free(void *page)
 
 static void *alloc_into_late_key(void *arg)
 {
-	bz_page *p = bz_alloc_pages(late_sys, BZ_GFP_KERNEL, 0);
+	bz_page *p = bz_alloc_pages(late_sys, BZ_GFP_KERNEL, 0), *q = NULL;
+	long bad;
 
 	(void)arg;
 	if (p)
-		bz_free_pages(bz_alloc_pages(late_sys, BZ_GFP_KERNEL, 0), 0); /* the fast paths are on */
+		q = bz_alloc_pages(late_sys, BZ_GFP_KERNEL, 0);
+	bad = !p || !q || bz_free_pages(q, 0) != 0;     /* the fast paths are on */
 	pthread_setspecific(late_key, p);
-	return NULL;
+	return (void *)bad;
 }
 
 /* A free from a thread-exit destructor that runs after ours: the buddy lists take it. */
 static void test_free_after_thread_cache_is_gone(void **state)
 {
 	pthread_t t;
+	void *bad;
 
 	(void)state;
 	late_sys = make_system("0:Normal=65536", 2, NULL);
 	assert_int_equal(pthread_key_create(&late_key, late_free), 0);
 	assert_int_equal(pthread_create(&t, NULL, alloc_into_late_key, NULL), 0);
-	pthread_join(t, NULL);
+	assert_int_equal(pthread_join(t, &bad), 0);
+	assert_null(bad);
 	assert_int_equal(atomic_load(&late_result), 0);
 	assert_int_equal(zone_stats(late_sys, 0, BZ_ZONE_NORMAL).free, 65536);
 	assert_int_equal(bz_check(late_sys), 0);

@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "wait.h"
 
 /* GFP_KERNEL without waking kswapd: direct reclaim only, nothing runs beside the test. */
 #define GFP_DIRECT (BZ_GFP_KERNEL & ~BZ_GFP_KSWAPD_RECLAIM)
@@ -108,9 +109,11 @@ struct cache {
 	_Atomic unsigned long nid_seen; /* bit per sc->nid */
 	unsigned long log[512];         /* nr_to_scan of each scan call */
 	_Atomic int nlog;
-	/* blocking mode: scan waits for release (unregister test) */
+	/* blocking mode: the first scan call waits until release (unregister test) */
 	bool block;
-	_Atomic bool in_scan, release;
+	_Atomic bool in_scan, release, scan_returned;
+	pthread_mutex_t gate_lock;
+	pthread_cond_t gate;
 };
 
 static unsigned long cache_count(struct bz_shrinker *s, struct bz_shrink_control *sc)
@@ -139,10 +142,12 @@ static unsigned long cache_scan(struct bz_shrinker *s, struct bz_shrink_control 
 	atomic_fetch_add(&c->scan_calls, 1);
 	if (!pthread_equal(pthread_self(), c->owner))
 		atomic_fetch_add(&c->foreign_scans, 1);
-	if (c->block) {
-		atomic_store(&c->in_scan, true);
+	if (c->block && !atomic_exchange(&c->in_scan, true)) {
+		pthread_mutex_lock(&c->gate_lock);
 		while (!atomic_load(&c->release))
-			usleep(1000);
+			pthread_cond_wait(&c->gate, &c->gate_lock);
+		pthread_mutex_unlock(&c->gate_lock);
+		atomic_store(&c->scan_returned, true);
 	}
 	if (c->fixed_count)
 		return 0;
@@ -173,8 +178,19 @@ static struct cache *cache_new(int seeks, long batch, unsigned flags)
 	c->shrinker.batch = batch;
 	c->shrinker.flags = flags;
 	pthread_mutex_init(&c->lock, NULL);
+	pthread_mutex_init(&c->gate_lock, NULL);
+	pthread_cond_init(&c->gate, NULL);
 	c->owner = pthread_self();
 	return c;
+}
+
+/* Lets the blocked scan call return. */
+static void cache_release(struct cache *c)
+{
+	pthread_mutex_lock(&c->gate_lock);
+	atomic_store(&c->release, true);
+	pthread_cond_broadcast(&c->gate);
+	pthread_mutex_unlock(&c->gate_lock);
 }
 
 static void cache_fill(struct cache *c, bz_system *sys, int nid, bz_gfp_t gfp, size_t max)
@@ -188,6 +204,8 @@ static void cache_destroy(struct cache *c)
 {
 	pile_release(&c->pile);
 	pthread_mutex_destroy(&c->lock);
+	pthread_cond_destroy(&c->gate);
+	pthread_mutex_destroy(&c->gate_lock);
 	free(c);
 }
 
@@ -209,16 +227,6 @@ static unsigned long event(bz_system *sys, const char *name)
 	v = strtoul(at + strlen(key), NULL, 10);
 	free(text);
 	return v;
-}
-
-static bool wait_until(bool (*cond)(void *), void *arg)
-{
-	for (int i = 0; i < 1000; i++) {       /* a bounded wait: up to 10 s */
-		if (cond(arg))
-			return true;
-		usleep(10000);
-	}
-	return cond(arg);
 }
 
 /* ---- shrinkers ---------------------------------------------------------------------- */
@@ -361,7 +369,9 @@ static void test_shrinker_numa_aware_per_node(void **state)
 struct unreg_arg {
 	bz_system *sys;
 	struct cache *c;
-	_Atomic bool done;
+	_Atomic pid_t tid;              /* the unregistering thread, once it runs */
+	_Atomic bool done;              /* bz_shrinker_unregister returned */
+	_Atomic bool scan_over_at_return; /* ... and the blocked scan had returned by then */
 	bz_page *got;
 };
 
@@ -377,7 +387,9 @@ static void *unregister_thread(void *arg)
 {
 	struct unreg_arg *a = arg;
 
+	atomic_store(&a->tid, gettid());
 	bz_shrinker_unregister(a->sys, &a->c->shrinker);
+	atomic_store(&a->scan_over_at_return, atomic_load(&a->c->scan_returned));
 	atomic_store(&a->done, true);
 	return NULL;
 }
@@ -385,6 +397,28 @@ static void *unregister_thread(void *arg)
 static bool in_scan(void *arg)
 {
 	return atomic_load(&((struct cache *)arg)->in_scan);
+}
+
+/*
+ * Whether the unregistering thread is provably waiting: a direct reclaim
+ * run now (allocstall counts it) no longer calls the shrinker, so the entry
+ * is marked dead, and the thread sleeps in the kernel.  True as well once
+ * unregister has returned, which the caller then finds wrong.
+ */
+static bool unregister_waiting(void *arg)
+{
+	struct unreg_arg *a = arg;
+	unsigned long stalls = event(a->sys, "allocstall_normal");
+	long counts = atomic_load(&a->c->count_calls);
+	bz_page *pg;
+
+	if (atomic_load(&a->done))
+		return true;
+	pg = bz_alloc_pages(a->sys, GFP_DIRECT | BZ_GFP_NORETRY | BZ_GFP_NOWARN, 0);
+	if (pg && bz_free_pages(pg, 0) != 0)
+		atomic_fetch_add(&bad_frees, 1);
+	return !pg && event(a->sys, "allocstall_normal") > stalls && atomic_load(&a->c->count_calls) == counts &&
+	       thread_sleeping(atomic_load(&a->tid));
 }
 
 /* Unregistering waits until a scan in progress returns. */
@@ -401,14 +435,15 @@ static void test_shrinker_unregister_waits(void **state)
 	a.c->block = true;
 	assert_int_equal(bz_shrinker_register(a.sys, &a.c->shrinker), 0);
 	assert_int_equal(pthread_create(&t1, NULL, reclaim_thread, &a), 0);
-	assert_true(wait_until(in_scan, a.c));
+	assert_true(wait_for(in_scan, a.c));
 	assert_int_equal(pthread_create(&t2, NULL, unregister_thread, &a), 0);
-	usleep(50000);
-	assert_false(atomic_load(&a.done));     /* the scan is still running */
-	atomic_store(&a.c->release, true);
-	pthread_join(t1, NULL);
-	pthread_join(t2, NULL);
+	assert_true(wait_for(unregister_waiting, &a));
+	assert_false(atomic_load(&a.done));     /* the scan is still running: unregister has not returned */
+	cache_release(a.c);
+	assert_int_equal(pthread_join(t1, NULL), 0);
+	assert_int_equal(pthread_join(t2, NULL), 0);
 	assert_true(atomic_load(&a.done));
+	assert_true(atomic_load(&a.scan_over_at_return));
 	assert_null(a.got);
 	pile_release(&fill);
 	cache_destroy(a.c);
@@ -445,7 +480,7 @@ static void test_kswapd_reclaims_above_high(void **state)
 	assert_int_equal(bz_shrinker_register(a.sys, &a.c->shrinker), 0);
 	/* Below low: an allocation that may wake kswapd, but not reclaim itself. */
 	pg = bz_alloc_pages(a.sys, BZ_GFP_NOWAIT, 0);
-	assert_true(wait_until(above_high, &a));
+	assert_true(wait_for(above_high, &a));
 	assert_true(event(a.sys, "pageoutrun") >= 1);
 	assert_int_equal(event(a.sys, "allocstall_normal"), 0);
 	assert_true(atomic_load(&a.c->freed) > 0);
@@ -513,12 +548,12 @@ static void test_caches_capped_while_kswapd_balances(void **state)
 	c->block = true;
 	assert_int_equal(bz_shrinker_register(sys, &c->shrinker), 0);
 	pg = bz_alloc_pages(sys, BZ_GFP_NOWAIT | BZ_GFP_NOWARN, 0);    /* wakes kswapd */
-	assert_true(wait_until(scanning, c));
+	assert_true(wait_for(scanning, c));
 	fork_and_check_no_reclaim_cap(sys, &mine);
 	pile_free(&mine, mine.n);
 	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
 	assert_true(st.cached <= 4 * st.pcp_batch);
-	atomic_store(&c->release, true);
+	cache_release(c);
 	if (pg)
 		assert_int_equal(bz_free_pages(pg, 0), 0);
 	bz_shrinker_unregister(sys, &c->shrinker);
@@ -582,7 +617,7 @@ static void hopeless_node_then_freed(int nid, bool reset)
 		pg = bz_alloc_pages_node(a.sys, nid, BZ_GFP_NOWAIT | BZ_GFP_THISNODE | BZ_GFP_NOWARN, 0);
 		if (pg)
 			assert_int_equal(bz_free_pages(pg, 0), 0);
-		wait_until(hopeless, &a);
+		wait_for(hopeless, &a);
 	}
 	assert_true(node_unreclaimable(a.sys, nid));
 	bz_shrinker_unregister(a.sys, &c->shrinker);
@@ -624,7 +659,7 @@ static void test_kswapd_clears_boost(void **state)
 	pg = bz_alloc_pages(sys, BZ_GFP_NOWAIT, 0);
 	if (pg)
 		pile_push(&unmovable, pg);
-	assert_true(wait_until(boost_gone, sys));
+	assert_true(wait_for(boost_gone, sys));
 	assert_true(event(sys, "pageoutrun") >= 1);
 	pile_release(&movable);
 	pile_release(&unmovable);
@@ -727,17 +762,49 @@ static void test_retry_while_progress(void **state)
 	bz_system_destroy(sys);
 }
 
-struct freer_arg {
+/*
+ * A thread that frees once the NOFAIL request is provably waiting: the OOM
+ * notifiers ran twice, so the request went past the point where any other
+ * request would have failed (the first run) and round the NOFAIL back-off
+ * once (the second).
+ */
+struct nofail_wait {
+	struct bz_oom_notifier nb;      /* first: the callback casts back */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int oom_calls;
+	bool alloc_returned;            /* the request is over: stop waiting */
+	int oom_calls_at_free;          /* what the freeing thread saw before it freed */
 	struct pile *pile;
 	size_t n;
 };
 
+static unsigned long nofail_oom(struct bz_oom_notifier *nb, const struct bz_oom_control *oc)
+{
+	struct nofail_wait *w = (struct nofail_wait *)nb;
+
+	(void)oc;
+	pthread_mutex_lock(&w->lock);
+	w->oom_calls++;
+	pthread_cond_broadcast(&w->cond);
+	pthread_mutex_unlock(&w->lock);
+	return 0;
+}
+
 static void *late_freer(void *arg)
 {
-	struct freer_arg *a = arg;
+	struct nofail_wait *w = arg;
+	struct timespec deadline;
 
-	usleep(100000);
-	pile_free(a->pile, a->n);
+	clock_gettime(CLOCK_REALTIME, &deadline);
+	deadline.tv_sec += (time_t)WAIT_DEADLINE_S;
+	pthread_mutex_lock(&w->lock);
+	while (w->oom_calls < 2 && !w->alloc_returned &&
+	       pthread_cond_timedwait(&w->cond, &w->lock, &deadline) != ETIMEDOUT)
+		;
+	w->oom_calls_at_free = w->oom_calls;
+	pthread_mutex_unlock(&w->lock);
+	pile_free(w->pile, w->n);
 	return NULL;
 }
 
@@ -746,20 +813,31 @@ static void test_nofail_waits_for_memory(void **state)
 {
 	bz_system *sys = make_system("0:Normal=16384", 2, NULL);
 	struct pile fill = { 0 };
-	struct freer_arg a = { .pile = &fill, .n = 2048 };
+	struct nofail_wait w = { .nb = { .notifier_call = nofail_oom }, .pile = &fill, .n = 2048 };
 	pthread_t t;
 	bz_page *pg;
 
 	(void)state;
+	pthread_mutex_init(&w.lock, NULL);
+	pthread_cond_init(&w.cond, NULL);
 	exhaust(&fill, sys, -1, 0);
 	assert_null(bz_alloc_pages(sys, BZ_GFP_MEMALLOC | BZ_GFP_NOWARN, 0));
-	assert_int_equal(pthread_create(&t, NULL, late_freer, &a), 0);
+	assert_int_equal(bz_register_oom_notifier(sys, &w.nb), 0);
+	assert_int_equal(pthread_create(&t, NULL, late_freer, &w), 0);
 	pg = bz_alloc_pages(sys, GFP_DIRECT | BZ_GFP_NOFAIL, 0);
+	pthread_mutex_lock(&w.lock);
+	w.alloc_returned = true;
+	pthread_cond_broadcast(&w.cond);
+	pthread_mutex_unlock(&w.lock);
+	assert_int_equal(pthread_join(t, NULL), 0);
 	assert_non_null(pg);
-	pthread_join(t, NULL);
+	assert_true(w.oom_calls_at_free >= 2);  /* it did wait, and only the other thread's frees ended it */
 	assert_int_equal(bz_free_pages(pg, 0), 0);
+	assert_int_equal(bz_unregister_oom_notifier(sys, &w.nb), 0);
 	pile_release(&fill);
 	assert_int_equal(bz_check(sys), 0);
+	pthread_cond_destroy(&w.cond);
+	pthread_mutex_destroy(&w.lock);
 	bz_system_destroy(sys);
 }
 

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "common.h"
+#include "wait.h"
 #include "os.h"
 
 #define GIB_PAGES 262144ul
@@ -132,10 +133,17 @@ static void test_trim_gives_rss_back(void **state)
 	free(pg);
 }
 
-struct rss_wait {
-	long limit;
+struct reported_wait {
 	bz_system *sys;
+	unsigned long target;           /* PGREPORTED to reach */
 };
+
+static bool reported(void *arg)
+{
+	struct reported_wait *w = arg;
+
+	return event(w->sys, PGREPORTED) >= w->target;
+}
 
 static void test_background_reporting(void **state)
 {
@@ -155,9 +163,8 @@ static void test_background_reporting(void **state)
 	assert_true(n * MAX_ORDER_NR_PAGES > GIB_PAGES * 95 / 100);
 	before = event(sys, PGREPORTED);
 	release(pg, n, BZ_MAX_ORDER);
-	/* A bounded wait for the worker (200 ms delay, then one pass): up to 10 s. */
-	for (int i = 0; i < 1000 && event(sys, PGREPORTED) - before < n * MAX_ORDER_NR_PAGES; i++)
-		usleep(10000);
+	/* The worker: 200 ms delay, then one pass. */
+	assert_true(wait_for(reported, &(struct reported_wait){ sys, before + n * MAX_ORDER_NR_PAGES }));
 	assert_true(event(sys, PGREPORTED) - before >= n * MAX_ORDER_NR_PAGES);
 	rss = rss_kb();
 	print_message("rss before %ld kB, after %ld kB\n", rss0, rss);

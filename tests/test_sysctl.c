@@ -18,6 +18,8 @@
 
 #include <buddyzone/buddyzone.h>
 
+#include "wait.h"
+
 #define TOPOLOGY "synthetic:node:1 core:2 pu:1"
 /* This project's machine (Linux 6.18, 2 CPUs), tests/data/zoneinfo-thismachine-6.18.txt */
 #define VM_ZONES "0:DMA=3840,0:DMA32=772918,0:Normal=327680"
@@ -464,10 +466,14 @@ static void test_sysctl_invalid_environment(void **state)
 
 /* ---- writes while other threads allocate ----------------------------------------------- */
 
+#define CHURNERS 2
+
 struct churn {
 	bz_system *sys;
 	_Atomic int stop;
 	_Atomic int bad_frees;	/* cmocka's asserts belong to the main thread */
+	_Atomic int next_id;
+	_Atomic unsigned long ops[CHURNERS];    /* each thread's progress */
 };
 
 /* Allocates and frees small blocks until told to stop. */
@@ -476,8 +482,9 @@ static void *churn_thread(void *arg)
 	struct churn *c = arg;
 	struct { bz_page *page; unsigned order; } held[64] = { { 0 } };
 	unsigned seed = 1;
+	int id = atomic_fetch_add(&c->next_id, 1);
 
-	for (unsigned i = 0; !c->stop; i++) {
+	for (unsigned i = 0; !c->stop; i++, atomic_fetch_add(&c->ops[id], 1)) {
 		unsigned slot = i % 64, order = (seed = seed * 1103515245 + 12345) >> 29;
 
 		if (held[slot].page && bz_free_pages(held[slot].page, held[slot].order))
@@ -489,6 +496,21 @@ static void *churn_thread(void *arg)
 		if (held[i].page && bz_free_pages(held[i].page, held[i].order))
 			c->bad_frees++;
 	return NULL;
+}
+
+struct churn_since {
+	struct churn *c;
+	const unsigned long *seen;
+};
+
+static bool churned(void *arg)
+{
+	struct churn_since *cs = arg;
+
+	for (int k = 0; k < CHURNERS; k++)
+		if (atomic_load(&cs->c->ops[k]) < cs->seen[k] + 2)
+			return false;
+	return true;
 }
 
 /*
@@ -509,21 +531,30 @@ static void test_sysctl_writes_during_allocation(void **state)
 	};
 	struct bz_config cfg;
 	struct churn c = { 0 };
-	pthread_t t[2];
+	pthread_t t[CHURNERS];
+	int interleaved = 0;
 
 	(void)state;
 	bz_config_init(&cfg);
 	cfg.zones = "0:DMA=3840,0:DMA32=16384,0:Normal=16384,1:Normal=16384";
 	c.sys = make_cfg(&cfg);
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < CHURNERS; i++)
 		assert_int_equal(pthread_create(&t[i], NULL, churn_thread, &c), 0);
-	for (int round = 0; round < 200; round++)
+	for (int round = 0; round < 200; round++) {
+		unsigned long seen[CHURNERS];
+
+		for (int k = 0; k < CHURNERS; k++)
+			seen[k] = atomic_load(&c.ops[k]);
 		for (size_t i = 0; i < sizeof(flips) / sizeof(flips[0]); i++)
 			assert_int_equal(bz_sysctl_set(c.sys, flips[i].name,
 						       round % 2 ? flips[i].b : flips[i].a), 0);
+		/* Every allocating thread works between two rounds of writes. */
+		interleaved += wait_for(churned, &(struct churn_since){ &c, seen });
+	}
 	c.stop = 1;
-	for (int i = 0; i < 2; i++)
-		pthread_join(t[i], NULL);
+	for (int i = 0; i < CHURNERS; i++)
+		assert_int_equal(pthread_join(t[i], NULL), 0);
+	assert_int_equal(interleaved, 200);
 	assert_int_equal(c.bad_frees, 0);
 	assert_int_equal(bz_check(c.sys), 0);
 	bz_system_destroy(c.sys);
