@@ -448,7 +448,7 @@ static void free_zonelists(struct bz_node *node)
 		while (zl) {
 			struct bz_zonelist *older = zl->retired;
 
-			free(zl);
+			bz__os_release(zl, sizeof(*zl));
 			zl = older;
 		}
 	}

@@ -82,14 +82,20 @@ static void publish(struct bz_node *pgdat, int i, struct bz_zonelist *zl)
 static void build_zonelists(struct bz_system *sys, struct bz_node *pgdat, int *node_load)
 {
 	bool used[BZ_MAX_NUMNODES] = { false };
-	struct bz_zonelist *fb = calloc(1, sizeof(*fb));
-	struct bz_zonelist *tn = calloc(1, sizeof(*tn));
+	int os_node = bz__os_node(sys, pgdat->nid);
+	/*
+	 * On the node, beside the pgdat that points at them: heap memory
+	 * reachable only from the pgdat's mapping would look leaked to a
+	 * leak checker in an application that never destroys its system.
+	 */
+	struct bz_zonelist *fb = bz__os_alloc_node(sizeof(*fb), os_node);
+	struct bz_zonelist *tn = bz__os_alloc_node(sizeof(*tn), os_node);
 	int local = pgdat->nid, prev = local, node, nr = 0;
 
 	if (!fb || !tn) {
 		/* Keep the lists we have; only a first build must succeed (see mm_init.c). */
-		free(fb);
-		free(tn);
+		bz__os_release(fb, sizeof(*fb));
+		bz__os_release(tn, sizeof(*tn));
 		return;
 	}
 
