@@ -52,8 +52,8 @@ struct bz_task {
 	_Atomic long *m_mark;           /* &m_zone->fast_mark[highest zone index] */
 	struct bz_pcp *m_pcp;
 	uint32_t *m_list;
+	uint64_t m_val;                 /* page->val of a block the memo hands out: flags, order, mt, refcount 1 */
 	int m_hz;                       /* highest zone index of the gfp */
-	uint32_t m_word;                /* page->word of a block the memo hands out: flags, order, mt */
 	int m_nid;                      /* -1: one-node system, no locality to check */
 	int m_cpu;                      /* the CPU the memo was made on (multi-node systems) */
 	int m_nr;                       /* 1 << order */
