@@ -39,7 +39,7 @@ struct bz_task {
 	 * The memo: the last request the general path served from this
 	 * thread's cache of the preferred zone.  The same (sys argument, gfp,
 	 * order) goes straight to that list while m_gen equals bz__tls_gen;
-	 * memos that need more than the list (zeroing, a node to check) carry
+	 * memos that need more than the list (zeroing, a compound page, a node to check) carry
 	 * MEMO_SPECIAL in m_gen and are served out of line.  Cleared when the
 	 * thread's own policy changes; invalidated with every shortcut.
 	 */

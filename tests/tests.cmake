@@ -31,6 +31,9 @@ bz_test(extfrag)
 bz_internal_test(stats ${PROJECT_SOURCE_DIR}/tools/stats_reader.c)
 bz_test(mempolicy)
 bz_test(numa)
+bz_test(page_ref)
+bz_test(page_ref_stress)
+bz_internal_test(page_ref_check)
 # bzreplay on tests/data/trace-*.txt|csv; its --plot needs gnuplot (skipped without).
 add_test(NAME replay COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_replay.sh $<TARGET_FILE:bzreplay>
   ${CMAKE_CURRENT_SOURCE_DIR}/data)
@@ -61,3 +64,5 @@ target_link_libraries(test_dlopen PRIVATE ${BZ_CMOCKA_LIB} ${CMAKE_DL_LIBS})
 target_compile_definitions(test_dlopen PRIVATE BZ_SHARED_LIBRARY="$<TARGET_FILE:buddyzone>")
 add_dependencies(test_dlopen buddyzone)
 add_test(NAME dlopen COMMAND test_dlopen)
+# Kernel-style programs against <buddyzone/linux.h> only (tests/kernel_style/harness.h).
+add_subdirectory(kernel_style)
