@@ -35,7 +35,7 @@ static void count_errors(void *arg, int level, const char *msg)
 	}
 }
 
-static bz_system *stress_system(void)
+static bz_system *stress_system(unsigned debug)
 {
 	struct bz_config cfg;
 	bz_system *sys = NULL;
@@ -45,6 +45,8 @@ static bz_system *stress_system(void)
 	cfg.cpus_per_node = 4;
 	cfg.hugetlb = BZ_HUGETLB_NEVER;
 	cfg.log = count_errors;
+	cfg.debug = debug;
+	cfg.debug_check_interval = 500;
 	assert_int_equal(bz_system_create(&cfg, &sys), 0);
 	bz_set_log_callback(count_errors, NULL);
 	errors_logged = 0;
@@ -64,7 +66,7 @@ static void assert_all_back(bz_system *sys, unsigned long free_before)
 /* Progress counters order the threads: wait (yielding) until counter reaches value, or done. */
 static void yield_until(_Atomic unsigned long *counter, unsigned long value, _Atomic int *done)
 {
-	while (atomic_load(counter) < value && !(done && atomic_load(done)))
+	while (atomic_load(counter) < value && !atomic_load(done))
 		sched_yield();
 }
 
@@ -146,7 +148,7 @@ static void *speculator(void *arg)
 
 static void test_stress_speculative_get_vs_fast_free(void **state)
 {
-	struct spec s = { .sys = stress_system() };
+	struct spec s = { .sys = stress_system(0) };
 	struct spec_arg args[SPECULATORS];
 	pthread_t t[SPECULATORS];
 	unsigned long free_before = total_free(s.sys), sync_rounds = 0;
@@ -168,7 +170,11 @@ static void test_stress_speculative_get_vs_fast_free(void **state)
 		atomic_store_explicit(&s.slot, p, memory_order_release);
 		if (sync) {
 			atomic_store(&s.sync_page, p);
-			yield_until(&s.sync_taken, sync_rounds + 1, NULL);
+			/* The owner's own reference keeps p: a count of 0 here is a lost reference. */
+			while (atomic_load(&s.sync_taken) < sync_rounds + 1 && bz_page_ref_count(p) >= 1)
+				sched_yield();
+			if (bz_page_ref_count(p) < 1)
+				s.failures++;
 		}
 		if (bz_free_pages(p, 0) != 0)
 			s.failures++;
@@ -265,7 +271,8 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-static void test_stress_references_handed_to_other_threads(void **state)
+/* The owner allocates blocks of each kind and hands a reference to 0..WORKERS workers before its own __free_pages. */
+static void hand_run(unsigned debug)
 {
 	static const struct { bz_gfp_t gfp; unsigned order; } kinds[] = {
 		{ BZ_GFP_KERNEL, 0 },
@@ -278,8 +285,7 @@ static void test_stress_references_handed_to_other_threads(void **state)
 	pthread_t t[WORKERS];
 	unsigned long free_before;
 
-	(void)state;
-	h->sys = stress_system();
+	h->sys = stress_system(debug);
 	free_before = total_free(h->sys);
 	for (int i = 0; i < WORKERS; i++) {
 		args[i] = (struct hand_arg){ h, i };
@@ -310,11 +316,30 @@ static void test_stress_references_handed_to_other_threads(void **state)
 	free(h);
 }
 
+static void test_stress_references_handed_to_other_threads(void **state)
+{
+	(void)state;
+	hand_run(0);
+}
+
+/*
+ * The same in debug mode: frees freeze their block under the zone lock
+ * before the hooks, and bz_check runs every 500 operations with the other
+ * threads at work; a check that saw an allocated block without a
+ * reference would log its failure.
+ */
+static void test_stress_references_in_debug_mode(void **state)
+{
+	(void)state;
+	hand_run(BZ_DEBUG_POISON | BZ_DEBUG_CHECK);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_stress_speculative_get_vs_fast_free),
 		cmocka_unit_test(test_stress_references_handed_to_other_threads),
+		cmocka_unit_test(test_stress_references_in_debug_mode),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
