@@ -55,11 +55,16 @@ enum bz_page_flags {
  * uflags: the page flags kernel code sets on a page it holds (PG_private,
  * PG_reserved; atomic bit operations, page_ref.h), and debug mode's
  * PGDBG_* state of the page in the low bits (debug_pagealloc.c).  A free
- * clears the user's bits (free_pages_prepare: flags &= ~PAGE_FLAGS_CHECK_AT_PREP).
+ * clears the user's bits (free_pages_prepare: flags &= ~PAGE_FLAGS_CHECK_AT_PREP)
+ * on every page of the block; UPG_inner on the block's first page says
+ * whether any other page has some, so that a free of a large block need
+ * not read them all.
  */
-#define PGDBG_MASK  0x03u
-#define UPG_private 0x40u
+#define PGDBG_MASK   0x03u
+#define UPG_inner    0x20u    /* first page of an allocated block: a later page has user flags */
+#define UPG_private  0x40u
 #define UPG_reserved 0x80u
+#define UPG_USER     (UPG_private | UPG_reserved)
 
 /* list_head: <buddyzone/linux.h>'s struct list_head, for the lru field. */
 struct bz_list_head {

@@ -71,7 +71,7 @@ int bz__bad_page(struct bz_system *sys, unsigned long pfn, const char *reason)
 }
 
 /* The live system whose mem_map holds page, and its pfn; a refused page is reported. */
-struct bz_system *bz__page_owner_checked(const bz_page *page, const char *what, unsigned long *pfn)
+static inline struct bz_system *owner_checked(const bz_page *page, const char *what, unsigned long *pfn)
 {
 	struct bz_system *sys = page ? bz__system_of_page(page) : NULL;
 	uintptr_t off;
@@ -98,10 +98,16 @@ struct bz_system *bz__page_owner_checked(const bz_page *page, const char *what, 
 	return sys;
 }
 
+struct bz_system *bz__page_owner_checked(const bz_page *page, const char *what, unsigned long *pfn)
+{
+	return owner_checked(page, what, pfn);
+}
+
 /* For a page that is not a block head: which block is it inside of?  The reason into why. */
-static void inner_page_reason(struct bz_system *sys, struct bz_zone *z, unsigned long pfn, char *why, size_t size)
+static void inner_page_reason(struct bz_system *sys, unsigned long pfn, char *why, size_t size)
 {
 	const struct bz_page *p = pfn_to_page(sys, pfn);
+	const struct bz_zone *z = bz__pfn_zone(sys, pfn);
 
 	if (page_is_tail(p)) {
 		unsigned long h = pfn - PAGE_GET(p, compound_off);
@@ -130,8 +136,8 @@ static void inner_page_reason(struct bz_system *sys, struct bz_zone *z, unsigned
  * reference already (freeze_block).  Returns the reason (in why), NULL if
  * none; logs nothing, so that it may run under the zone lock.
  */
-static const char *block_bad_reason(struct bz_system *sys, struct bz_zone *z, unsigned long pfn, unsigned order,
-				    bool frozen, char *why, size_t size)
+static const char *block_bad_reason(struct bz_system *sys, unsigned long pfn, unsigned order, bool frozen,
+				    char *why, size_t size)
 {
 	const struct bz_page *p = pfn_to_page(sys, pfn);
 	uint8_t flags = PAGE_GET(p, flags);
@@ -143,7 +149,7 @@ static const char *block_bad_reason(struct bz_system *sys, struct bz_zone *z, un
 	if (flags & PG_pcp)
 		return "double free: the page is already in a per-thread cache";
 	if (!(flags & PG_head)) {
-		inner_page_reason(sys, z, pfn, why, size);
+		inner_page_reason(sys, pfn, why, size);
 		return why;
 	}
 	if (PAGE_GET(p, order) != order) {
@@ -156,12 +162,17 @@ static const char *block_bad_reason(struct bz_system *sys, struct bz_zone *z, un
 }
 
 /* free_page_is_bad(): the test, reported (bad_page); without the zone lock a pre-check. */
-static int free_page_is_bad(struct bz_system *sys, struct bz_zone *z, unsigned long pfn, unsigned order,
-			    bool frozen)
+static int free_page_is_bad(struct bz_system *sys, unsigned long pfn, unsigned order, bool frozen)
 {
+	const struct bz_page *p = pfn_to_page(sys, pfn);
+	const char *reason;
 	char why[160];
-	const char *reason = block_bad_reason(sys, z, pfn, order, frozen, why, sizeof(why));
 
+	/* The common case in one look: an allocated block of this order with a reference. */
+	if (bz_likely((PAGE_GET(p, flags) & (PG_init | PG_head | PG_buddy | PG_pcp | PG_frozen)) ==
+		      (PG_init | PG_head) && PAGE_GET(p, order) == order && page_ref_count(p) > 0))
+		return 0;
+	reason = block_bad_reason(sys, pfn, order, frozen, why, sizeof(why));
 	return reason ? bz__bad_page(sys, pfn, reason) : 0;
 }
 
@@ -190,14 +201,14 @@ static const char *debug_page_bad_reason(struct bz_system *sys, unsigned long pf
  */
 static int free_to_buddy(struct bz_system *sys, unsigned long pfn, unsigned order, int refs)
 {
-	struct bz_zone *z = bz__pfn_zone(sys, pfn);
 	struct bz_page *p = pfn_to_page(sys, pfn);
+	struct bz_zone *z = page_zone(sys, p);    /* an initialised page: it passed the pre-check */
 	const char *reason;
 	char why[160];
 	int ret = 0;
 
 	bz__zone_lock(z);
-	reason = block_bad_reason(sys, z, pfn, order, !refs, why, sizeof(why));
+	reason = block_bad_reason(sys, pfn, order, !refs, why, sizeof(why));
 	if (!reason && !page_put_last(p, refs, order))
 		ret = -EAGAIN;
 	if (!reason && !ret) {
@@ -215,14 +226,14 @@ static int free_to_buddy(struct bz_system *sys, unsigned long pfn, unsigned orde
  */
 static int freeze_block(struct bz_system *sys, unsigned long pfn, unsigned order, int refs)
 {
-	struct bz_zone *z = bz__pfn_zone(sys, pfn);
 	struct bz_page *p = pfn_to_page(sys, pfn);
+	struct bz_zone *z = page_zone(sys, p);    /* an initialised page: it passed the pre-check */
 	const char *reason;
 	char why[160];
 	int ret = 0;
 
 	bz__zone_lock(z);
-	reason = block_bad_reason(sys, z, pfn, order, false, why, sizeof(why));
+	reason = block_bad_reason(sys, pfn, order, false, why, sizeof(why));
 	if (!reason)
 		reason = debug_page_bad_reason(sys, pfn, order);
 	if (!reason && !page_ref_cmpxchg(p, refs, 0))
@@ -287,7 +298,7 @@ static int free_all_but_first(struct bz_system *sys, struct bz_zone *z, unsigned
 	char why[160];
 
 	bz__zone_lock(z);
-	reason = block_bad_reason(sys, z, pfn, order, false, why, sizeof(why));
+	reason = block_bad_reason(sys, pfn, order, false, why, sizeof(why));
 	if (reason)
 		goto out;
 	PAGE_SET(p, order, 0);
@@ -303,7 +314,8 @@ static int free_all_but_first(struct bz_system *sys, struct bz_zone *z, unsigned
 	for (unsigned o = 0; o < order; o++) {
 		struct bz_page *piece = pfn_to_page(sys, pfn + (1ul << o));
 
-		PAGE_SET(piece, val, PAGE_VAL(PG_init | PG_head, o, mt, PAGE_GET(piece, uflags), 1));
+		PAGE_SET(piece, val, PAGE_VAL(PG_init | PG_head, o, mt,
+					      PAGE_GET(piece, uflags) | (o ? PAGE_GET(p, uflags) & UPG_inner : 0), 1));
 	}
 out:
 	bz__zone_unlock(z);
@@ -319,12 +331,11 @@ out:
 /* __free_pages(): the caller's reference to the block at pfn goes; see bz_free_pages. */
 static int put_block_ref(struct bz_system *sys, unsigned long pfn, unsigned order, uint64_t gen)
 {
-	struct bz_zone *z = bz__pfn_zone(sys, pfn);
 	struct bz_page *p = pfn_to_page(sys, pfn);
 	int ret, c;
 
 	for (;;) {
-		ret = free_page_is_bad(sys, z, pfn, order, false);
+		ret = free_page_is_bad(sys, pfn, order, false);
 		if (ret)
 			return ret;
 		c = page_ref_count_acquire(p);
@@ -337,7 +348,7 @@ static int put_block_ref(struct bz_system *sys, unsigned long pfn, unsigned orde
 		if (c < 1)
 			continue;       /* gone meanwhile: free_page_is_bad says so */
 		if (order && !page_is_compound_head(p)) {
-			ret = free_all_but_first(sys, z, pfn, order, gen);
+			ret = free_all_but_first(sys, page_zone(sys, p), pfn, order, gen);
 			if (ret <= 0)
 				return ret;
 			continue;
@@ -397,7 +408,7 @@ static int __attribute__((noinline)) free_pages_slow(bz_page *page, unsigned ord
 	unsigned long pfn = 0;
 	int ret;
 
-	sys = bz__page_owner_checked(page, "bz_free_pages", &pfn);
+	sys = owner_checked(page, "bz_free_pages", &pfn);
 	if (bz_unlikely(!sys))
 		return -EINVAL;
 	if (bz_unlikely(order > BZ_MAX_ORDER))

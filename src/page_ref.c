@@ -201,38 +201,78 @@ static unsigned uflag_bit(enum bz_page_flag flag)
 }
 
 /* A page of ours and a flag we know: the flag's bit, else 0 (logged). */
-static unsigned uflag_of(const bz_page *page, enum bz_page_flag flag, const char *what)
+static unsigned uflag_of(const bz_page *page, enum bz_page_flag flag, const char *what, struct bz_system **sys,
+			 unsigned long *pfn)
 {
-	unsigned long pfn;
 	unsigned bit = uflag_bit(flag);
 
-	if (!bz__page_owner_checked(page, what, &pfn))
+	*sys = bz__page_owner_checked(page, what, pfn);
+	if (!*sys)
 		return 0;
 	if (!bit)
-		bz__log(NULL, BZ_LOG_ERR, "%s(%p, %d): no such page flag", what, (const void *)page, (int)flag);
+		bz__log(*sys, BZ_LOG_ERR, "%s(%p, %d): no such page flag", what, (const void *)page, (int)flag);
 	return bit;
+}
+
+/* The first page of the allocated block that holds pfn (a compound page's head included), or NULL. */
+static struct bz_page *block_head(struct bz_system *sys, unsigned long pfn)
+{
+	struct bz_page *p = pfn_to_page(sys, pfn);
+	const struct bz_zone *z = bz__pfn_zone(sys, pfn);
+
+	if (page_is_tail(p))
+		return compound_head(p);
+	for (unsigned o = 0; o < BZ_NR_PAGE_ORDERS; o++) {
+		unsigned long h = pfn & ~((1ul << o) - 1);
+		struct bz_page *hp = pfn_to_page(sys, h);
+
+		if (!zone_spans_pfn(z, h))
+			break;
+		if ((PAGE_GET(hp, flags) & (PG_head | PG_frozen)) == PG_head && PAGE_GET(hp, order) >= o)
+			return hp;
+		if (PAGE_GET(hp, flags) & (PG_buddy | PG_pcp | PG_head))
+			break;
+	}
+	return NULL;
 }
 
 BZ_API int bz_page_flag_test(const bz_page *page, enum bz_page_flag flag)
 {
-	unsigned bit = uflag_of(page, flag, "bz_page_flag_test");
+	struct bz_system *sys;
+	unsigned long pfn;
+	unsigned bit = uflag_of(page, flag, "bz_page_flag_test", &sys, &pfn);
 
 	return bit ? page_uflag_test(page, bit) : -EINVAL;
 }
 
+/*
+ * SetPageXxx() on a page of an allocated block; a page that is not the
+ * block's first marks the first (UPG_inner), so that the block's free
+ * clears it (free_pages_prepare).  Free memory is refused.
+ */
 BZ_API int bz_page_flag_set(bz_page *page, enum bz_page_flag flag)
 {
-	unsigned bit = uflag_of(page, flag, "bz_page_flag_set");
+	struct bz_system *sys;
+	unsigned long pfn;
+	unsigned bit = uflag_of(page, flag, "bz_page_flag_set", &sys, &pfn);
+	struct bz_page *head;
 
 	if (!bit)
 		return -EINVAL;
+	head = block_head(sys, pfn);
+	if (!head)
+		return bz__bad_page(sys, pfn, "SetPage on a page of no allocated block");
+	if (head != page)
+		page_uflag_set(head, UPG_inner);
 	page_uflag_set(page, bit);
 	return 0;
 }
 
 BZ_API int bz_page_flag_clear(bz_page *page, enum bz_page_flag flag)
 {
-	unsigned bit = uflag_of(page, flag, "bz_page_flag_clear");
+	struct bz_system *sys;
+	unsigned long pfn;
+	unsigned bit = uflag_of(page, flag, "bz_page_flag_clear", &sys, &pfn);
 
 	if (!bit)
 		return -EINVAL;

@@ -11,17 +11,15 @@
  *   - c -> c +/- n by holders of a reference: atomic compare-and-swap,
  *     never below 1 (get_page, put_page of a reference that is not the
  *     last, page_ref_add/sub).
- *   - the last reference, 1 -> 0 (page_put_last), inside the cache
- *     section or under the zone lock that also frees the block, so that a
- *     check never sees an allocated head without a reference; a
- *     compare-and-swap, except on the fast free.
- *   - the fast free (page_free.c, pcp.h) of an order-0 page whose count it
- *     reads as 1 inside its cache section: one plain 64-bit store of state
- *     and count, no lock prefix.  Only the holder of that one reference
- *     frees it, and the only increment from 1 not made by that holder is
- *     a speculative get_page_unless_zero, which the entry layer makes
- *     with every cache owner stopped (bz__tcache_stopped_call): never
- *     between the fast free's load and its store.
+ *   - the last reference, 1 -> 0, inside the cache section or under the
+ *     zone lock that also frees the block, so that a check never sees an
+ *     allocated head without a reference: under the lock a
+ *     compare-and-swap (page_put_last); in the section a plain load and
+ *     store (page_put_last_owner; the fast free does it with the state in
+ *     one 64-bit store).  Only the holders of the last references free
+ *     them, and the only increment they do not make is a speculative
+ *     get_page_unless_zero, which the entry layer makes with every cache
+ *     owner stopped (bz__tcache_stopped_call): never inside a section.
  */
 #ifndef BZ_PAGE_REF_H
 #define BZ_PAGE_REF_H
@@ -104,21 +102,25 @@ static inline void prep_compound_page(struct bz_page *head, unsigned order)
 
 /*
  * free_pages_prepare(): the tails forget their head (free_tail_page_prepare),
- * the head is no longer PageHead, and every page's user flags go (flags &=
- * ~PAGE_FLAGS_CHECK_AT_PREP).  Inside the cache section or under the zone
- * lock that frees the block.
+ * the head is no longer PageHead, and the user's page flags go (flags &=
+ * ~PAGE_FLAGS_CHECK_AT_PREP): the head's always, the other pages' when
+ * UPG_inner says some carry any.  Inside the cache section or under the
+ * zone lock that frees the block.
  */
 static inline void free_pages_prepare(struct bz_page *p, unsigned order)
 {
-	uint8_t flags = PAGE_GET(p, flags);
+	uint8_t flags = PAGE_GET(p, flags), uflags = PAGE_GET(p, uflags);
 
-	if (flags & PG_compound)
-		PAGE_SET(p, flags, flags & (uint8_t)~PG_compound);
-	for (uint32_t i = 0; i < 1u << order; i++) {
-		if (flags & PG_compound)
+	if (flags & PG_compound) {
+		for (uint32_t i = 1; i < 1u << order; i++)
 			__atomic_store_n(&p[i].compound_off, 0, __ATOMIC_RELAXED);
-		PAGE_SET(&p[i], uflags, PAGE_GET(&p[i], uflags) & PGDBG_MASK);
+		PAGE_SET(p, flags, flags & (uint8_t)~PG_compound);
 	}
+	if (uflags & UPG_inner)
+		for (uint32_t i = 1; i < 1u << order; i++)
+			PAGE_SET(&p[i], uflags, PAGE_GET(&p[i], uflags) & PGDBG_MASK);
+	if (uflags & ~PGDBG_MASK)
+		PAGE_SET(p, uflags, uflags & PGDBG_MASK);
 }
 
 /*
@@ -131,6 +133,23 @@ static inline bool page_put_last(struct bz_page *p, int refs, unsigned order)
 {
 	if (!(PAGE_GET(p, flags) & PG_frozen) && !page_ref_cmpxchg(p, refs, 0))
 		return false;
+	free_pages_prepare(p, order);
+	return true;
+}
+
+/*
+ * The same inside the cache owner's section (bz__free_unref_page): as for
+ * the fast free, no speculative reference can come there, since those are
+ * taken with every owner out of its section; so a plain load and store,
+ * no lock prefix.
+ */
+static inline bool page_put_last_owner(struct bz_page *p, int refs, unsigned order)
+{
+	if (refs) {
+		if (page_ref_count_acquire(p) != refs)
+			return false;
+		set_page_count(p, 0);
+	}
 	free_pages_prepare(p, order);
 	return true;
 }

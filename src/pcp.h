@@ -272,7 +272,7 @@ static inline bool bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp,
 	}
 	pindex = order_to_pindex(mt, order);
 	fast = tcache_enter(tc);
-	if (bz_unlikely(!page_put_last(p, refs, order))) {
+	if (bz_unlikely(!page_put_last_owner(p, refs, order))) {
 		tcache_exit(tc, fast);
 		return false;
 	}

@@ -570,6 +570,10 @@ static void test_fields_reset_by_free_and_allocation(void **state)
 	/* The fast free clears the flags; the memo's allocation clears private (post_alloc_hook). */
 	assert_int_equal(bz_free_pages(p, 0), 0);
 	assert_int_equal(bz_page_flag_test(p, BZ_PAGE_PRIVATE), 0);
+	/* A free page is nobody's to mark. */
+	assert_int_equal(bz_page_flag_set(p, BZ_PAGE_RESERVED), -EINVAL);
+	assert_refused(f, "SetPage on a page of no allocated block");
+	assert_int_equal(bz_page_flag_test(p, BZ_PAGE_RESERVED), 0);
 	q = bz_alloc_pages(f->sys, BZ_GFP_KERNEL, 0);
 	assert_ptr_equal(q, p);                         /* LIFO: the same page */
 	assert_int_equal(bz_page_private(q), 0);
@@ -583,6 +587,17 @@ static void test_fields_reset_by_free_and_allocation(void **state)
 	assert_ptr_equal(bz_alloc_pages(f->sys, BZ_GFP_KERNEL | BZ_GFP_DMA32, 2), q);
 	assert_int_equal(bz_page_private(q), 0);
 	assert_int_equal(bz_free_pages(q, 2), 0);
+	/* Deep in a pageblock-order block, and in the pieces __free_pages frees around a reference. */
+	q = bz_alloc_pages(f->sys, BZ_GFP_KERNEL, 9);
+	assert_int_equal(bz_page_flag_set(nth(q, 300), BZ_PAGE_PRIVATE), 0);
+	assert_int_equal(bz_free_pages(q, 9), 0);
+	assert_int_equal(bz_page_flag_test(nth(q, 300), BZ_PAGE_PRIVATE), 0);
+	q = bz_alloc_pages(f->sys, BZ_GFP_KERNEL, 3);
+	assert_int_equal(bz_page_flag_set(nth(q, 5), BZ_PAGE_RESERVED), 0);
+	assert_int_equal(bz_get_page(q), 0);
+	assert_int_equal(bz_free_pages(q, 3), 0);
+	assert_int_equal(bz_page_flag_test(nth(q, 5), BZ_PAGE_RESERVED), 0);
+	assert_int_equal(bz_put_page(q), 1);
 	assert_all_back(f);
 }
 

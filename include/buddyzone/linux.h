@@ -12,8 +12,8 @@
  * guarded with #ifndef.  Every call goes to the default system
  * (bz_default_system(), created on first use from BUDDYZONE_* variables).
  *
- * struct page is a type of its own, distinct from bz_page, so a struct page
- * * cannot be passed to a bz_ call by mistake without a cast.  It shows the
+ * struct page is a type of its own, distinct from bz_page, so a pointer to
+ * one cannot be passed to a bz_ call by mistake without a cast.  It shows the
  * fields kernel code touches (lru, private, mapping, index) where the
  * library keeps them; the rest is the library's.  Its size is the
  * kernel's 64 bytes, so page + n is the n-th next page of a block.
@@ -28,7 +28,7 @@
  * (the kernel would crash), as free_pages(0, order) does in both; misuse
  * (freeing something that is not an allocated block, a reference taken on
  * or dropped from a free page) is refused and logged rather than a BUG or
- * silent corruption (use the bz_ calls to see the error).  page_ref_sub,
+ * silent corruption (logged; the bz_ calls return the error).  page_ref_sub,
  * page_ref_dec and their _and_test forms free the page when its count
  * reaches 0, where the kernel's caller would free the then frozen page
  * with an mm-internal call; put_page of the last reference of a
