@@ -42,9 +42,8 @@ static void init_page_range(struct bz_zone *z, unsigned long pfn, unsigned long 
 
 		p->next = p->prev = BZ_NIL;
 		p->zone_id = z->zone_id;
-		PAGE_SET(p, flags, PG_init | PG_zeroed);
-		PAGE_SET(p, order, 0);
-		PAGE_SET(p, mt, 0);
+		p->compound_off = 0;
+		PAGE_SET(p, val, PAGE_VAL(PG_init | PG_zeroed, 0, 0, 0, 0));
 	}
 }
 
@@ -540,6 +539,8 @@ void bz__prep_new_page(struct bz_page *page, unsigned order, int mt)
 	PAGE_SET(page, flags, (uint8_t)((PAGE_GET(page, flags) & ~(PG_buddy | PG_pcp | PG_reported)) | PG_head));
 	PAGE_SET(page, order, (uint8_t)order);
 	PAGE_SET(page, mt, (uint8_t)mt);
+	/* set_page_refcounted(), with the state: a check never sees an allocated head without a reference. */
+	set_page_count(page, 1);
 }
 
 /* ---- the highatomic reserve ------------------------------------------------------- */
@@ -690,23 +691,39 @@ static void page_reporting_notify_free(struct bz_zone *z, unsigned order)
 	atomic_store_explicit(&sys->reporting_requested, true, memory_order_relaxed);
 }
 
-/* A block freed after use. */
-void bz__free_one_page_locked(struct bz_zone *z, unsigned long pfn, unsigned order, int mt)
+static void free_after_use(struct bz_zone *z, unsigned long pfn, unsigned order, int mt, bool to_tail)
 {
-	order = free_one_page(z, pfn, order, mt, 0, false);
+	order = free_one_page(z, pfn, order, mt, 0, to_tail);
 	if (bz_unlikely((int)order >= __atomic_load_n(&z->sys->sysctl.page_reporting_order, __ATOMIC_RELAXED)))
 		page_reporting_notify_free(z, order);
 }
 
-/* free_one_page(): an allocated block (PG_head) back to the lists under the lock. */
-void bz__free_block(struct bz_zone *z, unsigned long pfn, unsigned order)
+/* A block freed after use. */
+void bz__free_one_page_locked(struct bz_zone *z, unsigned long pfn, unsigned order, int mt)
+{
+	free_after_use(z, pfn, order, mt, false);
+}
+
+/* The same at the tail of its list (FPI_TO_TAIL): memory unlikely to be wanted back soon. */
+void bz__free_one_page_tail_locked(struct bz_zone *z, unsigned long pfn, unsigned order, int mt)
+{
+	free_after_use(z, pfn, order, mt, true);
+}
+
+/* free_one_page(): an allocated block (PG_head) and its last refs references back to the lists under the lock. */
+bool bz__free_block(struct bz_zone *z, unsigned long pfn, unsigned order, int refs)
 {
 	struct bz_page *p = zpage(z, pfn);
+	bool freed;
 
 	bz__zone_lock(z);
-	PAGE_SET(p, flags, PAGE_GET(p, flags) & (uint8_t)~(PG_head | PG_pcp));
-	bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(z->sys, pfn));
+	freed = page_put_last(p, refs, order);
+	if (freed) {
+		PAGE_SET(p, flags, PAGE_GET(p, flags) & (uint8_t)~(PG_head | PG_pcp | PG_frozen));
+		bz__free_one_page_locked(z, pfn, order, get_pageblock_migratetype(z->sys, pfn));
+	}
 	bz__zone_unlock(z);
+	return freed;
 }
 
 /* ---- page reporting's isolation ------------------------------------------------------ */
@@ -721,8 +738,8 @@ bool bz__isolate_free_block_locked(struct bz_zone *z, unsigned long pfn, unsigne
 	    !bz__zone_watermark_ok(z, 0, mark, 0, 0, zone_page_state(z, NR_FREE_PAGES)))
 		return false;
 	del_page_from_free_list(z, pfn, order);
-	/* Away from the lists it looks allocated, so that bz_check still accounts for every page. */
-	PAGE_SET(p, flags, (uint8_t)((PAGE_GET(p, flags) & PG_init) | PG_head));
+	/* Away from the lists it looks allocated, with no reference, so that bz_check still accounts for every page. */
+	PAGE_SET(p, flags, (uint8_t)((PAGE_GET(p, flags) & PG_init) | PG_head | PG_frozen));
 	return true;
 }
 
@@ -732,7 +749,7 @@ void bz__putback_isolated_locked(struct bz_zone *z, unsigned long pfn, unsigned 
 	struct bz_page *p = zpage(z, pfn);
 
 	zone_lock_held(z);
-	PAGE_SET(p, flags, (uint8_t)(PAGE_GET(p, flags) & ~PG_head));
+	PAGE_SET(p, flags, (uint8_t)(PAGE_GET(p, flags) & ~(PG_head | PG_frozen)));
 	free_one_page(z, pfn, order, mt, reported ? PG_ZEROSTATE : 0, reported);
 }
 

@@ -9,6 +9,7 @@
 #define BZ_BUDDY_H
 
 #include "os.h"
+#include "page_ref.h"
 
 /* ---- watermark.c: watermarks, reserves, pageset sizes, the watermark tests -------- */
 
@@ -57,10 +58,16 @@ struct bz_page *bz__rmqueue_locked(struct bz_zone *zone, unsigned order, int mt,
  * sys->reporting_requested (page_reporting_notify_free).
  */
 void bz__free_one_page_locked(struct bz_zone *zone, unsigned long pfn, unsigned order, int mt);
-/* Marks a block from __rmqueue allocated: PG_head, its order, its migratetype. */
+/* The same, listed at the tail (FPI_TO_TAIL: make_alloc_exact's unused pages). */
+void bz__free_one_page_tail_locked(struct bz_zone *zone, unsigned long pfn, unsigned order, int mt);
+/* Marks a block from __rmqueue allocated: PG_head, its order, its migratetype, one reference. */
 void bz__prep_new_page(struct bz_page *page, unsigned order, int mt);
-/* An allocated block straight back to the lists (free_one_page()): takes the zone lock. */
-void bz__free_block(struct bz_zone *zone, unsigned long pfn, unsigned order);
+/*
+ * An allocated block and its last refs references (0: frozen already)
+ * straight back to the lists (free_one_page()): takes the zone lock.
+ * False, nothing changed, when the count was no longer refs.
+ */
+bool bz__free_block(struct bz_zone *zone, unsigned long pfn, unsigned order, int refs);
 /* reserve_highatomic_pageblock(): takes the zone lock itself. */
 void bz__reserve_highatomic_pageblock(struct bz_zone *zone, unsigned long pfn, unsigned order);
 /* unreserve_highatomic_pageblock(): true when a reserved pageblock went back to mt. */

@@ -49,6 +49,49 @@ static int check_list(struct bz_zone *z, unsigned order, int mt, unsigned long *
 	return 0;
 }
 
+/* A compound page's tails: each points back to the head, holds no reference, heads nothing. */
+static int check_tails(struct bz_zone *z, unsigned long pfn, const struct bz_page *head)
+{
+	unsigned order = PAGE_GET(head, order);
+
+	if (!order)
+		BROKEN("compound page at pfn %05lx has order 0", pfn);
+	for (unsigned long i = 1; i < 1ul << order; i++) {
+		const struct bz_page *t = head + i;
+
+		if (PAGE_GET(t, compound_off) != i || page_ref_count(t) ||
+		    (PAGE_GET(t, flags) & (PG_head | PG_buddy | PG_pcp | PG_compound)))
+			BROKEN("tail %lu of the compound order-%u page at pfn %05lx: %u pages from its head, "
+			       "refcount %d, flags %#x", i, order, pfn, PAGE_GET(t, compound_off), page_ref_count(t),
+			       PAGE_GET(t, flags));
+	}
+	return 0;
+}
+
+/*
+ * The reference count of a block's first page: 0 when it is free (listed,
+ * cached) or frozen (away from the lists), at least 1 when it is allocated.
+ */
+static int check_refs(struct bz_zone *z, unsigned long pfn, const struct bz_page *p)
+{
+	uint8_t flags = PAGE_GET(p, flags);
+	int refs = page_ref_count(p);
+
+	if (page_is_tail(p))
+		BROKEN("pfn %05lx starts a block but is a compound page's tail", pfn);
+	if (flags & (PG_buddy | PG_pcp)) {
+		if (refs || (flags & PG_compound))
+			BROKEN("free block at pfn %05lx has refcount %d%s", pfn, refs,
+			       flags & PG_compound ? " and is still compound" : "");
+		return 0;
+	}
+	if ((flags & PG_frozen) && refs)
+		BROKEN("block at pfn %05lx, away from the lists, has refcount %d", pfn, refs);
+	if (!(flags & PG_frozen) && refs < 1)
+		BROKEN("allocated block at pfn %05lx has refcount %d", pfn, refs);
+	return (flags & PG_compound) ? check_tails(z, pfn, p) : 0;
+}
+
 /*
  * Every page of the zone's memory belongs to exactly one block: free, cached
  * or allocated.  Pages never initialised are the span's reserved pages and
@@ -76,6 +119,8 @@ static int check_coverage(struct bz_zone *z, long *free, long *cached, long *all
 			       z->node->nid, bz__zone_names[z->idx]);
 		if (pfn + (1ul << PAGE_GET(p, order)) > end)
 			BROKEN("block at pfn %05lx order %u runs past the zone's end", pfn, PAGE_GET(p, order));
+		if (check_refs(z, pfn, p))
+			return -EUCLEAN;
 		if (PAGE_GET(p, flags) & PG_buddy)
 			*free += 1l << PAGE_GET(p, order);
 		else if (PAGE_GET(p, flags) & PG_pcp)

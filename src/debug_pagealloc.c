@@ -6,7 +6,7 @@
  * unmaps free pages; we mprotect them PROT_NONE) and bz_check every N
  * operations.  It owns the options (bz_config.debug, BUDDYZONE_DEBUG), the
  * two hooks the allocation and free paths call for a system in debug mode,
- * and struct bz_page's debug byte.
+ * and the PGDBG_* state in struct bz_page's uflags (page_ref.h).
  *
  * bz__debug_free runs once a free has passed every check and before the
  * block enters a thread cache or the buddy lists, so cached pages are
@@ -195,6 +195,21 @@ static bool guard(struct bz_system *sys, unsigned long pfn, unsigned order, bool
 	return ret == 0;
 }
 
+/*
+ * A block that could not be handed out drops its one reference: freed, or,
+ * if a speculative get_page_unless_zero took one meanwhile, left to that
+ * holder's put.
+ */
+static void give_back(struct bz_system *sys, struct bz_page *page, unsigned long pfn, unsigned order)
+{
+	while (!bz__free_block(page_zone(sys, page), pfn, order, 1)) {
+		int c = page_ref_count(page);
+
+		if (c > 1 && page_ref_cmpxchg(page, c, c - 1))
+			return;
+	}
+}
+
 bool bz__debug_alloc(struct bz_system *sys, struct bz_page *page, unsigned order, bz_gfp_t gfp)
 {
 	unsigned flags = sys->debug.flags;
@@ -202,15 +217,15 @@ bool bz__debug_alloc(struct bz_system *sys, struct bz_page *page, unsigned order
 
 	/* Not handed out, so not freed by the caller either: straight back, no free hooks. */
 	if ((flags & BZ_DEBUG_GUARD) && !guard(sys, pfn, order, true)) {
-		bz__free_block(page_zone(sys, page), pfn, order);
+		give_back(sys, page, pfn, order);
 		return false;
 	}
 	if (flags & BZ_DEBUG_POISON) {
 		for (unsigned long i = 0; i < nr; i++) {
 			struct bz_page *p = pfn_to_page(sys, pfn + i);
 
-			check_page(sys, pfn + i, p->debug == PGDBG_POISONED ? PAGE_POISON : 0);
-			p->debug = PGDBG_INUSE;
+			check_page(sys, pfn + i, page_debug_state(p) == PGDBG_POISONED ? PAGE_POISON : 0);
+			set_page_debug_state(p, PGDBG_INUSE);
 		}
 	}
 	/* post_alloc_hook(): init_on_free has zeroed it already. */
@@ -229,7 +244,7 @@ void bz__debug_free(struct bz_system *sys, unsigned long pfn, unsigned order)
 	if (flags & BZ_DEBUG_POISON) {
 		memset(sys->base + (pfn << BZ_PAGE_SHIFT), PAGE_POISON, BZ_PAGE_SIZE << order);
 		for (unsigned long i = 0; i < nr; i++)
-			pfn_to_page(sys, pfn + i)->debug = PGDBG_POISONED;
+			set_page_debug_state(pfn_to_page(sys, pfn + i), PGDBG_POISONED);
 	} else if (flags & BZ_DEBUG_INIT_ON_FREE) {
 		memset(sys->base + (pfn << BZ_PAGE_SHIFT), 0, BZ_PAGE_SIZE << order);
 	}

@@ -32,4 +32,23 @@ bool bz__mpol_active(const struct bz_system *sys);
 /* The calling thread's policy's plan for a checked request (advances interleaving). */
 void bz__mpol_plan(struct bz_system *sys, bz_gfp_t gfp, struct bz_mpol_plan *plan);
 
+/* ---- page_free.c: the free path, for the other ways a reference goes ------------------- */
+
+/* The live system whose mem_map holds page (in a zone), and its pfn; NULL, quietly, if none. */
+struct bz_system *bz__page_owner(const bz_page *page, unsigned long *pfn);
+/* bad_page(): logs "Bad page state: pfn:... refcount:... state:...: reason", counts it; -EINVAL. */
+int bz__bad_page(struct bz_system *sys, unsigned long pfn, const char *reason);
+/*
+ * The live system whose mem_map holds page, and its pfn (of a page in a
+ * zone); NULL after logging why not, naming the call what.
+ */
+struct bz_system *bz__page_owner_checked(const bz_page *page, const char *what, unsigned long *pfn);
+/*
+ * put_page() and page_ref_sub_and_test() on the head at pfn: nr references
+ * go, and with the last of them the block (a compound page whole, any
+ * other page alone).  1 freed, 0 references remain, -EINVAL (reported as
+ * what: a free page, more than it holds, a non-compound order > 0 block).
+ */
+int bz__put_page_refs(struct bz_system *sys, unsigned long pfn, int nr, const char *what);
+
 #endif /* BZ_ENTRY_H */

@@ -12,6 +12,7 @@
 #include <stdalign.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <pthread.h>
 
@@ -33,8 +34,9 @@
  * Both fast paths write the page's line; at 16 bytes, four pages shared a
  * line, and two threads whose hot pages were neighbours ran their
  * alloc+free pairs 3.5 times slower than either alone (BM_pair_threads
- * after BM_liveset).  Only the first 16 bytes are used; the rest keeps
- * pages apart.
+ * after BM_liveset).  The first 24 bytes are the allocator's; the last 40
+ * are the fields kernel code touches (lru, private, mapping, index), at
+ * the offsets <buddyzone/linux.h>'s struct page has them (BZ_PAGE_*_OFFSET).
  */
 #define BZ_PAGE_STRUCT_SHIFT 6
 
@@ -45,6 +47,28 @@ enum bz_page_flags {
 	PG_pcp   = 1u << 3,   /* first page of a block held in a thread cache */
 	PG_zeroed = 1u << 4,  /* free block head: the whole block reads zero (fresh, or reported) */
 	PG_reported = 1u << 5, /* free block head: given back to the OS by page reporting (page_reporting.c) */
+	PG_compound = 1u << 6, /* PG_head of a __GFP_COMP block: the kernel's PageHead; its tails point to it */
+	PG_frozen = 1u << 7,  /* PG_head with no reference (_refcount 0): isolated, or on its way to a list */
+};
+
+/*
+ * uflags: the page flags kernel code sets on a page it holds (PG_private,
+ * PG_reserved; atomic bit operations, page_ref.h), and debug mode's
+ * PGDBG_* state of the page in the low bits (debug_pagealloc.c).  A free
+ * clears the user's bits (free_pages_prepare: flags &= ~PAGE_FLAGS_CHECK_AT_PREP)
+ * on every page of the block; UPG_inner on the block's first page says
+ * whether any other page has some, so that a free of a large block need
+ * not read them all.
+ */
+#define PGDBG_MASK   0x03u
+#define UPG_inner    0x20u    /* first page of an allocated block: a later page has user flags */
+#define UPG_private  0x40u
+#define UPG_reserved 0x80u
+#define UPG_USER     (UPG_private | UPG_reserved)
+
+/* list_head: <buddyzone/linux.h>'s struct list_head, for the lru field. */
+struct bz_list_head {
+	struct bz_list_head *next, *prev;
 };
 
 struct bz_page {
@@ -52,17 +76,36 @@ struct bz_page {
 	uint32_t prev;
 	union {
 		struct {
+			uint8_t mt;           /* free list (migratetype) of a PG_buddy block; alloc type of a PG_head */
+			uint8_t uflags;       /* UPG_* (the page's user) and PGDBG_* (debug mode) */
 			uint8_t flags;        /* enum bz_page_flags */
 			uint8_t order;        /* block order while PG_buddy, PG_head or PG_pcp */
-			uint8_t mt;           /* free list (migratetype) of a PG_buddy block; alloc type of a PG_head */
-			uint8_t debug;        /* debug_pagealloc.c's PGDBG_* state; whoever holds the page */
+			int32_t _refcount;    /* references to an allocated head (page_ref.h); 0 elsewhere */
 		};
-		uint16_t state;       /* flags and order: the fast free path tests and sets them together */
-		uint32_t word;        /* all four: the memo hit sets them in one store (never in debug mode) */
+		struct {
+			uint16_t mt_uflags;
+			uint16_t state;       /* flags and order: tested and set together */
+		};
+		uint32_t word;        /* mt, uflags, flags, order */
+		uint64_t val;         /* all of it: the memo sets it, the fast free tests and sets it (page_ref.h) */
 	};
 	uint16_t zone_id;     /* nid * BZ_MAX_NR_ZONES + zone index; written once at init */
+	uint16_t unused;
+	uint32_t compound_off; /* a compound page's tail: pages from its head (PageTail); 0 elsewhere */
+	/* The page's user's while it is allocated (include/linux/mm_types.h); the allocator's lists never use them. */
+	struct bz_list_head lru;
+	unsigned long private; /* 0 on every allocation (post_alloc_hook) */
+	void *mapping;
+	unsigned long index;
 } __attribute__((aligned(1 << BZ_PAGE_STRUCT_SHIFT)));
 _Static_assert(sizeof(struct bz_page) == 1 << BZ_PAGE_STRUCT_SHIFT, "struct bz_page: one cache line");
+_Static_assert(sizeof(struct bz_page) == BZ_PAGE_STRUCT_SIZE, "buddyzone.h's struct page size");
+_Static_assert(offsetof(struct bz_page, lru) == BZ_PAGE_LRU_OFFSET, "<buddyzone/linux.h>'s page->lru");
+_Static_assert(offsetof(struct bz_page, private) == BZ_PAGE_PRIVATE_OFFSET, "<buddyzone/linux.h>'s page->private");
+_Static_assert(offsetof(struct bz_page, mapping) == BZ_PAGE_MAPPING_OFFSET, "<buddyzone/linux.h>'s page->mapping");
+_Static_assert(offsetof(struct bz_page, index) == BZ_PAGE_INDEX_OFFSET, "<buddyzone/linux.h>'s page->index");
+_Static_assert(offsetof(struct bz_page, _refcount) % 4 == 0 && offsetof(struct bz_page, val) % 8 == 0,
+	       "_refcount and val naturally aligned: single-copy atomic");
 
 /*
  * flags, order and mt of a page are read across threads: under a zone lock
@@ -70,30 +113,32 @@ _Static_assert(sizeof(struct bz_page) == 1 << BZ_PAGE_STRUCT_SHIFT, "struct bz_p
  * its own pages without it.  Either value read is handled, as in the
  * kernel; relaxed atomics (plain byte moves) make that well defined.
  *
- * The same bytes are also accessed as page->state (16 bits) and
- * page->word (32 bits): the fast paths test and set flags and order in one
- * compare and one store.  C11 does not define atomics of different sizes
- * over the same bytes; x86-64 does (the SDM's memory-ordering rules hold
- * for mixed-size accesses to write-back memory, and naturally aligned
- * loads and stores of up to 8 bytes are single-copy atomic), and that is
- * the one architecture this code is built for.  A port must first make
- * page->word the only width shared between threads.
+ * The same bytes are also accessed as page->state (16 bits), page->word
+ * (32 bits) and page->val (64 bits, with _refcount): the fast paths test
+ * and set flags, order and the reference count in one compare and one
+ * store, while _refcount alone takes 32-bit atomic read-modify-writes
+ * (page_ref.h).  C11 does not define atomics of different sizes over the
+ * same bytes; x86-64 does (the SDM's memory-ordering rules hold for
+ * mixed-size accesses to write-back memory, and naturally aligned loads
+ * and stores of up to 8 bytes are single-copy atomic), and that is the one
+ * architecture this code is built for.  A port must first make page->val
+ * the only width shared between threads.
  */
 #if !defined(__x86_64__)
-#error "struct bz_page's mixed-size atomics (PAGE_GET/PAGE_SET of flags, state and word) assume x86-64"
+#error "struct bz_page's mixed-size atomics (PAGE_GET/PAGE_SET of flags, state, word, val and _refcount) assume x86-64"
 #endif
 #define PAGE_GET(p, f) __atomic_load_n(&(p)->f, __ATOMIC_RELAXED)
 #define PAGE_SET(p, f, v) __atomic_store_n(&(p)->f, (__typeof__((p)->f))(v), __ATOMIC_RELAXED)
 
-/* The values of page->state and page->word for these fields. */
+/* The values of page->state, page->word and page->val for these fields. */
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define PAGE_STATE(flags, order) ((uint16_t)((flags) | (order) << 8))
-#define PAGE_WORD(flags, order, mt, debug) \
-	((uint32_t)(flags) | (uint32_t)(order) << 8 | (uint32_t)(mt) << 16 | (uint32_t)(debug) << 24)
+#define PAGE_WORD(flags, order, mt, uflags) \
+	((uint32_t)(mt) | (uint32_t)(uflags) << 8 | (uint32_t)(flags) << 16 | (uint32_t)(order) << 24)
+#define PAGE_VAL(flags, order, mt, uflags, refcount) \
+	((uint64_t)PAGE_WORD(flags, order, mt, uflags) | (uint64_t)(uint32_t)(refcount) << 32)
 #else
-#define PAGE_STATE(flags, order) ((uint16_t)((flags) << 8 | (order)))
-#define PAGE_WORD(flags, order, mt, debug) \
-	((uint32_t)(flags) << 24 | (uint32_t)(order) << 16 | (uint32_t)(mt) << 8 | (uint32_t)(debug))
+#error "struct bz_page: little-endian layout only (x86-64)"
 #endif
 
 /* ---- free areas -------------------------------------------------------- */

@@ -122,6 +122,12 @@ static struct bz_page *rmqueue_buddy(struct alloc_context *ac, struct bz_zone *z
 	return page;
 }
 
+/* prep_new_page(): __GFP_COMP makes blocks of order > 0 compound pages (there is no compound order 0). */
+static inline bool memo_compound(bz_gfp_t gfp, unsigned order)
+{
+	return (gfp & BZ_GFP_COMP) && order;
+}
+
 /*
  * Remembers a request the fast path served from the preferred zone's
  * cache: the next identical one goes straight to that list (alloc_memo).
@@ -145,16 +151,16 @@ static void set_memo(struct alloc_context *ac, struct bz_tcache *tc, struct bz_z
 	t->m_pcp = &tc->pcp[z->zone_id];
 	t->m_list = &t->m_pcp->lists[order_to_pindex(ac->migratetype, order)];
 	t->m_hz = ac->highest_zoneidx;
-	/* Memos are off in debug mode, the only user of page->debug. */
-	t->m_word = PAGE_WORD(PG_init | PG_head, order, ac->migratetype, 0);
+	/* Memos are off in debug mode, the only user of uflags' PGDBG_* bits; a free cleared the others. */
+	t->m_val = PAGE_VAL(PG_init | PG_head, order, ac->migratetype, 0, 1);
 	t->m_nid = ac->sys->nr_nodes > 1 ? ac->nid : -1;
 	t->m_cpu = bz__rseq_cpu();
 	t->m_nr = 1 << order;
 	t->m_count = &tc->stats[z->zone_id].fast_allocs[order > PAGE_ALLOC_COSTLY_ORDER ? PAGE_ALLOC_COSTLY_ORDER + 1 : order];
 	t->m_mem_map = ac->sys->mem_map;
 	t->m_base = ac->sys->base;
-	/* Zeroing, and a node to check, take the out-of-line hit (alloc_memo_special). */
-	t->m_gen = ac->gen | (t->m_nid >= 0 || (gfp & BZ_GFP_ZERO) ? MEMO_SPECIAL : 0);
+	/* Zeroing, a compound page, and a node to check, take the out-of-line hit (alloc_memo_special). */
+	t->m_gen = ac->gen | (t->m_nid >= 0 || (gfp & BZ_GFP_ZERO) || memo_compound(gfp, order) ? MEMO_SPECIAL : 0);
 	/* Without rseq the thread's node cannot be checked cheaply: no memo on NUMA. */
 	if (t->m_nid >= 0 && t->m_cpu < 0)
 		memo_clear(t);
@@ -435,20 +441,29 @@ static bool check_request(struct bz_system *sys, bz_gfp_t gfp, unsigned order, i
 	return true;
 }
 
-/* post_alloc_hook(): false when debug mode could not hand the block out (it went back). */
+/*
+ * post_alloc_hook() (the reference count is set with the state, under the
+ * zone lock or in the cache's section) and prep_new_page()'s compound
+ * page: false when debug mode could not hand the block out (it went back).
+ */
 static bool prep_user_page(struct bz_system *sys, struct bz_page *page, unsigned order, bz_gfp_t gfp)
 {
 	uint8_t flags = PAGE_GET(page, flags);
 
+	page->private = 0;
 	/* Known zero (never touched, or given back by page reporting) until the caller writes. */
 	if (bz_unlikely(flags & PG_zeroed))
 		PAGE_SET(page, flags, flags & (uint8_t)~PG_zeroed);
-	if (bz_unlikely(sys->debug.flags))
-		return bz__debug_alloc(sys, page, order, gfp);
-	if ((gfp & BZ_GFP_ZERO) && (flags & PG_zeroed))
+	if (bz_unlikely(sys->debug.flags)) {
+		if (!bz__debug_alloc(sys, page, order, gfp))
+			return false;
+	} else if ((gfp & BZ_GFP_ZERO) && (flags & PG_zeroed)) {
 		count_vm_events(sys, PGALLOC_ZERO_SKIPPED, 1ul << order);
-	else if (gfp & BZ_GFP_ZERO)
+	} else if (gfp & BZ_GFP_ZERO) {
 		memset(sys->base + (page_to_pfn(sys, page) << BZ_PAGE_SHIFT), 0, BZ_PAGE_SIZE << order);
+	}
+	if (memo_compound(gfp, order))
+		prep_compound_page(page, order);
 	return true;
 }
 
@@ -601,8 +616,8 @@ static inline __attribute__((always_inline)) struct bz_page *alloc_memo(struct b
 	uint32_t *list = t->m_list;
 	struct bz_page *p;
 
-	if (bz_unlikely(atomic_load_explicit(t->m_free, memory_order_relaxed) <=
-			atomic_load_explicit(t->m_mark, memory_order_relaxed)))
+	/* zone_watermark_fast(): free pages above the mark */
+	if (bz_unlikely(read_long_ge(t->m_mark, atomic_load_explicit(t->m_free, memory_order_relaxed))))
 		return NULL;
 	if (bz_unlikely(!tcache_try_enter(tc)))
 		return NULL;
@@ -610,7 +625,7 @@ static inline __attribute__((always_inline)) struct bz_page *alloc_memo(struct b
 		tcache_exit(tc, true);
 		return NULL;
 	}
-	p = pcp_take(t->m_pcp, list, t->m_mem_map, t->m_nr, t->m_word);
+	p = pcp_take(t->m_pcp, list, t->m_mem_map, t->m_nr, t->m_val);
 	tcache_exit(tc, true);
 	owner_inc_ulong(t->m_count);
 	return p;
@@ -624,8 +639,9 @@ static inline void *memo_block_address(const struct bz_task *t, const struct bz_
 
 /*
  * A hit on a memo that needs more than its list: the thread must still be
- * on the CPU it was made on (same node, so still a local allocation), and
- * a zeroing request clears the block.  NULL: take the general path.
+ * on the CPU it was made on (same node, so still a local allocation), a
+ * zeroing request clears the block, a __GFP_COMP one makes it compound.
+ * NULL: take the general path.
  */
 static inline struct bz_page *alloc_memo_special(struct bz_task *t, bz_gfp_t gfp, unsigned order)
 {
@@ -636,6 +652,8 @@ static inline struct bz_page *alloc_memo_special(struct bz_task *t, bz_gfp_t gfp
 	p = alloc_memo(t);
 	if (p && (gfp & BZ_GFP_ZERO))
 		memset(memo_block_address(t, p), 0, BZ_PAGE_SIZE << order);
+	if (p && memo_compound(gfp, order))
+		prep_compound_page(p, order);
 	return p;
 }
 

@@ -250,9 +250,9 @@ static void decay_pcp_high(struct bz_tcache *tc)
 	}
 }
 
-void bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order)
+bool bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order, int refs)
 {
-	bz__free_block(z, pfn, order);
+	return bz__free_block(z, pfn, order, refs);
 }
 
 /* ---- the cache's two operations --------------------------------------------------------- */
@@ -291,6 +291,7 @@ struct bz_page *bz__rmqueue_pcplist(struct bz_tcache *tc, struct bz_zone *z, uns
 	owner_sub_int(&pcp->count, 1 << order);
 	PAGE_SET(p, state, PAGE_STATE(PG_init | PG_head, order));
 	PAGE_SET(p, mt, (uint8_t)mt);
+	set_page_count(p, 1);   /* set_page_refcounted(), inside the section with the state */
 	tcache_exit(tc, fast);
 	tc_count_event(tc, (enum bz_vm_event)(PGALLOC_BASE + z->idx), 1ul << order);
 	return p;

@@ -105,6 +105,47 @@ static inline void owner_sub_int(_Atomic int *p, int n)
 {
 	__asm__("subl %1, %0" : "+m"(*(int *)p) : "ri"(n));
 }
+
+/*
+ * Relaxed reads that the fast paths only compare: one cmp with a memory
+ * operand, where GCC loads an atomic into a register and tests it (it
+ * never folds an atomic or volatile read into the compare).  The same one
+ * single-copy-atomic read as atomic_load_explicit(relaxed); the acquire
+ * form keeps later accesses after it (a plain x86-64 load is an acquire).
+ */
+static inline bool read_nonzero_u8(const _Atomic uint8_t *p)
+{
+	bool r;
+
+	__asm__ volatile("cmpb $0, %1" : "=@ccne"(r) : "m"(*(const uint8_t *)p));
+	return r;
+}
+
+static inline bool read_nonzero_int_acquire(const _Atomic int *p)
+{
+	bool r;
+
+	__asm__ volatile("cmpl $0, %1" : "=@ccne"(r) : "m"(*(const int *)p) : "memory");
+	return r;
+}
+
+/* *p <= x, *p read once */
+static inline bool read_int_le(const _Atomic int *p, int x)
+{
+	bool r;
+
+	__asm__ volatile("cmpl %2, %1" : "=@ccle"(r) : "m"(*(const int *)p), "ri"(x));
+	return r;
+}
+
+/* *p >= x, *p read once */
+static inline bool read_long_ge(const _Atomic long *p, long x)
+{
+	bool r;
+
+	__asm__ volatile("cmpq %2, %1" : "=@ccge"(r) : "m"(*(const long *)p), "r"(x));
+	return r;
+}
 #else
 static inline void owner_inc_ulong(_Atomic unsigned long *p)
 {
@@ -114,6 +155,25 @@ static inline void owner_inc_ulong(_Atomic unsigned long *p)
 static inline void owner_sub_int(_Atomic int *p, int n)
 {
 	atomic_store_explicit(p, atomic_load_explicit(p, memory_order_relaxed) - n, memory_order_relaxed);
+}
+static inline bool read_nonzero_u8(const _Atomic uint8_t *p)
+{
+	return atomic_load_explicit(p, memory_order_relaxed);
+}
+
+static inline bool read_nonzero_int_acquire(const _Atomic int *p)
+{
+	return atomic_load_explicit(p, memory_order_acquire);
+}
+
+static inline bool read_int_le(const _Atomic int *p, int x)
+{
+	return atomic_load_explicit(p, memory_order_relaxed) <= x;
+}
+
+static inline bool read_long_ge(const _Atomic long *p, long x)
+{
+	return atomic_load_explicit(p, memory_order_relaxed) >= x;
 }
 #endif
 
@@ -141,7 +201,7 @@ static inline bool tcache_enter(struct bz_tcache *tc)
 {
 	atomic_store_explicit(&tc->in_cs, 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst); /* the CPU's barrier comes from membarrier */
-	if (bz_likely(!atomic_load_explicit(&tc->drain_pending, memory_order_acquire)))
+	if (bz_likely(!read_nonzero_int_acquire(&tc->drain_pending)))
 		return true;
 	atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
 	bz_ticket_lock(&tc->lock);
@@ -156,7 +216,7 @@ BZ_FAST_INLINE bool tcache_try_enter(struct bz_tcache *tc)
 {
 	atomic_store_explicit(&tc->in_cs, 1, memory_order_relaxed);
 	atomic_signal_fence(memory_order_seq_cst);
-	if (bz_likely(!atomic_load_explicit(&tc->drain_pending, memory_order_acquire)))
+	if (bz_likely(!read_nonzero_int_acquire(&tc->drain_pending)))
 		return true;
 	atomic_store_explicit(&tc->in_cs, 0, memory_order_release);
 	return false;
@@ -254,30 +314,39 @@ BZ_FAST_INLINE void pcp_commit_order0(struct bz_pcp *pcp)
 
 /* free_unref_page_commit()'s rarer part: high-order bookkeeping, adapting high, draining (pcp.c). */
 void bz__pcp_commit_slow(struct bz_tcache *tc, struct bz_pcp *pcp, unsigned order, unsigned pindex);
-/* A block of an isolated pageblock goes straight to the buddy lists. */
-void bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order);
+/*
+ * A block of an isolated pageblock goes straight to the buddy lists, its
+ * last refs references with it (0: frozen already); false if a reference
+ * came first (page_put_last).
+ */
+bool bz__free_isolated(struct bz_zone *z, unsigned long pfn, unsigned order, int refs);
 
 /*
- * free_unref_page_commit(): onto the list, then the kernel's bookkeeping.
- * Order 0 with the cache below high and the zone not below its high
- * watermark is the common case, where nr_pcp_high() would change nothing.
+ * free_unref_page_commit(): the block's last refs references go (0: frozen
+ * already) inside the owner's section, the block onto the list, then the
+ * kernel's bookkeeping.  False, nothing changed, when the count was no
+ * longer refs (a speculative reference came first).  Order 0 with the
+ * cache below high and the zone not below its high watermark is the
+ * common case, where nr_pcp_high() would change nothing.
  */
-static inline void bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp, struct bz_page *p,
-				       unsigned long pfn, unsigned order, int mt)
+static inline bool bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp, struct bz_page *p,
+				       unsigned long pfn, unsigned order, int mt, int refs)
 {
 	unsigned pindex;
 	bool fast;
 	int count;
 
 	if (bz_unlikely(mt >= BZ_MIGRATE_PCPTYPES)) {
-		if (mt == BZ_MIGRATE_ISOLATE) {
-			bz__free_isolated(pcp->zone, pfn, order);
-			return;
-		}
+		if (mt == BZ_MIGRATE_ISOLATE)
+			return bz__free_isolated(pcp->zone, pfn, order, refs);
 		mt = BZ_MIGRATE_MOVABLE;
 	}
 	pindex = order_to_pindex(mt, order);
 	fast = tcache_enter(tc);
+	if (bz_unlikely(!page_put_last_owner(p, refs, order))) {
+		tcache_exit(tc, fast);
+		return false;
+	}
 	PAGE_SET(p, flags, PG_init | PG_pcp);
 	pcp_list_push(&pcp->lists[pindex], p, (uint32_t)pfn);
 	count = PCP_GET(pcp, count) + (1 << order);
@@ -290,6 +359,7 @@ static inline void bz__free_unref_page(struct bz_tcache *tc, struct bz_pcp *pcp,
 	bz__pcp_commit_slow(tc, pcp, order, pindex);
 out:
 	tcache_exit(tc, fast);
+	return true;
 }
 
 /*
@@ -297,7 +367,11 @@ out:
  * list with no lock and no atomic read-modify-write, when nothing the
  * kernel's commit would look at is in play: the zone neither below its
  * high watermark nor being balanced by kswapd, the cache below high, no
- * drainer about.  False: take the general path.
+ * drainer about, and the page, read inside the section, an order-0 head
+ * with one reference (page_sole_order0: its holder's, who frees it; a
+ * speculative reference is only taken with every owner out of its
+ * section, page_ref.h).  One store makes it cached with count 0.  False:
+ * take the general path.
  */
 BZ_FAST_INLINE bool pcp_free_fast(struct bz_tcache *tc, struct bz_pcp *pcp, struct bz_page *p, uint32_t pfn,
 				 unsigned mt)
@@ -305,16 +379,17 @@ BZ_FAST_INLINE bool pcp_free_fast(struct bz_tcache *tc, struct bz_pcp *pcp, stru
 	int count;
 
 	/* ZONE_BELOW_HIGH or ZONE_RECLAIM_ACTIVE: nr_pcp_high() would change high. */
-	if (bz_unlikely(atomic_load_explicit(&pcp->zone->flags, memory_order_relaxed)))
+	if (bz_unlikely(read_nonzero_u8(&pcp->zone->flags)))
 		return false;
 	if (bz_unlikely(!tcache_try_enter(tc)))
 		return false;
 	count = PCP_GET(pcp, count) + 1;
-	if (bz_unlikely(count >= PCP_GET(pcp, high))) {
+	if (bz_unlikely(!page_sole_order0(p) || read_int_le(&pcp->high, count))) {
 		tcache_exit(tc, true);
 		return false;
 	}
-	PAGE_SET(p, state, PAGE_STATE(PG_init | PG_pcp, 0));
+	/* The user's flags go with the rest (free_pages_prepare); no debug state outside debug mode. */
+	PAGE_SET(p, val, PAGE_VAL(PG_init | PG_pcp, 0, 0, 0, 0));
 	pcp_list_push(&pcp->lists[mt], p, pfn);
 	PCP_SET(pcp, count, count);
 	pcp_commit_order0(pcp);
@@ -330,16 +405,19 @@ static inline bool pcp_list_empty(const uint32_t *list)
 /*
  * The memo hit's take (page_alloc.c), inside the owner's critical section
  * (tcache_try_enter) from a list that is not empty: the first block with
- * the owner's bookkeeping, its page state set to word in one store.
+ * the owner's bookkeeping, its state and reference count (1,
+ * set_page_refcounted) set to val in one store, its private cleared as
+ * post_alloc_hook() does.
  */
 BZ_FAST_INLINE struct bz_page *pcp_take(struct bz_pcp *pcp, uint32_t *list, struct bz_page *mem_map, int nr,
-					uint32_t word)
+					uint64_t val)
 {
 	struct bz_page *p = pcp_list_pop(list, mem_map);
 
 	owner_sub_int(&pcp->count, nr);
 	pcp->free_count >>= 1;
-	PAGE_SET(p, word, word);
+	PAGE_SET(p, val, val);
+	p->private = 0;
 	return p;
 }
 

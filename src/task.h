@@ -39,7 +39,7 @@ struct bz_task {
 	 * The memo: the last request the general path served from this
 	 * thread's cache of the preferred zone.  The same (sys argument, gfp,
 	 * order) goes straight to that list while m_gen equals bz__tls_gen;
-	 * memos that need more than the list (zeroing, a node to check) carry
+	 * memos that need more than the list (zeroing, a compound page, a node to check) carry
 	 * MEMO_SPECIAL in m_gen and are served out of line.  Cleared when the
 	 * thread's own policy changes; invalidated with every shortcut.
 	 */
@@ -52,8 +52,8 @@ struct bz_task {
 	_Atomic long *m_mark;           /* &m_zone->fast_mark[highest zone index] */
 	struct bz_pcp *m_pcp;
 	uint32_t *m_list;
+	uint64_t m_val;                 /* page->val of a block the memo hands out: flags, order, mt, refcount 1 */
 	int m_hz;                       /* highest zone index of the gfp */
-	uint32_t m_word;                /* page->word of a block the memo hands out: flags, order, mt */
 	int m_nid;                      /* -1: one-node system, no locality to check */
 	int m_cpu;                      /* the CPU the memo was made on (multi-node systems) */
 	int m_nr;                       /* 1 << order */

@@ -31,6 +31,9 @@ bz_test(extfrag)
 bz_internal_test(stats ${PROJECT_SOURCE_DIR}/tools/stats_reader.c)
 bz_test(mempolicy)
 bz_test(numa)
+bz_test(page_ref)
+bz_test(page_ref_stress)
+bz_internal_test(page_ref_check)
 # mm_init.c: zones given as /proc/zoneinfo shows them (managed/present/spanned@start_pfn, cpus=N).
 bz_test(layout)
 # pfn_control.c: blocks by pfn for bzreplay, and the tracepoint counts of bz_zone_stats.
@@ -79,3 +82,5 @@ add_test(NAME dlopen COMMAND test_dlopen)
 bz_internal_test(numa_local)
 set_tests_properties(numa_local PROPERTIES
   ENVIRONMENT "BUDDYZONE_TOPOLOGIES=${PROJECT_SOURCE_DIR}/tests/topologies")
+# Kernel-style programs against <buddyzone/linux.h> only (tests/kernel_style/harness.h).
+add_subdirectory(kernel_style)

@@ -266,9 +266,17 @@ BZ_API bz_page *bz_alloc_pages(bz_system *sys, bz_gfp_t gfp, unsigned order);
 BZ_API bz_page *bz_alloc_pages_node(bz_system *sys, int nid, bz_gfp_t gfp, unsigned order);
 
 /*
- * Frees a block returned by an allocation of the same order.  Returns 0, or
- * -EINVAL (nothing changes) for NULL, a page not ours, not the first page of
- * an allocated block, a double free, or the wrong order.
+ * Drops the caller's reference to a block returned by an allocation of the
+ * same order, freeing it with the last one (the kernel's __free_pages).
+ * A block is handed out holding one reference (bz_get_page and friends,
+ * below, add more), so without other references this frees it.  If others
+ * still hold references, a compound block (BZ_GFP_COMP) waits for the last
+ * bz_put_page; a non-compound block of order > 0 frees all but its first
+ * page now and keeps that one as an order-0 page for the other holders,
+ * whose last bz_put_page frees it.  Returns 0, or -EINVAL (nothing
+ * changes, a "Bad page state" line is logged) for NULL, a page not ours,
+ * not the first page of an allocated block (a compound page's tail
+ * included), a page with no reference (a double free), or the wrong order.
  */
 BZ_API int bz_free_pages(bz_page *page, unsigned order);
 
@@ -514,6 +522,175 @@ BZ_API unsigned long bz_page_to_pfn(const bz_page *page);  /* (unsigned long)-1 
 BZ_API bz_page *bz_pfn_to_page(bz_system *sys, unsigned long pfn); /* NULL outside every zone */
 BZ_API int bz_page_to_nid(const bz_page *page);            /* -EINVAL if not ours */
 BZ_API int bz_page_zonenum(const bz_page *page);           /* enum bz_zone_type, or -EINVAL */
+
+/*
+ * ---- Reference counts and compound pages (include/linux/page_ref.h, mm.h) ----
+ *
+ * Every allocated block has a reference count on its first page, 1 when it
+ * is handed out.  Holders of a reference may give others one (bz_get_page)
+ * and drop their own (bz_put_page, bz_free_pages); the last one frees the
+ * block.  A block allocated with BZ_GFP_COMP and order > 0 is a compound
+ * page: its first page (the head) holds the count for all of it, its other
+ * pages (tails, reference count 0) lead to the head, and bz_get_page and
+ * bz_put_page given a tail act on the head.
+ *
+ * Concurrency: every call below is thread-safe against every other and
+ * against bz_free_pages on other threads, with one rule, the kernel's:
+ * bz_get_page, bz_page_ref_add and bz_page_ref_sub need a reference the
+ * caller holds (or one whose holder cannot drop it meanwhile).  A thread
+ * holding none uses bz_get_page_unless_zero, which is safe at any time,
+ * even while the page is being freed.  That safety costs it a stop of
+ * every thread's page cache (microseconds) when the count it finds is 1,
+ * so that the last reference's free stays free of locked instructions.
+ * Misuse (a reference taken on or dropped from a free page, more dropped
+ * than held) is refused: -EINVAL, a "Bad page state" line, nothing changes.
+ */
+
+/* page_ref_count(): the page's own count (0 for a free page or a tail); -EINVAL if not ours. */
+BZ_API int bz_page_ref_count(const bz_page *page);
+/* page_count(): the count of the page's head (of itself, when it is no tail); -EINVAL if not ours. */
+BZ_API int bz_page_count(const bz_page *page);
+/* get_page(): one more reference to the page's head.  0, or -EINVAL (free page, overflow). */
+BZ_API int bz_get_page(bz_page *page);
+/*
+ * get_page_unless_zero(): a reference to this page if its count is not 0
+ * (a free page, a tail): 1 taken, 0 not, -EINVAL if not ours.  Safe
+ * without a reference; the page may have been freed and reused by then:
+ * check that it is still the page wanted, and drop the reference if not.
+ */
+BZ_API int bz_get_page_unless_zero(bz_page *page);
+/*
+ * put_page(): drops a reference to the page's head; the last one frees
+ * the block: a compound page whole, any other page alone (order 0, as the
+ * kernel's folio of a non-compound page; a block of order > 0 is freed
+ * with bz_free_pages, and dropping its last reference here is refused).
+ * 1 when this freed the block, 0 when references remain, -EINVAL.
+ */
+BZ_API int bz_put_page(bz_page *page);
+/* page_ref_add(): nr (> 0) more references to this page, which must have one; the new count or -EINVAL. */
+BZ_API int bz_page_ref_add(bz_page *page, int nr);
+/*
+ * page_ref_sub_and_test(): drops nr (> 0) of this page's references; when
+ * none remain the block is freed as by bz_put_page (where the kernel's
+ * caller would free the then frozen page itself).  1 freed, 0 not,
+ * -EINVAL (more than it holds, or bz_put_page would refuse).
+ */
+BZ_API int bz_page_ref_sub(bz_page *page, int nr);
+/* compound_head(): the head of a compound page's tail, else page itself; NULL if not ours. */
+BZ_API bz_page *bz_compound_head(const bz_page *page);
+/* compound_order(): the order of a compound head, 0 for other pages; -EINVAL if not ours. */
+BZ_API int bz_compound_order(const bz_page *page);
+/* PageHead(), PageTail(): 1 or 0; -EINVAL if not ours. */
+BZ_API int bz_page_is_head(const bz_page *page);
+BZ_API int bz_page_is_tail(const bz_page *page);
+
+/*
+ * ---- The fields kernel code keeps in struct page ---------------------------
+ *
+ * An allocated page carries, for its holder, the kernel's page->private
+ * (0 on allocation), page->mapping, page->index and page->lru (a list
+ * node, e.g. for chaining pages; the allocator's own lists never use it),
+ * and two page flags.  <buddyzone/linux.h>'s struct page shows them as
+ * fields at these offsets; the accessors below are for everyone else.  A
+ * free clears the flags; the fields are the holder's to reset.
+ */
+#define BZ_PAGE_STRUCT_SIZE     64   /* sizeof(struct page): page + n is the n-th next page */
+#define BZ_PAGE_LRU_OFFSET      24   /* struct list_head lru */
+#define BZ_PAGE_PRIVATE_OFFSET  40   /* unsigned long private */
+#define BZ_PAGE_MAPPING_OFFSET  48   /* struct address_space *mapping */
+#define BZ_PAGE_INDEX_OFFSET    56   /* pgoff_t index */
+
+enum bz_page_flag {
+	BZ_PAGE_PRIVATE = 1,  /* PG_private: page->private holds the holder's data */
+	BZ_PAGE_RESERVED = 2  /* PG_reserved: the holder marks the page as not to be touched */
+};
+/* PageXxx(), SetPageXxx(), ClearPageXxx() (atomic bit operations): 1/0, 0, or -EINVAL. */
+BZ_API int bz_page_flag_test(const bz_page *page, enum bz_page_flag flag);
+BZ_API int bz_page_flag_set(bz_page *page, enum bz_page_flag flag);
+BZ_API int bz_page_flag_clear(bz_page *page, enum bz_page_flag flag);
+/* page_private(), set_page_private(): 0 (reading a page not ours) or -EINVAL. */
+BZ_API unsigned long bz_page_private(const bz_page *page);
+BZ_API int bz_set_page_private(bz_page *page, unsigned long private_data);
+
+/* ---- Splitting and exact sizes (mm/page_alloc.c) -------------------------------- */
+
+/* get_order(): the order of the smallest block of at least size bytes (size 0: undefined, 52 as the kernel's). */
+static inline int bz_get_order(unsigned long size)
+{
+	size = (size - 1) >> BZ_PAGE_SHIFT;
+	return size ? 64 - __builtin_clzl(size) : 0;
+}
+
+/*
+ * split_page(): a non-compound block of this order becomes 2^order order-0
+ * pages, each freed on its own; the first keeps the block's references,
+ * the others have one each.  0, or -EINVAL (a compound page, not an
+ * allocated block of this order).
+ */
+BZ_API int bz_split_page(bz_page *page, unsigned order);
+
+/*
+ * alloc_pages_exact(): size bytes (rounded up to whole pages) from a block
+ * of bz_get_order(size), its unused pages freed at once (make_alloc_exact).
+ * Each page of the result is an order-0 page: free them with
+ * bz_free_pages_exact (or one by one).  BZ_GFP_COMP is dropped (and
+ * warned about), as the kernel does.  NULL on failure.
+ */
+BZ_API void *bz_alloc_pages_exact(bz_system *sys, size_t size, bz_gfp_t gfp);
+/* alloc_pages_exact_nid(): the same from node nid's zonelist (as bz_alloc_pages_node). */
+BZ_API void *bz_alloc_pages_exact_nid(bz_system *sys, int nid, size_t size, bz_gfp_t gfp);
+/*
+ * free_pages_exact(): frees the pages of [virt, virt + size rounded up to
+ * a page).  0, or -EINVAL (nothing freed) when virt is misaligned or a
+ * page of the range is not an allocated order-0 page.
+ */
+BZ_API int bz_free_pages_exact(void *virt, size_t size);
+
+/*
+ * alloc_pages_bulk() (the array form, __alloc_pages_bulk): fills each NULL
+ * entry of page_array[0 .. nr_pages - 1] with an order-0 page, in order,
+ * leaving entries already set as they are, until one allocation fails (only
+ * the first may reclaim or warn; the kernel takes the rest from the
+ * per-CPU list and stops when it cannot).  Returns the number of entries
+ * from the start that are set.
+ */
+BZ_API unsigned long bz_alloc_pages_bulk(bz_system *sys, bz_gfp_t gfp, unsigned long nr_pages,
+					 bz_page **page_array);
+
+/*
+ * ---- Page fragments (mm/page_frag_cache.c) -----------------------------------
+ *
+ * A page fragment cache hands out pieces of a 32 KiB compound page (a
+ * single page when that is short), each holding a reference to it; the
+ * page is freed when the cache has moved on and every piece was freed
+ * (bz_page_frag_free, from any thread).  The cache itself is the caller's
+ * (zeroed, or after bz_page_frag_cache_drain): one thread at a time, as
+ * the kernel keeps one per CPU.  Its fields are the library's.
+ */
+struct bz_page_frag_cache {
+	void *va;                       /* the current page's address, NULL: none */
+	unsigned int offset;            /* fragments are carved downward from here */
+	unsigned int size;              /* bytes of the current page */
+	unsigned int pagecnt_bias;      /* references the cache holds for fragments to come */
+	unsigned int pfmemalloc;        /* always 0 here */
+};
+#define BZ_PAGE_FRAG_CACHE_MAX_SIZE 32768u
+
+/*
+ * page_frag_alloc_align(): fragsz bytes aligned to align (a power of two,
+ * 1 for none) from nc, refilled from sys with gfp when the page runs out.
+ * NULL when no page could be had or fragsz does not fit the cache's page
+ * (as the kernel's), and, logged, for a NULL nc or an align that is no
+ * power of two.
+ */
+BZ_API void *bz_page_frag_alloc(bz_system *sys, struct bz_page_frag_cache *nc, unsigned int fragsz,
+				bz_gfp_t gfp, unsigned int align);
+/* page_frag_free(): drops the fragment's reference to its page.  0 or -EINVAL. */
+BZ_API int bz_page_frag_free(void *addr);
+/* page_frag_cache_drain(): the cache lets go of its page (freed once its fragments are); nc is empty after. */
+BZ_API void bz_page_frag_cache_drain(struct bz_page_frag_cache *nc);
+/* __page_frag_cache_drain(): drops count references to page, freeing it with the last.  0 or -EINVAL. */
+BZ_API int bz_page_frag_drain_page(bz_page *page, unsigned int count);
 
 /* ---- Tunables -------------------------------------------------------------- */
 
