@@ -1,0 +1,635 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * test_compaction.c - movable pages, migration and compaction (migrate.c,
+ * compaction.c, movable.c): a zone filled with movable pages owned through
+ * a handle table, every other one freed so that no order-9 block is free;
+ * order-9 allocations then fail without compaction and succeed with it,
+ * every handle still reading its own data; compact_memory; the counters;
+ * and misuse: callbacks that fail, refuse or free the page, a page freed
+ * by another thread while isolated, pages another holder pins, marks the
+ * library refuses.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "movable_app.h"
+#include "wait.h"
+
+/* THP's allocation: direct reclaim and compaction, no kswapd (so no kcompactd): costly, movable, compound. */
+#define ORDER9_GFP BZ_GFP_TRANSHUGE
+
+static unsigned long counter(bz_system *sys, const char *name)
+{
+	return json_counter(sys, name);
+}
+
+/* Order-9 blocks until one fails (held in blocks[]); how many. */
+static int alloc_order9(bz_system *sys, bz_page **blocks, int max)
+{
+	int n = 0;
+
+	while (n < max && (blocks[n] = bz_alloc_pages(sys, ORDER9_GFP, BZ_PAGEBLOCK_ORDER)))
+		n++;
+	return n;
+}
+
+static void free_blocks(bz_page **blocks, int n)
+{
+	for (int i = 0; i < n; i++)
+		assert_int_equal(bz_free_pages(blocks[i], BZ_PAGEBLOCK_ORDER), 0);
+}
+
+/* Everything freed and drained: every managed page free again (nothing leaked, nothing freed twice). */
+static void assert_all_back(bz_system *sys)
+{
+	struct bz_zone_stats st;
+
+	app_free_all();
+	assert_int_equal(bz_drain_all_pages(sys), 0);
+	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
+	assert_int_equal(st.free, st.managed);
+	assert_int_equal(bz_check(sys), 0);
+	assert_int_equal(counter(sys, "pgalloc_bad_free"), 0);
+}
+
+static bz_system *fragmented(int compaction, struct log_catch *lc)
+{
+	bz_system *sys = app_system(compaction, 0, lc);
+
+	app_reset();
+	assert_true(app_fill(sys) > APP_ZONE_PAGES * 9 / 10);
+	app_free_every_other(sys);
+	assert_int_equal(free_order9_blocks(sys), 0);
+	assert_int_equal(bz_check(sys), 0);
+	return sys;
+}
+
+/* ---- the scenario ------------------------------------------------------------------------- */
+
+static void test_compaction_off_order9_fails(void **state)
+{
+	bz_system *sys = fragmented(0, NULL);
+	bz_page *blocks[32];
+
+	(void)state;
+	assert_int_equal(alloc_order9(sys, blocks, 32), 0);
+	assert_int_equal(counter(sys, "compact_stall"), 0);
+	assert_int_equal(counter(sys, "pgmigrate_success"), 0);
+	assert_int_equal(app.migrate_calls, 0);
+	assert_int_equal(app_verify(), app.nr / 2);
+	assert_int_equal(bz_compact(sys, -1), -EOPNOTSUPP);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
+static void test_compaction_direct_order9_succeeds(void **state)
+{
+	bz_system *sys = fragmented(1, NULL);
+	bz_page *blocks[32];
+	unsigned long moved;
+	int n;
+
+	(void)state;
+	n = alloc_order9(sys, blocks, 32);
+	print_message("order-9 allocations: %d; pages migrated: %lu\n", n, counter(sys, "pgmigrate_success"));
+	/* 8 K free pages, minus the low watermark and compact_gap: at least half of the 13 or so possible. */
+	assert_true(n >= 6);
+	moved = counter(sys, "pgmigrate_success");
+	assert_int_equal(moved, app.migrated);
+	assert_true(moved >= (unsigned long)n * 256);
+	assert_int_equal(counter(sys, "pgmigrate_fail"), 0);
+	assert_true(counter(sys, "compact_stall") >= 1);
+	assert_true(counter(sys, "compact_success") >= 1);
+	assert_true(counter(sys, "compact_success") <= (unsigned long)n);
+	assert_true(counter(sys, "compact_migrate_scanned") >= moved);
+	assert_true(counter(sys, "compact_free_scanned") > 0);
+	/* Isolated: the sources and the targets. */
+	assert_true(counter(sys, "compact_isolated") >= 2 * moved);
+	assert_int_equal(counter(sys, "compact_daemon_wake"), 0);
+	assert_int_equal(app_verify(), app.nr / 2);
+	assert_int_equal(bz_check(sys), 0);
+	free_blocks(blocks, n);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
+/* The kernel's extfrag_threshold: at 1000 no fragmentation index is high enough for a costly order. */
+static void test_compaction_extfrag_threshold_skips(void **state)
+{
+	bz_system *sys = fragmented(1, NULL);
+	bz_page *blocks[4];
+
+	(void)state;
+	assert_int_equal(bz_sysctl_set(sys, "extfrag_threshold", "1000"), 0);
+	assert_int_equal(alloc_order9(sys, blocks, 4), 0);
+	assert_int_equal(counter(sys, "compact_stall"), 0);
+	assert_int_equal(counter(sys, "pgmigrate_success"), 0);
+	assert_int_equal(bz_sysctl_set(sys, "extfrag_threshold", "500"), 0);
+	assert_true(alloc_order9(sys, blocks, 1) == 1);
+	free_blocks(blocks, 1);
+	assert_int_equal(bz_sysctl_set(sys, "extfrag_threshold", "1001"), -EINVAL);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
+/* compact_memory: every movable page moves towards the zone's end; free pageblocks appear. */
+static void test_compaction_compact_memory(void **state)
+{
+	bz_system *sys = fragmented(1, NULL);
+	char buf[16];
+
+	(void)state;
+	assert_int_equal(bz_sysctl_set(sys, "compact_memory", "2"), -EINVAL);
+	assert_int_equal(bz_sysctl_get(sys, "compact_memory", buf, sizeof(buf)), -EACCES);
+	assert_int_equal(bz_compact(sys, 1), -EINVAL);
+	assert_int_equal(bz_sysctl_set(sys, "compact_memory", "1"), 0);
+	print_message("compact_memory: %lu pages migrated, %lu free order-9 blocks\n",
+		      counter(sys, "pgmigrate_success"), free_order9_blocks(sys));
+	assert_true(counter(sys, "pgmigrate_success") >= app.nr / 8);
+	assert_int_equal(counter(sys, "pgmigrate_success"), app.migrated);
+	assert_true(free_order9_blocks(sys) >= 8);
+	assert_int_equal(counter(sys, "compact_stall"), 0);   /* not an allocation's */
+	assert_int_equal(app_verify(), app.nr / 2);
+	assert_int_equal(bz_compact(sys, 0), 0);             /* nothing left to move is fine */
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
+/* The same counters in /proc/vmstat's text as in the JSON report. */
+static void test_compaction_vmstat_counters(void **state)
+{
+	static const char *const names[] = { "pgmigrate_success", "pgmigrate_fail", "compact_migrate_scanned",
+					     "compact_free_scanned", "compact_isolated", "compact_stall",
+					     "compact_fail", "compact_success", "compact_daemon_wake",
+					     "compact_daemon_migrate_scanned", "compact_daemon_free_scanned" };
+	bz_system *sys = fragmented(1, NULL);
+	char *text, *prev = NULL;
+
+	(void)state;
+	assert_int_equal(bz_compact(sys, -1), 0);
+	text = report_text(sys, bz_write_vmstat);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		char key[64], *p;
+
+		snprintf(key, sizeof(key), "\n%s ", names[i]);
+		p = strstr(text, key);
+		assert_non_null(p);
+		assert_true(p > prev);          /* in the kernel's order */
+		assert_int_equal(strtoul(p + strlen(key), NULL, 10), counter(sys, names[i]));
+		prev = p;
+	}
+	free(text);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
+/* Debug mode: targets unguarded and poison-checked as allocations, sources poisoned as frees. */
+static void test_compaction_debug_mode(void **state)
+{
+	struct log_catch lc = { 0 };
+	struct bz_config cfg;
+	bz_system *sys = NULL;
+	bz_page *blocks[32];
+	int n;
+
+	(void)state;
+	bz_config_init(&cfg);
+	cfg.zones = "0:Normal=16384";
+	cfg.cpus_per_node = 1;
+	cfg.hugetlb = BZ_HUGETLB_NEVER;
+	cfg.compaction_proactiveness = 0;
+	cfg.debug = BZ_DEBUG_POISON | BZ_DEBUG_GUARD | BZ_DEBUG_CHECK;
+	cfg.debug_check_interval = 997;
+	cfg.log = log_catch_fn;
+	cfg.log_arg = &lc;
+	assert_int_equal(bz_system_create(&cfg, &sys), 0);
+	app_reset();
+	app_fill(sys);
+	app_free_every_other(sys);
+	n = alloc_order9(sys, blocks, 32);
+	assert_true(n >= 6);
+	assert_int_equal(app_verify(), app.nr / 2);
+	assert_int_equal(counter(sys, "pagealloc_corruption"), 0);
+	assert_int_equal(counter(sys, "debug_check_fail"), 0);
+	assert_true(counter(sys, "debug_check_run") > 0);
+	free_blocks(blocks, n);
+	assert_int_equal(bz_compact(sys, -1), 0);
+	assert_int_equal(app_verify(), app.nr / 2);
+	assert_all_back(sys);
+	assert_int_equal(lc.count, 0);
+	bz_system_destroy(sys);
+}
+
+/* ---- blocks of order above 0 ------------------------------------------------------------------- */
+
+static unsigned long pfn_of(bz_page *page)
+{
+	return bz_page_to_pfn(page);
+}
+
+/*
+ * A compound and a plain order-2 movable block in the zone's lowest
+ * pageblock, order-2 holes in its highest, everything else allocated:
+ * compact_memory moves both blocks into the holes whole.
+ */
+static void test_compaction_moves_high_order_blocks(void **state)
+{
+	bz_system *sys = app_system(1, 0, NULL);
+	unsigned long low = ~0ul, high = 0;
+	bz_page *blk[2], *before[2];
+
+	(void)state;
+	app_reset();
+	app_fill(sys);
+	for (size_t id = 0; id < app.nr; id++) {
+		unsigned long pfn = pfn_of(app.handle[id]);
+
+		low = pfn < low ? pfn : low;
+		high = pfn > high ? pfn : high;
+	}
+	for (size_t id = 0; id < app.nr; id++)
+		if (pfn_of(app.handle[id]) >> BZ_PAGEBLOCK_ORDER == low >> BZ_PAGEBLOCK_ORDER)
+			app_free(id);
+	assert_int_equal(bz_drain_all_pages(sys), 0);
+	blk[0] = bz_alloc_pages(sys, BZ_GFP_KERNEL | BZ_GFP_MOVABLE | BZ_GFP_COMP, 2);
+	blk[1] = bz_alloc_pages(sys, BZ_GFP_KERNEL | BZ_GFP_MOVABLE, 2);
+	assert_non_null(blk[0]);
+	assert_non_null(blk[1]);
+	for (int b = 0; b < 2; b++) {
+		size_t id = app.nr++;
+
+		assert_true(pfn_of(blk[b]) >> BZ_PAGEBLOCK_ORDER == low >> BZ_PAGEBLOCK_ORDER);
+		for (int i = 0; i < 4; i++)
+			fill_pattern((char *)bz_page_address(blk[b]) + i * BZ_PAGE_SIZE, id * 4 + (size_t)i);
+		assert_int_equal(bz_set_page_private(blk[b], id), 0);
+		assert_int_equal(bz_set_page_movable(blk[b], &app_ops), 0);
+		app.handle[id] = before[b] = blk[b];
+	}
+	for (size_t id = 0; id + 2 < app.nr; id++)
+		if (app.handle[id] && pfn_of(app.handle[id]) >> BZ_PAGEBLOCK_ORDER == high >> BZ_PAGEBLOCK_ORDER &&
+		    (pfn_of(app.handle[id]) & 7) < 4)
+			app_free(id);
+	assert_int_equal(bz_drain_all_pages(sys), 0);
+	assert_int_equal(bz_compact(sys, -1), 0);
+	assert_true(counter(sys, "pgmigrate_success") >= 8);
+	for (int b = 0; b < 2; b++) {
+		size_t id = app.nr - 2 + (size_t)b;
+
+		assert_ptr_not_equal(app.handle[id], before[b]);
+		for (int i = 0; i < 4; i++)
+			assert_true(pattern_ok((char *)bz_page_address(app.handle[id]) + i * BZ_PAGE_SIZE,
+					       id * 4 + (size_t)i));
+		assert_int_equal(bz_page_movable(app.handle[id]), 1);
+		assert_int_equal(bz_page_private(app.handle[id]), id);
+		blk[b] = app.handle[id];
+		app.handle[id] = NULL;
+	}
+	assert_int_equal(bz_compound_order(blk[0]), 2);
+	assert_int_equal(bz_page_is_head(blk[1]), 0);
+	assert_int_equal(bz_check(sys), 0);
+	assert_int_equal(bz_free_pages(blk[0], 2), 0);
+	assert_int_equal(bz_free_pages(blk[1], 2), 0);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
+/* ---- callbacks that fail, refuse, or free the page ------------------------------------------------- */
+
+/* The live handles now, to compare after. */
+static bz_page **snapshot_handles(void)
+{
+	bz_page **copy = malloc(sizeof(app.handle));
+
+	assert_non_null(copy);
+	memcpy(copy, app.handle, sizeof(app.handle));
+	return copy;
+}
+
+static void test_migrate_callback_fails_page_put_back(void **state)
+{
+	bz_system *sys = fragmented(1, NULL);
+	bz_page **before = snapshot_handles();
+
+	(void)state;
+	app.migrate_ret = -EBUSY;
+	assert_int_equal(bz_compact(sys, -1), 0);
+	assert_true(app.migrate_calls > 0);
+	/* A permanent failure: no retry, every isolated page goes back to its owner. */
+	assert_int_equal(app.putbacks, app.isolate_calls);
+	assert_true(app.migrate_calls <= app.putbacks);
+	assert_int_equal(counter(sys, "pgmigrate_success"), 0);
+	assert_true(counter(sys, "pgmigrate_fail") >= app.migrate_calls);
+	assert_memory_equal(before, app.handle, sizeof(app.handle));
+	assert_int_equal(app_verify(), app.nr / 2);
+	free(before);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
+static void test_migrate_callback_eagain_retried(void **state)
+{
+	bz_system *sys = fragmented(1, NULL);
+	bz_page **before = snapshot_handles();
+	unsigned long failed;
+
+	(void)state;
+	app.migrate_ret = -EAGAIN;
+	assert_int_equal(bz_compact(sys, -1), 0);
+	failed = counter(sys, "pgmigrate_fail");
+	assert_true(failed > 0);
+	/* MIGRATE_SYNC: 3 async passes, then 7 in sync mode (NR_MAX_MIGRATE_PAGES_RETRY). */
+	assert_int_equal(app.migrate_calls, 10 * failed);
+	assert_int_equal(app.putbacks, failed);
+	assert_memory_equal(before, app.handle, sizeof(app.handle));
+	app.migrate_ret = 0;
+	assert_int_equal(bz_compact(sys, -1), 0);
+	assert_true(app.migrated > 0);
+	assert_int_equal(app_verify(), app.nr / 2);
+	free(before);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
+static void test_migrate_isolate_refused(void **state)
+{
+	bz_system *sys = fragmented(1, NULL);
+	bz_page **before = snapshot_handles();
+
+	(void)state;
+	app.refuse_isolate = true;
+	assert_int_equal(bz_compact(sys, -1), 0);
+	assert_true(app.isolate_calls > 0);
+	assert_int_equal(app.migrate_calls, 0);
+	assert_int_equal(app.putbacks, 0);
+	assert_int_equal(counter(sys, "pgmigrate_success") + counter(sys, "pgmigrate_fail"), 0);
+	assert_memory_equal(before, app.handle, sizeof(app.handle));
+	assert_int_equal(app_verify(), app.nr / 2);
+	free(before);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
+#define VICTIMS 8
+static _Atomic int hook_ret;
+static _Atomic int victims;
+
+/* migrate_page frees src, its owner's reference, for the first VICTIMS pages (misuse: the kernel forbids it). */
+static void free_src_hook(bz_page *dst, bz_page *src)
+{
+	size_t id = bz_page_private(src);
+
+	(void)dst;
+	app.migrate_ret = 0;
+	if (app.handle[id] != src || victims >= VICTIMS)
+		return;
+	victims++;
+	app.handle[id] = NULL;
+	bz_free_pages(src, 0);
+	app.migrate_ret = hook_ret;
+}
+
+static void callback_frees(int ret)
+{
+	bz_system *sys = fragmented(1, NULL);
+	size_t live = app.nr / 2;
+
+	hook_ret = ret;
+	victims = 0;
+	app.migrate_hook = free_src_hook;
+	assert_int_equal(bz_compact(sys, -1), 0);
+	assert_int_equal(victims, VICTIMS);
+	/* Not moved, not put back (the owner let go); the kernel counts a page freed under the migration as done. */
+	assert_int_equal(app.migrated + VICTIMS, app.migrate_calls);
+	assert_int_equal(counter(sys, "pgmigrate_success"), app.migrate_calls);
+	/* What no target was left for when the scanners met goes back; nothing else does. */
+	assert_int_equal(app.isolate_calls, app.migrate_calls + app.putbacks);
+	assert_int_equal(app_verify(), live - VICTIMS);
+	assert_int_equal(bz_check(sys), 0);
+	assert_all_back(sys);                               /* no target leaked, no page freed twice */
+	bz_system_destroy(sys);
+}
+
+static void test_migrate_callback_frees_page(void **state)
+{
+	(void)state;
+	callback_frees(0);
+	callback_frees(-EBUSY);
+}
+
+/* ---- a page freed by another thread while isolated --------------------------------------------------- */
+
+struct freer {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	bz_page *victim;                /* handed over by isolate_page */
+	bool done, quit;
+	bool clear_first;
+	int handed;
+	struct thread_failures tf;
+};
+
+static struct freer freer = { PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, .tf = THREAD_FAILURES_INIT };
+
+/* The owner's other thread: frees each page it is handed, as an application would, under its lock. */
+static void *freer_main(void *arg)
+{
+	(void)arg;
+	pthread_mutex_lock(&freer.lock);
+	for (;;) {
+		bz_page *page;
+
+		while (!freer.victim && !freer.quit)
+			pthread_cond_wait(&freer.cond, &freer.lock);
+		if (freer.quit)
+			break;
+		page = freer.victim;
+		pthread_mutex_unlock(&freer.lock);
+		pthread_mutex_lock(&app.lock);
+		app.handle[bz_page_private(page)] = NULL;
+		if (freer.clear_first)
+			THREAD_CHECK(&freer.tf, bz_clear_page_movable(page) == 0);
+		THREAD_CHECK(&freer.tf, bz_free_pages(page, 0) == 0);
+		/* Isolated: the migration's reference keeps it. */
+		THREAD_CHECK(&freer.tf, bz_page_ref_count(page) == 1);
+		pthread_mutex_unlock(&app.lock);
+		pthread_mutex_lock(&freer.lock);
+		freer.victim = NULL;
+		freer.done = true;
+		pthread_cond_broadcast(&freer.cond);
+	}
+	pthread_mutex_unlock(&freer.lock);
+	return NULL;
+}
+
+/* isolate_page hands the first VICTIMS pages to the freer and waits until each is freed, then says yes. */
+static void hand_to_freer(bz_page *page)
+{
+	pthread_mutex_lock(&freer.lock);
+	if (freer.handed < VICTIMS) {
+		freer.handed++;
+		freer.victim = page;
+		freer.done = false;
+		pthread_cond_broadcast(&freer.cond);
+		while (!freer.done)
+			pthread_cond_wait(&freer.cond, &freer.lock);
+	}
+	pthread_mutex_unlock(&freer.lock);
+}
+
+static void freed_while_isolated(bool clear_first)
+{
+	bz_system *sys = fragmented(1, NULL);
+	size_t live = app.nr / 2;
+	pthread_t t;
+
+	freer.quit = false;
+	freer.handed = 0;
+	freer.clear_first = clear_first;
+	assert_int_equal(pthread_create(&t, NULL, freer_main, NULL), 0);
+	app.isolate_hook = hand_to_freer;
+	assert_int_equal(bz_compact(sys, -1), 0);
+	pthread_mutex_lock(&freer.lock);
+	freer.quit = true;
+	pthread_cond_broadcast(&freer.cond);
+	pthread_mutex_unlock(&freer.lock);
+	pthread_join(t, NULL);
+	assert_no_thread_failures(&freer.tf);
+	assert_int_equal(freer.handed, VICTIMS);
+	/* The freed pages were not moved (no migrate_page, no putback), and count as done. */
+	assert_int_equal(app.migrate_calls, app.migrated);
+	assert_int_equal(app.isolate_calls, app.migrated + VICTIMS + app.putbacks);
+	assert_int_equal(counter(sys, "pgmigrate_success"), app.migrated + VICTIMS);
+	assert_int_equal(app_verify(), live - VICTIMS);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
+static void test_migrate_page_freed_by_another_thread(void **state)
+{
+	(void)state;
+	freed_while_isolated(true);
+	freed_while_isolated(false);
+}
+
+/* ---- pages another holder has: never moved ------------------------------------------------------------- */
+
+static _Atomic int pinned_asked;
+
+static void pinned_check_hook(bz_page *page)
+{
+	if (bz_page_private(page) % 4 == 0)
+		pinned_asked++;
+}
+
+static void test_migrate_pinned_page_not_moved(void **state)
+{
+	bz_system *sys = fragmented(1, NULL);
+	bz_page **before = snapshot_handles();
+
+	(void)state;
+	for (size_t id = 0; id < app.nr; id += 4)
+		assert_int_equal(bz_get_page(app.handle[id]), 0);
+	pinned_asked = 0;
+	app.isolate_hook = pinned_check_hook;
+	assert_int_equal(bz_compact(sys, -1), 0);
+	assert_int_equal(pinned_asked, 0);                  /* not even asked */
+	assert_true(app.migrated > 0);
+	for (size_t id = 0; id < app.nr; id += 4) {
+		assert_ptr_equal(app.handle[id], before[id]);
+		assert_int_equal(bz_page_ref_count(app.handle[id]), 2);
+		assert_int_equal(bz_put_page(app.handle[id]), 0);
+	}
+	assert_int_equal(app_verify(), app.nr / 2);
+	free(before);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
+/* ---- marks the library refuses ------------------------------------------------------------------------------ */
+
+static const struct bz_movable_operations no_migrate_ops = { .isolate_page = app_isolate };
+
+static void expect_refused(struct log_catch *lc, int ret, const char *words)
+{
+	assert_int_equal(ret, -EINVAL);
+	assert_true(lc->count > 0);
+	if (!strstr(lc->last, words))
+		fail_msg("expected \"%s\" in the log, got \"%s\"", words, lc->last);
+	log_catch_reset(lc);
+}
+
+static void test_movable_misuse(void **state)
+{
+	struct log_catch lc = { 0 };
+	bz_system *sys = app_system(1, 0, &lc);
+	bz_page *movable = bz_alloc_pages(sys, BZ_GFP_KERNEL | BZ_GFP_MOVABLE, 0);
+	bz_page *unmovable = bz_alloc_pages(sys, BZ_GFP_KERNEL, 0);
+	bz_page *comp = bz_alloc_pages(sys, BZ_GFP_KERNEL | BZ_GFP_MOVABLE | BZ_GFP_COMP, 2);
+	bz_page *big = bz_alloc_pages(sys, BZ_GFP_KERNEL | BZ_GFP_MOVABLE, BZ_PAGEBLOCK_ORDER);
+	bz_page *freed = bz_alloc_pages(sys, BZ_GFP_KERNEL | BZ_GFP_MOVABLE, 0);
+	int dummy;
+
+	(void)state;
+	assert_non_null(movable);
+	assert_non_null(unmovable);
+	assert_non_null(comp);
+	assert_non_null(big);
+	assert_non_null(freed);
+	assert_int_equal(bz_free_pages(freed, 0), 0);
+	assert_int_equal(bz_drain_all_pages(sys), 0);
+	expect_refused(&lc, bz_set_page_movable(movable, NULL), "no movable_operations");
+	expect_refused(&lc, bz_set_page_movable(movable, &no_migrate_ops), "without migrate_page");
+	expect_refused(&lc, bz_set_page_movable(unmovable, &app_ops), "not allocated with BZ_GFP_MOVABLE");
+	expect_refused(&lc, bz_set_page_movable(freed, &app_ops), "not the first page of an allocated block");
+	expect_refused(&lc, bz_set_page_movable((bz_page *)((char *)comp + BZ_PAGE_STRUCT_SIZE), &app_ops),
+		       "not the first page of an allocated block");
+	expect_refused(&lc, bz_set_page_movable(big, &app_ops), "pageblock order");
+	expect_refused(&lc, bz_set_page_movable((bz_page *)&dummy, &app_ops), "not a page of any live system");
+	expect_refused(&lc, bz_clear_page_movable(movable), "not movable");
+	assert_int_equal(bz_page_movable(movable), 0);
+	assert_int_equal(bz_set_page_movable(movable, &app_ops), 0);
+	assert_int_equal(lc.count, 0);
+	assert_int_equal(bz_page_movable(movable), 1);
+	expect_refused(&lc, bz_set_page_movable(movable, &app_ops), "movable already");
+	assert_int_equal(bz_set_page_movable(comp, &app_ops), 0);
+	assert_int_equal(bz_check(sys), 0);
+	/* A free takes the mark along, whether or not the owner cleared it. */
+	assert_int_equal(bz_clear_page_movable(movable), 0);
+	assert_int_equal(bz_page_movable(movable), 0);
+	assert_int_equal(bz_set_page_movable(movable, &app_ops), 0);
+	assert_int_equal(bz_free_pages(movable, 0), 0);
+	assert_int_equal(bz_free_pages(comp, 2), 0);
+	assert_int_equal(bz_drain_all_pages(sys), 0);
+	assert_int_equal(bz_page_movable(movable), 0);
+	assert_int_equal(bz_page_movable(comp), 0);
+	assert_int_equal(bz_free_pages(unmovable, 0), 0);
+	assert_int_equal(bz_free_pages(big, BZ_PAGEBLOCK_ORDER), 0);
+	assert_int_equal(bz_check(sys), 0);
+	assert_int_equal(lc.count, 0);
+	bz_system_destroy(sys);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_compaction_off_order9_fails),
+		cmocka_unit_test(test_compaction_direct_order9_succeeds),
+		cmocka_unit_test(test_compaction_extfrag_threshold_skips),
+		cmocka_unit_test(test_compaction_compact_memory),
+		cmocka_unit_test(test_compaction_vmstat_counters),
+		cmocka_unit_test(test_compaction_debug_mode),
+		cmocka_unit_test(test_compaction_moves_high_order_blocks),
+		cmocka_unit_test(test_migrate_callback_fails_page_put_back),
+		cmocka_unit_test(test_migrate_callback_eagain_retried),
+		cmocka_unit_test(test_migrate_isolate_refused),
+		cmocka_unit_test(test_migrate_callback_frees_page),
+		cmocka_unit_test(test_migrate_page_freed_by_another_thread),
+		cmocka_unit_test(test_migrate_pinned_page_not_moved),
+		cmocka_unit_test(test_movable_misuse),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
