@@ -17,7 +17,6 @@
  * Freed sources go straight to the buddy lists, never a thread cache, so
  * lru_add_drain_cpu_zone has only the compactor's own cache to drain.
  */
-#include <stdio.h>
 #include <stdlib.h>
 #include "compaction.h"
 
@@ -291,7 +290,6 @@ static void fast_isolate_freepages(struct compact_control *cc)
 		if (cc->nr_freepages >= cc->nr_migratepages)
 			break;
 	}
-	if (getenv("BZDBG2")) fprintf(stderr, "fast mode %d found %lx free_pfn %lx migrate %lx low %lx min %lx scanned %lu limit %u nrfree %lu\n", cc->mode, found, cc->free_pfn, cc->migrate_pfn, low_pfn, min_pfn, nr_scanned, limit, cc->nr_freepages);
 	if (found == BZ_NIL) {
 		cc->fast_search_fail++;
 		if (scan_start) {
@@ -894,7 +892,6 @@ enum compact_result bz__try_to_compact_pages(struct bz_system *sys, const struct
 			continue;
 		}
 		status = compact_zone_order(z, order, gfp, prio, alloc_flags, highest_zoneidx);
-		if (getenv("BZDBG")) fprintf(stderr, "DBG prio %d status %d\n", prio, status);
 		rc = BZ_MAX(rc, status);
 		if (status == COMPACT_SUCCESS) {
 			/* Expected to succeed, not certain: the allocation resets for good if it does. */
