@@ -143,6 +143,47 @@ static void test_compaction_extfrag_threshold_skips(void **state)
 	bz_system_destroy(sys);
 }
 
+/*
+ * __alloc_pages_slowpath's order for a costly request (order 9 > 3):
+ * async compaction before reclaim; with __GFP_NORETRY, a SKIPPED result
+ * gives up before reclaim and any other keeps compaction async; without
+ * it, one reclaim, then compaction at DEF_COMPACT_PRIORITY (SYNC_LIGHT),
+ * then nopage (no __GFP_RETRY_MAYFAIL).  In this zone an async pass always
+ * fails (its free scanner samples every 32nd pfn of a block where only odd
+ * pfns are free, as the kernel's) and a SYNC_LIGHT one succeeds.
+ */
+static void test_compaction_slowpath_order(void **state)
+{
+	bz_system *sys = fragmented(1, NULL);
+	bz_page *block;
+
+	(void)state;
+	assert_int_equal(bz_sysctl_set(sys, "extfrag_threshold", "1000"), 0);
+	assert_null(bz_alloc_pages(sys, BZ_GFP_TRANSHUGE | BZ_GFP_NORETRY, BZ_PAGEBLOCK_ORDER));
+	assert_int_equal(counter(sys, "allocstall_movable"), 0);
+	assert_int_equal(counter(sys, "compact_stall"), 0);
+	assert_null(bz_alloc_pages(sys, BZ_GFP_TRANSHUGE, BZ_PAGEBLOCK_ORDER));
+	assert_int_equal(counter(sys, "allocstall_movable"), 1);
+	assert_int_equal(counter(sys, "compact_stall"), 0);
+	assert_int_equal(bz_sysctl_set(sys, "extfrag_threshold", "500"), 0);
+	/* NORETRY: async, reclaim, async again (INIT_COMPACT_PRIORITY kept), nopage. */
+	assert_null(bz_alloc_pages(sys, BZ_GFP_TRANSHUGE | BZ_GFP_NORETRY, BZ_PAGEBLOCK_ORDER));
+	assert_int_equal(counter(sys, "allocstall_movable"), 2);
+	assert_int_equal(counter(sys, "compact_stall"), 2);
+	assert_int_equal(counter(sys, "compact_fail"), 2);
+	/* Async fails, reclaim, SYNC_LIGHT succeeds. */
+	block = bz_alloc_pages(sys, BZ_GFP_TRANSHUGE, BZ_PAGEBLOCK_ORDER);
+	assert_non_null(block);
+	assert_int_equal(counter(sys, "allocstall_movable"), 3);
+	assert_int_equal(counter(sys, "compact_stall"), 4);
+	assert_int_equal(counter(sys, "compact_fail"), 3);
+	assert_int_equal(counter(sys, "compact_success"), 1);
+	assert_int_equal(bz_free_pages(block, BZ_PAGEBLOCK_ORDER), 0);
+	assert_int_equal(app_verify(), app.nr / 2);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
 /* compact_memory: every movable page moves towards the zone's end; free pageblocks appear. */
 static void test_compaction_compact_memory(void **state)
 {
@@ -684,6 +725,7 @@ int main(void)
 		cmocka_unit_test(test_compaction_off_order9_fails),
 		cmocka_unit_test(test_compaction_direct_order9_succeeds),
 		cmocka_unit_test(test_compaction_extfrag_threshold_skips),
+		cmocka_unit_test(test_compaction_slowpath_order),
 		cmocka_unit_test(test_compaction_compact_memory),
 		cmocka_unit_test(test_compaction_vmstat_counters),
 		cmocka_unit_test(test_compaction_debug_mode),
