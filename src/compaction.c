@@ -316,8 +316,11 @@ static void fast_isolate_freepages(struct compact_control *cc)
 /*
  * isolate_freepages(): pageblock by pageblock down from cc->free_pfn, not
  * below the migration scanner's block, until the targets cover the
- * sources.  Async compaction samples every 32nd pfn of a block at first,
- * closer where blocks yielded something.
+ * sources.  Blocks are sampled (the kernel's stride): every 32nd pfn at
+ * first in async mode, every pfn in the sync ones; the stride doubles (up
+ * to 32) after each block that yielded nothing and is 1 again after one
+ * that did.  A zone where only every other pfn is free defeats the
+ * sampling, in the kernel too: async direct compaction fails there.
  */
 static void isolate_freepages(struct compact_control *cc)
 {
