@@ -108,7 +108,8 @@ static void test_compaction_direct_order9_succeeds(void **state)
 	assert_int_equal(app.migrate_calls, app.migrated);
 	assert_int_equal(app.isolate_calls, app.migrated + app.putbacks);
 	assert_true(counter(sys, "pgmigrate_fail") <= app.putbacks);
-	assert_true(counter(sys, "pgmigrate_fail") <= counter(sys, "compact_stall") + counter(sys, "compact_fail"));
+	/* At most one order-0 block per direct compaction (one zone: one compact_zone per stall). */
+	assert_true(counter(sys, "pgmigrate_fail") <= counter(sys, "compact_stall"));
 	assert_true(counter(sys, "compact_stall") >= 1);
 	assert_true(counter(sys, "compact_success") >= 1);
 	assert_true(counter(sys, "compact_success") <= (unsigned long)n);
