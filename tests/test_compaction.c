@@ -185,6 +185,47 @@ static void test_compaction_slowpath_order(void **state)
 	bz_system_destroy(sys);
 }
 
+/*
+ * Deferral (defer_compaction, compaction_deferred): every migration fails
+ * (the callback refuses), so each compaction that runs ends with the
+ * scanners met and a SYNC_LIGHT failure defers the zone for order 9:
+ * 1 << compact_defer_shift attempts are skipped, the shift growing with
+ * each failure.  A skipped (DEFERRED) attempt still counts as a stall but
+ * asks no callback.
+ */
+static void test_compaction_deferred_after_failure(void **state)
+{
+	bz_system *sys = fragmented(1, NULL);
+	unsigned long calls[8], stalls[8];
+
+	(void)state;
+	app.migrate_ret = -EBUSY;
+	for (int i = 0; i < 8; i++) {
+		unsigned long c0 = app.migrate_calls, s0 = counter(sys, "compact_stall");
+
+		assert_null(bz_alloc_pages(sys, ORDER9_GFP, BZ_PAGEBLOCK_ORDER));
+		calls[i] = app.migrate_calls - c0;
+		stalls[i] = counter(sys, "compact_stall") - s0;
+	}
+	/*
+	 * Request 0: async and SYNC_LIGHT run (async failures never defer);
+	 * shift 1.  1: async skipped (considered 1 < 2), SYNC_LIGHT runs; shift
+	 * 2.  2: both skipped (1, 2 < 4).  3: async skipped, SYNC_LIGHT runs (4);
+	 * shift 3.  4 to 6: all six skipped.  7: the eighth runs.
+	 */
+	for (int i = 0; i < 8; i++) {
+		bool ran = i == 0 || i == 1 || i == 3 || i == 7;
+
+		assert_int_equal(stalls[i], 2);        /* COMPACT_DEFERRED is a stall; SKIPPED would not be */
+		if (ran != (calls[i] > 0))
+			fail_msg("request %d: %lu migrate_page calls", i, calls[i]);
+	}
+	assert_int_equal(calls[0], 2 * calls[1]);
+	app.migrate_ret = 0;
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
 /* compact_memory: every movable page moves towards the zone's end; free pageblocks appear. */
 static void test_compaction_compact_memory(void **state)
 {
@@ -727,6 +768,7 @@ int main(void)
 		cmocka_unit_test(test_compaction_direct_order9_succeeds),
 		cmocka_unit_test(test_compaction_extfrag_threshold_skips),
 		cmocka_unit_test(test_compaction_slowpath_order),
+		cmocka_unit_test(test_compaction_deferred_after_failure),
 		cmocka_unit_test(test_compaction_compact_memory),
 		cmocka_unit_test(test_compaction_vmstat_counters),
 		cmocka_unit_test(test_compaction_debug_mode),
