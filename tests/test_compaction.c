@@ -529,6 +529,44 @@ static void test_migrate_callback_frees_page(void **state)
 	callback_frees(-EBUSY);
 }
 
+/*
+ * bz_check in the middle of a migration (from migrate_page, which runs
+ * with no library lock held): the isolated source with its extra
+ * reference, the frozen targets on the compactor's lists and dst, already
+ * allocated, are all consistent.
+ */
+static bz_system *check_sys;
+static _Atomic int checks_run, checks_failed;
+
+static void check_hook(bz_page *dst, bz_page *src)
+{
+	(void)dst;
+	(void)src;
+	if (checks_run >= 16)
+		return;
+	checks_run++;
+	if (bz_check(check_sys) || bz_page_ref_count(src) != 2 || bz_page_ref_count(dst) != 1)
+		checks_failed++;
+}
+
+static void test_compaction_check_during_migration(void **state)
+{
+	struct log_catch lc = { 0 };
+
+	(void)state;
+	check_sys = fragmented(1, &lc);
+	checks_run = checks_failed = 0;
+	app.migrate_hook = check_hook;
+	assert_int_equal(bz_compact(check_sys, -1), 0);
+	assert_int_equal(checks_run, 16);
+	if (checks_failed)
+		fail_msg("%d of 16 checks failed: %s", (int)checks_failed, lc.all);
+	assert_true(app.migrated > 0);
+	assert_int_equal(app_verify(), app.nr / 2);
+	assert_all_back(check_sys);
+	bz_system_destroy(check_sys);
+}
+
 /* ---- a page freed by another thread while isolated --------------------------------------------------- */
 
 struct freer {
@@ -777,6 +815,7 @@ int main(void)
 		cmocka_unit_test(test_migrate_callback_eagain_retried),
 		cmocka_unit_test(test_migrate_isolate_refused),
 		cmocka_unit_test(test_migrate_callback_frees_page),
+		cmocka_unit_test(test_compaction_check_during_migration),
 		cmocka_unit_test(test_migrate_page_freed_by_another_thread),
 		cmocka_unit_test(test_migrate_pinned_page_not_moved),
 		cmocka_unit_test(test_compaction_leaves_thread_cache_alone),
