@@ -14,7 +14,7 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 "$1" --benchmark_min_time=0.001 \
-	--benchmark_filter='^BM_(harness_floor|pair|burst|liveset|prodcons|zeroed|pair_threads|buddy_batch)[/_]?' \
+	--benchmark_filter='^BM_(harness_floor|pair|burst|liveset|prodcons|zeroed|pair_threads|buddy_batch|compaction_order9)[/_]?' \
 	--benchmark_out="$out" --benchmark_out_format=json >/dev/null
 if grep -q '"error_occurred": true' "$out"; then
 	echo "bench_smoke.sh: a benchmark failed:" >&2
@@ -23,7 +23,8 @@ if grep -q '"error_occurred": true' "$out"; then
 fi
 for name in BM_harness_floor BM_pair/libbuddyzone/0 BM_burst/libbuddyzone/4096 BM_liveset/libbuddyzone/64 \
 	BM_prodcons/libbuddyzone/real_time BM_zeroed/libbuddyzone BM_buddy_batch/9/1 \
-	BM_pair_threads/libbuddyzone/real_time/threads:2 BM_pair/glibc/0 BM_pair/mmap/9; do
+	BM_pair_threads/libbuddyzone/real_time/threads:2 BM_pair/glibc/0 BM_pair/mmap/9 \
+	BM_compaction_order9/1/iterations:20/manual_time; do
 	grep -q "\"name\": \"$name\"" "$out" || { echo "bench_smoke.sh: $name did not run" >&2; exit 1; }
 done
 # The NUMA rows, with medians: bench_table.sh keeps them, labelled with what the nodes were.

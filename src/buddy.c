@@ -806,3 +806,116 @@ void bz__set_pageblock_migratetype_locked(struct bz_zone *z, unsigned long pfn, 
 	move_freepages_range(z, start, mt);
 	set_pageblock_migratetype(z->sys, start, mt);
 }
+
+/* ---- compaction's free scanner and its finish test ---------------------------------------- */
+
+/*
+ * __isolate_free_page(): the raw min watermark (no boost) plus the block
+ * must stay free, except in an isolated pageblock.  A block of
+ * pageblock_order - 1 or more is about to hold movable pages: its
+ * pageblocks of a mergeable type become MOVABLE with their free pages.
+ */
+bool bz__isolate_free_page_locked(struct bz_zone *z, unsigned long pfn, unsigned order)
+{
+	struct bz_page *p = zpage(z, pfn);
+	unsigned long mark = atomic_load_explicit(&z->watermark[WMARK_MIN], memory_order_relaxed) + (1ul << order);
+
+	zone_lock_held(z);
+	if (PAGE_GET(p, mt) != BZ_MIGRATE_ISOLATE &&
+	    !bz__zone_watermark_ok(z, 0, mark, 0, 0, zone_page_state(z, NR_FREE_PAGES)))
+		return false;
+	del_page_from_free_list(z, pfn, order);
+	if (order >= BZ_PAGEBLOCK_ORDER - 1) {
+		for (unsigned long b = pfn; b < pfn + (1ul << order); b += PAGEBLOCK_NR_PAGES) {
+			int mt = get_pageblock_migratetype(z->sys, b);
+
+			if (mt < BZ_MIGRATE_PCPTYPES && mt != BZ_MIGRATE_MOVABLE)
+				move_freepages_block(z, b, BZ_MIGRATE_MOVABLE);
+		}
+	}
+	/* Away from the lists, frozen like page reporting's blocks: bz_check counts it as allocated. */
+	PAGE_SET(p, flags, (uint8_t)((PAGE_GET(p, flags) & PG_init) | PG_head | PG_frozen));
+	return true;
+}
+
+/*
+ * move_freelist_head(): pfn's block becomes the list's first, the blocks
+ * before it go to the tail in their order, so that the next search from
+ * the tail starts with what this one did not see.
+ */
+static void move_freelist_head(struct bz_zone *z, struct bz_free_list *l, unsigned long pfn)
+{
+	struct bz_page *p = zpage(z, pfn);
+	uint32_t old_first = l->first, cut_last = p->prev;
+
+	if (cut_last == BZ_NIL)
+		return;
+	p->prev = BZ_NIL;
+	WRITE_ONCE(l->first, (uint32_t)pfn);
+	zpage(z, cut_last)->next = BZ_NIL;
+	zpage(z, l->last)->next = old_first;
+	zpage(z, old_first)->prev = l->last;
+	l->last = cut_last;
+}
+
+unsigned long bz__fast_freelist_search_locked(struct bz_zone *z, unsigned order, unsigned long low_pfn,
+					      unsigned long min_pfn, unsigned *limit, unsigned long *scanned,
+					      unsigned long *highest)
+{
+	struct bz_free_list *l = &z->free_area[order].free_list[BZ_MIGRATE_MOVABLE];
+	unsigned long high_pfn = 0, found = BZ_NIL, last = BZ_NIL;
+	unsigned order_scanned = 0;
+
+	zone_lock_held(z);
+	for (uint32_t pfn = l->last; pfn != BZ_NIL; pfn = zpage(z, pfn)->prev) {
+		order_scanned++;
+		(*scanned)++;
+		last = pfn;
+		if (pfn >= *highest)
+			*highest = BZ_MAX(pageblock_start_pfn(pfn), z->zone_start_pfn);
+		if (pfn >= low_pfn) {
+			found = pfn;
+			break;
+		}
+		if (pfn >= min_pfn && pfn > high_pfn) {
+			high_pfn = pfn;
+			*limit >>= 1;   /* a candidate: shorten the scan */
+		}
+		if (order_scanned >= *limit)
+			break;
+	}
+	/* A maximum candidate pfn if a preferred one was not found. */
+	if (found == BZ_NIL && high_pfn)
+		found = last = high_pfn;
+	if (last != BZ_NIL)
+		move_freelist_head(z, l, last);
+	if (order_scanned >= *limit)
+		*limit = BZ_MAX(1u, *limit >> 1);
+	return found;
+}
+
+static bool free_list_nonempty(const struct bz_zone *z, unsigned order, int mt)
+{
+	return __atomic_load_n(&z->free_area[order].free_list[mt].first, __ATOMIC_RELAXED) != BZ_NIL;
+}
+
+/*
+ * The loop of __compact_finished(): a block of the wanted type, or one a
+ * fallback would claim whole (find_suitable_fallback(..., true) >= 0).
+ * Deferred max-order blocks count: a list that holds none while some
+ * remain takes one (list_unlink).
+ */
+bool bz__free_block_suitable(struct bz_zone *z, unsigned order, int mt)
+{
+	for (unsigned o = order; o < BZ_NR_PAGE_ORDERS; o++) {
+		if (free_list_nonempty(z, o, mt))
+			return true;
+		if (mt >= BZ_MIGRATE_PCPTYPES || !should_try_claim_block(o, mt) ||
+		    !__atomic_load_n(&z->free_area[o].nr_free, __ATOMIC_RELAXED))
+			continue;
+		for (int i = 0; i < BZ_MIGRATE_PCPTYPES - 1; i++)
+			if (free_list_nonempty(z, o, fallbacks[mt][i]))
+				return true;
+	}
+	return false;
+}

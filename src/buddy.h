@@ -11,6 +11,9 @@
 #include "os.h"
 #include "page_ref.h"
 
+/* Orders above it are costly: reclaim and compaction treat them apart (mmzone.h). */
+#define PAGE_ALLOC_COSTLY_ORDER 3
+
 /* ---- watermark.c: watermarks, reserves, pageset sizes, the watermark tests -------- */
 
 /* init_per_zone_wmark_min(): min_free_kbytes (unless user-set), reserves, watermarks, pagesets. */
@@ -87,5 +90,110 @@ void bz__putback_isolated_locked(struct bz_zone *zone, unsigned long pfn, unsign
 bool bz__take_free_block_locked(struct bz_zone *zone, unsigned long pfn, unsigned order);
 /* The pageblock of pfn becomes mt, its free blocks moved to mt's lists (move_freepages_block). */
 void bz__set_pageblock_migratetype_locked(struct bz_zone *zone, unsigned long pfn, int mt);
+/*
+ * __isolate_free_page() for compaction's free scanner: the free block at
+ * pfn comes off its list, frozen (PG_head | PG_frozen, no reference), if
+ * the zone keeps its min watermark plus the block; a block of at least
+ * pageblock_order - 1 claims its pageblock(s) for MOVABLE first.
+ */
+bool bz__isolate_free_page_locked(struct bz_zone *zone, unsigned long pfn, unsigned order);
+/*
+ * fast_isolate_freepages()'s search of the MOVABLE list of one order,
+ * from its tail: the first block at or above low_pfn, else the highest at
+ * or above min_pfn (each such candidate halves *limit), seeing at most
+ * *limit blocks (and halving it when it used them all); *scanned counts
+ * them, *highest gets the highest pageblock seen.  The list is rotated
+ * past what was seen (move_freelist_head).  The block's pfn, or BZ_NIL.
+ */
+unsigned long bz__fast_freelist_search_locked(struct bz_zone *zone, unsigned order, unsigned long low_pfn,
+					      unsigned long min_pfn, unsigned *limit, unsigned long *scanned,
+					      unsigned long *highest);
+/*
+ * __compact_finished()'s question, read without the lock as the kernel
+ * does: is a free block of order or more on mt's lists, or on a list an
+ * allocation of mt could claim whole (find_suitable_fallback)?
+ */
+bool bz__free_block_suitable(struct bz_zone *zone, unsigned order, int mt);
+
+/* ---- compaction_policy.c: what compaction decides per zone, moving nothing ------------------ */
+
+#define COMPACT_MAX_DEFER_SHIFT 6                   /* at most 64 attempts skipped */
+#define COMPACTION_HPAGE_ORDER  BZ_PAGEBLOCK_ORDER  /* HPAGE_PMD_ORDER: proactive compaction's order */
+#define HPAGE_FRAG_CHECK_INTERVAL_MSEC 500          /* kcompactd's proactive look */
+
+/* compact_gap(): free pages compaction needs around a request of this order. */
+static inline unsigned long compact_gap(unsigned order)
+{
+	return 2ul << order;
+}
+
+/* enum compact_result (include/linux/compaction.h): ordered, callers take max() of them. */
+enum compact_result {
+	COMPACT_NOT_SUITABLE_ZONE,      /* the fragmentation index says: not fragmentation */
+	COMPACT_SKIPPED,                /* not started: no order-0 room (reclaim first) */
+	COMPACT_DEFERRED,               /* not started: deferred after recent failures */
+	COMPACT_NO_SUITABLE_PAGE,       /* __compact_finished's "keep going" */
+	COMPACT_CONTINUE,
+	COMPACT_COMPLETE,               /* the scanners met over the whole zone, no success */
+	COMPACT_PARTIAL_SKIPPED,        /* the scanners met over part of it */
+	COMPACT_CONTENDED,              /* stopped early: lock contention, no target memory */
+	COMPACT_SUCCESS,                /* a suitable free block exists */
+};
+
+/* enum compact_priority: lower is harder. */
+enum compact_priority {
+	COMPACT_PRIO_SYNC_FULL,
+	MIN_COMPACT_PRIORITY = COMPACT_PRIO_SYNC_FULL,
+	COMPACT_PRIO_SYNC_LIGHT,
+	MIN_COMPACT_COSTLY_PRIORITY = COMPACT_PRIO_SYNC_LIGHT,
+	DEF_COMPACT_PRIORITY = COMPACT_PRIO_SYNC_LIGHT,
+	COMPACT_PRIO_ASYNC,
+	INIT_COMPACT_PRIORITY = COMPACT_PRIO_ASYNC
+};
+
+/*
+ * The fragmentation indices of mm/vmstat.c over free block counts
+ * (extfrag.c prints them): __fragmentation_index(), unusable_free_index().
+ */
+int bz__fragmentation_index_of(const unsigned long nr_free[BZ_NR_PAGE_ORDERS], unsigned order);
+int bz__unusable_index_of(const unsigned long nr_free[BZ_NR_PAGE_ORDERS], unsigned order);
+/* fragmentation_index(), extfrag_for_order() of a zone, from its counts without the lock. */
+int bz__fragmentation_index(const struct bz_zone *zone, unsigned order);
+unsigned bz__extfrag_for_order(const struct bz_zone *zone, unsigned order);
+/* __compaction_suitable(): room for compaction's targets above watermark, counting free_pages. */
+bool bz__compaction_suitable_free(struct bz_zone *zone, unsigned order, unsigned long watermark,
+				  int highest_zoneidx, long free_pages);
+/* compaction_suitable(): the same with the zone's free pages, and the fragmentation index for costly orders. */
+bool bz__compaction_suitable(struct bz_zone *zone, unsigned order, unsigned long watermark, int highest_zoneidx);
+/* compaction_suit_allocation_order(): COMPACT_SUCCESS (allocatable now), SKIPPED or CONTINUE. */
+enum compact_result bz__compaction_suit_allocation_order(struct bz_zone *zone, unsigned order, int highest_zoneidx,
+							 unsigned alloc_flags, bool async);
+/* Deferral after failures: defer_compaction(), compaction_deferred(), compaction_defer_reset(), compaction_restarting(). */
+void bz__defer_compaction(struct bz_zone *zone, unsigned order);
+bool bz__compaction_deferred(struct bz_zone *zone, unsigned order);
+void bz__compaction_defer_reset(struct bz_zone *zone, unsigned order, bool alloc_success);
+bool bz__compaction_restarting(struct bz_zone *zone, unsigned order);
+/* The pageblock skip hint (PB_migrate_skip) of the pageblock holding pfn. */
+bool bz__pageblock_skip(const struct bz_system *sys, unsigned long pfn);
+void bz__set_pageblock_skip(struct bz_system *sys, unsigned long pfn, bool skip);
+/* reset_cached_positions(): the scanners start at the zone's ends again. */
+void bz__reset_cached_positions(struct bz_zone *zone);
+/* __reset_isolation_suitable(): after a full direct compaction, clear the zone's skip hints. */
+void bz__reset_isolation_suitable(struct bz_zone *zone);
+/* reset_isolation_suitable(): every populated zone of the node (kswapd going to sleep). */
+void bz__reset_isolation_suitable_node(struct bz_node *node);
+/* Proactive compaction's scores (0..100) and thresholds. */
+unsigned bz__fragmentation_score_zone(const struct bz_zone *zone);
+unsigned bz__fragmentation_score_node(const struct bz_node *node);
+unsigned bz__fragmentation_score_wmark(const struct bz_system *sys, bool low);
+/* kswapd_is_running(): kswapd is balancing the node (ZONE_RECLAIM_ACTIVE on one of its zones). */
+bool bz__kswapd_is_running(const struct bz_node *node);
+/* should_proactive_compact_node() */
+bool bz__should_proactive_compact_node(struct bz_node *node);
+/*
+ * wakeup_kcompactd(): remembers a request of order up to highest_zoneidx
+ * and wakes the node's kcompactd if it sleeps and compaction could help.
+ */
+void bz__wakeup_kcompactd(struct bz_node *node, unsigned order, int highest_zoneidx);
 
 #endif /* BZ_BUDDY_H */

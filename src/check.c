@@ -60,11 +60,38 @@ static int check_tails(struct bz_zone *z, unsigned long pfn, const struct bz_pag
 		const struct bz_page *t = head + i;
 
 		if (PAGE_GET(t, compound_off) != i || page_ref_count(t) ||
-		    (PAGE_GET(t, flags) & (PG_head | PG_buddy | PG_pcp | PG_compound)))
+		    (PAGE_GET(t, flags) & (PG_head | PG_buddy | PG_pcp | PG_compound)) ||
+		    (PAGE_GET(t, uflags) & (UPG_movable | UPG_isolated)))
 			BROKEN("tail %lu of the compound order-%u page at pfn %05lx: %u pages from its head, "
-			       "refcount %d, flags %#x", i, order, pfn, PAGE_GET(t, compound_off), page_ref_count(t),
-			       PAGE_GET(t, flags));
+			       "refcount %d, flags %#x, user flags %#x", i, order, pfn, PAGE_GET(t, compound_off),
+			       page_ref_count(t), PAGE_GET(t, flags), PAGE_GET(t, uflags));
 	}
+	return 0;
+}
+
+/*
+ * The movable state (migrate.c) of a block's first page: only an
+ * allocated block of a movable allocation is marked movable, with its
+ * operations in page->mapping; a free block is neither marked nor
+ * isolated (its free cleared both).  A block under migration (isolated)
+ * is allocated: the migration holds a reference.  Frozen blocks are on
+ * their way somewhere (a debug-mode free clears the marks after the
+ * freeze) and are not looked at.
+ */
+static int check_movable(struct bz_zone *z, unsigned long pfn, const struct bz_page *p)
+{
+	uint8_t flags = PAGE_GET(p, flags), uflags = PAGE_GET(p, uflags);
+	uintptr_t mapping = (uintptr_t)__atomic_load_n(&p->mapping, __ATOMIC_RELAXED);
+
+	if (!(uflags & (UPG_movable | UPG_isolated)) || (flags & PG_frozen))
+		return 0;
+	if (flags & (PG_buddy | PG_pcp))
+		BROKEN("free block at pfn %05lx is still %s", pfn, uflags & UPG_isolated ? "isolated" : "movable");
+	if ((uflags & UPG_movable) && ((mapping & 0x3) != 0x2 || mapping == 0x2))
+		BROKEN("movable block at pfn %05lx has no movable_operations in its mapping (%#lx)", pfn,
+		       (unsigned long)mapping);
+	if ((uflags & UPG_movable) && PAGE_GET(p, mt) != BZ_MIGRATE_MOVABLE)
+		BROKEN("movable block at pfn %05lx was allocated as %s", pfn, bz__migratetype_names[PAGE_GET(p, mt)]);
 	return 0;
 }
 
@@ -119,7 +146,7 @@ static int check_coverage(struct bz_zone *z, long *free, long *cached, long *all
 			       z->node->nid, bz__zone_names[z->idx]);
 		if (pfn + (1ul << PAGE_GET(p, order)) > end)
 			BROKEN("block at pfn %05lx order %u runs past the zone's end", pfn, PAGE_GET(p, order));
-		if (check_refs(z, pfn, p))
+		if (check_refs(z, pfn, p) || check_movable(z, pfn, p))
 			return -EUCLEAN;
 		if (PAGE_GET(p, flags) & PG_buddy)
 			*free += 1l << PAGE_GET(p, order);

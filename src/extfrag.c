@@ -6,82 +6,27 @@
  * (extfrag/extfrag_index), per populated zone and order, in the kernel's
  * text.  Both come from nothing but the zone's free block counts
  * (free_area[order].nr_free), so the formulas are public functions of an
- * nr_free array: bzreplay and the JSON report use the same arithmetic.
- * Values are in thousandths, as the kernel computes them.
+ * nr_free array: bzreplay and the JSON report use the same arithmetic,
+ * which lives with compaction's (compaction_policy.c: fill_contig_page_info
+ * and __fragmentation_index).  Values are in thousandths, as the kernel
+ * computes them; blocks in thread caches are not counted, as the kernel
+ * leaves out its pcp lists.
  */
 #include "report.h"
 
-/* struct contig_page_info */
-struct contig_page_info {
-	unsigned long free_pages;
-	unsigned long free_blocks_total;
-	unsigned long free_blocks_suitable;
-};
-
-/*
- * fill_contig_page_info(): free pages, free blocks, and how many blocks of
- * suitable_order the larger ones could be split into.  Blocks in thread
- * caches are not counted, as the kernel leaves out its pcp lists.
- */
-static void fill_contig_page_info(const unsigned long nr_free[BZ_NR_PAGE_ORDERS], unsigned suitable_order,
-				  struct contig_page_info *info)
-{
-	info->free_pages = 0;
-	info->free_blocks_total = 0;
-	info->free_blocks_suitable = 0;
-	for (unsigned order = 0; order < BZ_NR_PAGE_ORDERS; order++) {
-		unsigned long blocks = nr_free[order];
-
-		info->free_blocks_total += blocks;
-		info->free_pages += blocks << order;
-		if (order >= suitable_order)
-			info->free_blocks_suitable += blocks << (order - suitable_order);
-	}
-}
-
-/*
- * __fragmentation_index(): meaningful only when a request of this order
- * would fail (-1000 otherwise).  Towards 0 the failure is for lack of
- * memory, towards 1000 for fragmentation.
- */
-static int fragmentation_index(unsigned order, const struct contig_page_info *info)
-{
-	unsigned long requested = 1ul << order;
-
-	if (!info->free_blocks_total)
-		return 0;
-	if (info->free_blocks_suitable)
-		return -1000;
-	return (int)(1000 - (1000 + info->free_pages * 1000ull / requested) / info->free_blocks_total);
-}
-
-/* unusable_free_index(): the share of free memory in blocks too small for this order. */
-static int unusable_free_index(unsigned order, const struct contig_page_info *info)
-{
-	/* No free memory is interpreted as all free memory is unusable (the kernel's words). */
-	if (!info->free_pages)
-		return 1000;
-	return (int)((info->free_pages - (info->free_blocks_suitable << order)) * 1000ull / info->free_pages);
-}
-
+/* The arithmetic is compaction's too (compaction_policy.c): one copy. */
 BZ_API int bz_unusable_index(const unsigned long nr_free[BZ_NR_PAGE_ORDERS], unsigned order)
 {
-	struct contig_page_info info;
-
 	if (!nr_free || order > BZ_MAX_ORDER)
 		return -EINVAL;
-	fill_contig_page_info(nr_free, order, &info);
-	return unusable_free_index(order, &info);
+	return bz__unusable_index_of(nr_free, order);
 }
 
 BZ_API int bz_extfrag_index(const unsigned long nr_free[BZ_NR_PAGE_ORDERS], unsigned order)
 {
-	struct contig_page_info info;
-
 	if (!nr_free || order > BZ_MAX_ORDER)
 		return -EINVAL;
-	fill_contig_page_info(nr_free, order, &info);
-	return fragmentation_index(order, &info);
+	return bz__fragmentation_index_of(nr_free, order);
 }
 
 /* ---- the debugfs files ------------------------------------------------------------ */

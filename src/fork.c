@@ -9,8 +9,9 @@
  *               every sysctl and zone lock held (tcache.c)
  *   parent   3, then 2, released
  *   child    1. a child of a threaded process may start no thread (util.c)
- *            2. each system's shrinker and OOM notifier lists, kswapds and
- *               page reporting worker start afresh (they did not come along)
+ *            2. each system's shrinker and OOM notifier lists, kcompactds,
+ *               kswapds and page reporting worker start afresh (they did
+ *               not come along)
  *            3. the thread caches: locks released, the other threads'
  *               caches back to the buddy lists (tcache.c)
  *            4. the publishers' list released
@@ -69,6 +70,7 @@ static void child_system(struct bz_system *sys, void *arg)
 {
 	(void)arg;
 	bz__reclaim_fork_child(sys);
+	bz__compaction_fork_child(sys);
 	bz__vmscan_fork_child(sys);
 	bz__page_reporting_fork_child(sys);
 }

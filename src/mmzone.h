@@ -53,7 +53,8 @@ enum bz_page_flags {
 
 /*
  * uflags: the page flags kernel code sets on a page it holds (PG_private,
- * PG_reserved; atomic bit operations, page_ref.h), and debug mode's
+ * PG_reserved; atomic bit operations, page_ref.h), the movable state the
+ * migration core keeps (__SetPageMovable's mark and PG_isolated), and debug mode's
  * PGDBG_* state of the page in the low bits (debug_pagealloc.c).  A free
  * clears the user's bits (free_pages_prepare: flags &= ~PAGE_FLAGS_CHECK_AT_PREP)
  * on every page of the block; UPG_inner on the block's first page says
@@ -61,6 +62,8 @@ enum bz_page_flags {
  * not read them all.
  */
 #define PGDBG_MASK   0x03u
+#define UPG_movable  0x04u    /* allocated block head: page->mapping holds its movable_operations (migrate.c) */
+#define UPG_isolated 0x08u    /* PG_isolated: a migration holds it, with a reference (migrate.c) */
 #define UPG_inner    0x20u    /* first page of an allocated block: a later page has user flags */
 #define UPG_private  0x40u
 #define UPG_reserved 0x80u
@@ -185,6 +188,11 @@ enum bz_vm_event {
 	PGREPORTED,                                     /* ours: pages given back to the OS (page_reporting.c) */
 	PGALLOC_ZERO_SKIPPED,                           /* ours: __GFP_ZERO pages known zero, not cleared */
 	PCP_REMOTE_DRAINED,                             /* ours: pages a cache of another node's zone gave back on expiry (pcp.c) */
+	/* Migration and compaction (migrate.c, compaction.c, kcompactd.c, page_alloc.c), in base pages where the kernel counts pages. */
+	PGMIGRATE_SUCCESS, PGMIGRATE_FAIL,
+	COMPACTMIGRATE_SCANNED, COMPACTFREE_SCANNED, COMPACTISOLATED,
+	COMPACTFAIL, COMPACTSUCCESS,                    /* COMPACT_STALL is above */
+	KCOMPACTD_WAKE, KCOMPACTD_MIGRATE_SCANNED, KCOMPACTD_FREE_SCANNED,
 	NR_VM_EVENTS
 };
 
@@ -248,6 +256,18 @@ struct bz_zone {
 	 * (mm_page_pcpu_drain).
 	 */
 	unsigned long nr_zone_locked, nr_extfrag, nr_extfrag_claimed, nr_pcpu_drain;
+	/*
+	 * Compaction's hints (compaction_policy.c, compaction.c), which every
+	 * compactor reads and writes without a lock, as the kernel's: where
+	 * the scanners resume (async and sync migration scanners apart), where
+	 * a full scan starts, and deferral after failures.  Relaxed atomics.
+	 */
+	_Atomic unsigned long compact_cached_free_pfn;
+	_Atomic unsigned long compact_cached_migrate_pfn[2];
+	_Atomic unsigned long compact_init_migrate_pfn, compact_init_free_pfn;
+	_Atomic unsigned compact_considered, compact_defer_shift;
+	_Atomic int compact_order_failed;
+	_Atomic bool compact_blockskip_flush;   /* the scanners met in direct compaction: clear the skip hints */
 
 	alignas(BZ_CACHELINE) _Atomic long vm_stat[NR_ZONE_STAT_ITEMS];
 };
@@ -346,6 +366,22 @@ struct bz_arena {
 
 /* ---- node ---------------------------------------------------------------- */
 
+/*
+ * pgdat's kcompactd fields: a request (wakeup_kcompactd, compaction_policy.c)
+ * and the wait queue the node's kcompactd thread sleeps on (kcompactd.c).
+ * Set up with the system (kcompactd.c), the thread made on first use.
+ */
+struct bz_kcompactd_wait {
+	pthread_mutex_t lock;           /* wakeups and the wait itself */
+	pthread_cond_t wait;            /* pgdat->kcompactd_wait */
+	unsigned long wakeups;          /* bumped by each wake-up: a sleeper checks it */
+	bool stop;                      /* the system is going away (lock) */
+	_Atomic bool sleeping;          /* wq_has_sleeper(): the thread may be waiting */
+	_Atomic int max_order;          /* kcompactd_max_order: 0, no request */
+	_Atomic int highest_zoneidx;    /* kcompactd_highest_zoneidx */
+	_Atomic bool proactive_trigger; /* proactive_compact_trigger: a compaction_proactiveness write */
+};
+
 struct bz_node {
 	int nid;
 	unsigned long node_start_pfn, node_spanned_pages, node_present_pages;
@@ -368,6 +404,7 @@ struct bz_node {
 	 * stored atomically; lock-free readers see the old or the new value.
 	 */
 	unsigned long node_reserved_end_pfn;
+	struct bz_kcompactd_wait kcompactd;
 };
 
 /* ---- topology (filled by topology.c) -------------------------------------- */
@@ -414,6 +451,8 @@ struct bz_sysctls {       /* sys->sysctl_lock */
 	int page_reporting_order;       /* libbuddyzone's (page_reporting.c): smallest order reported */
 	int page_reporting_delay_ms;    /* libbuddyzone's: delay before a reporting pass; 0: off */
 	int transparent_hugepage;       /* enum bz_thp_mode: khugepaged raises min_free_kbytes */
+	int extfrag_threshold;          /* compaction_suitable(): fragmentation index above which to compact */
+	int compaction_proactiveness;   /* kcompactd's proactive compaction: 0 off .. 100 */
 };
 
 /* ---- debugging (debug_pagealloc.c, fail_page_alloc.c) ------------------------ */
@@ -446,6 +485,7 @@ struct bz_tcache;
 struct bz_reclaim;
 struct bz_kswapd_set;
 struct bz_reporting;
+struct bz_kcompactd_set;
 
 struct bz_system {
 	uint32_t magic;                 /* BZ_SYSTEM_MAGIC while alive */
@@ -484,6 +524,17 @@ struct bz_system {
 	struct bz_reporting *_Atomic reporting; /* page_reporting.c: its worker; on first use */
 	/* Weighted interleave's weight per node (mempolicy.c); 0: the default, 1.  Relaxed atomics. */
 	_Atomic uint8_t iw_table[BZ_MAX_NUMNODES];
+	/*
+	 * Compaction (compaction.h): CONFIG_COMPACTION (bz_config.compaction),
+	 * the pageblock skip hints (PB_migrate_skip, one byte a pageblock,
+	 * relaxed atomics; NULL when compaction is off), a kcompactd per node
+	 * (made when the first page is marked movable: before that nothing
+	 * could be moved), and whether any page was.
+	 */
+	bool compaction;
+	_Atomic uint8_t *pageblock_skip;
+	struct bz_kcompactd_set *_Atomic kcompactd;
+	_Atomic bool movable_seen;
 };
 
 static inline struct bz_page *pfn_to_page(const struct bz_system *sys, unsigned long pfn)

@@ -15,7 +15,8 @@
  * The first table is the tunables of /proc/sys/vm that the page allocator
  * reads (min_free_kbytes, watermark_scale_factor, watermark_boost_factor,
  * lowmem_reserve_ratio, percpu_pagelist_high_fraction, numa_zonelist_order,
- * zone_reclaim_mode) plus libbuddyzone's page_reporting_order and
+ * zone_reclaim_mode, transparent_hugepage, extfrag_threshold,
+ * compaction_proactiveness) plus libbuddyzone's page_reporting_order and
  * page_reporting_delay_ms, with the kernel's limits (its proc handlers')
  * and the text each takes and shows; sysctl.c writes them at run time and
  * recomputes what each write changes.  The second is the rest of
@@ -102,6 +103,12 @@ static const struct bz_sysctl_def sysctl_table[] = {
 	 */
 	{ "transparent_hugepage", SYSCTL_THP, S(transparent_hugepage), C(transparent_hugepage), false,
 	  BZ_THP_NEVER, BZ_THP_ALWAYS, { BZ_THP_NEVER } },
+	/* mm/compaction.c vm_compaction[]: proc_dointvec_minmax, SYSCTL_ZERO .. SYSCTL_ONE_THOUSAND */
+	{ "extfrag_threshold", SYSCTL_INT, S(extfrag_threshold), C(extfrag_threshold), false,
+	  0, 1000, { 500 } },
+	/* compaction_proactiveness_sysctl_handler: SYSCTL_ZERO .. SYSCTL_ONE_HUNDRED (sysctl.c wakes kcompactd) */
+	{ "compaction_proactiveness", SYSCTL_INT, S(compaction_proactiveness), C(compaction_proactiveness), false,
+	  0, 100, { 20 } },
 };
 
 #undef S
@@ -247,6 +254,10 @@ static const char *limits_text(const struct bz_sysctl_def *def)
 		return "\"Node\", \"Default\" or \"Zone\"";
 	case offsetof(struct bz_sysctls, transparent_hugepage):
 		return "\"always\", \"madvise\" or \"never\"";
+	case offsetof(struct bz_sysctls, extfrag_threshold):
+		return "an integer from 0 to 1000";
+	case offsetof(struct bz_sysctls, compaction_proactiveness):
+		return "an integer from 0 to 100";
 	default:
 		return "an integer of at least 0";
 	}
@@ -549,6 +560,9 @@ static const struct option_def option_table[] = {
 	  .expect = "1..3600000" },
 	{ "hotplug_reserve", OPT_PAGES, C(hotplug_reserve), .dflt = 0,
 	  .expect = "pages, or a size like 1G, at most 16 TiB of page frames" },
+	/* CONFIG_COMPACTION */
+	{ "compaction", OPT_WORD, C(compaction), .min = 0, .max = 1, .dflt = 1, .words = onoff_words,
+	  .expect = "1 or 0" },
 };
 
 #undef C

@@ -4,7 +4,8 @@
  * turned once into a zone index, a migratetype and alloc flags; the fast
  * path get_page_from_freelist() against the low watermark over the
  * zonelist; the slow path with the reserves the flags allow, highatomic
- * release and retries; and the failure report (warn_alloc).
+ * release, direct compaction (compaction.c) and retries; and the failure
+ * report (warn_alloc).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -343,6 +344,95 @@ static bool should_reclaim_retry(struct alloc_context *ac, unsigned order, unsig
 	return unreserve_highatomic(ac, true);
 }
 
+/* ---- compaction in the slow path ------------------------------------------------------------ */
+
+#define MAX_COMPACT_RETRIES 16
+
+/*
+ * __alloc_pages_direct_compact(): compaction at prio as a reclaimer
+ * (PF_MEMALLOC: a callback's allocation neither reclaims nor compacts
+ * again), then one attempt.  compact_stall unless compaction was skipped;
+ * compact_success or compact_fail as the attempt goes.
+ */
+static struct bz_page *direct_compact(struct alloc_context *ac, bz_gfp_t gfp, unsigned order, unsigned alloc_flags,
+				      enum compact_priority prio, enum compact_result *result)
+{
+	struct bz_page *page;
+	unsigned noreclaim;
+
+	if (!order)
+		return NULL;
+	noreclaim = bz_memalloc_save();
+	*result = bz__try_to_compact_pages(ac->sys, ac->zonelist, ac->nodemask, ac->highest_zoneidx, gfp, order,
+					   alloc_flags, prio);
+	bz_memalloc_restore(noreclaim);
+	if (*result == COMPACT_SKIPPED)
+		return NULL;
+	count_vm_event(ac->sys, COMPACT_STALL);
+	page = get_page_from_freelist(ac, gfp, order, alloc_flags);
+	if (page) {
+		struct bz_zone *z = page_zone(ac->sys, page);
+
+		atomic_store_explicit(&z->compact_blockskip_flush, false, memory_order_relaxed);
+		bz__compaction_defer_reset(z, order, true);
+		count_vm_event(ac->sys, COMPACTSUCCESS);
+		return page;
+	}
+	count_vm_event(ac->sys, COMPACTFAIL);
+	return NULL;
+}
+
+/*
+ * compaction_zonelist_suitable(): would reclaim let compaction run?  Some
+ * zone passes __compaction_suitable at min with its free pages and a
+ * share of what its shrinkers hold.
+ */
+static bool compaction_zonelist_suitable(struct alloc_context *ac, unsigned order)
+{
+	for (int i = 0; i < ac->zonelist->nr; i++) {
+		struct bz_zone *z = ac->zonelist->zones[i];
+		long available;
+
+		if (z->idx > ac->highest_zoneidx || !zone_allowed(ac, z))
+			continue;
+		available = (long)(bz__zone_reclaimable_pages(z) / order) + zone_page_state(z, NR_FREE_PAGES);
+		if (bz__compaction_suitable_free(z, order, wmark_pages(z, WMARK_MIN), ac->highest_zoneidx, available))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * should_compact_retry() (6.4+): skipped for lack of room, retry if
+ * reclaim could make it; it worked but the page was taken, retry (16
+ * times, 4 for costly orders); otherwise escalate the priority, down to
+ * SYNC_FULL for non-costly orders and SYNC_LIGHT for costly ones.
+ */
+static bool should_compact_retry(struct alloc_context *ac, unsigned order, enum compact_result result,
+				 enum compact_priority *prio, int *retries)
+{
+	int max_retries = MAX_COMPACT_RETRIES;
+	enum compact_priority min_priority;
+
+	if (!order)
+		return false;
+	if (result == COMPACT_SKIPPED)
+		return compaction_zonelist_suitable(ac, order);
+	if (result == COMPACT_SUCCESS) {
+		if (order > PAGE_ALLOC_COSTLY_ORDER)
+			max_retries /= 4;
+		if (++(*retries) <= max_retries)
+			return true;
+	}
+	min_priority = order > PAGE_ALLOC_COSTLY_ORDER ? MIN_COMPACT_COSTLY_PRIORITY : MIN_COMPACT_PRIORITY;
+	if (*prio > min_priority) {
+		(*prio)--;
+		*retries = 0;
+		return true;
+	}
+	return false;
+}
+
 /*
  * __alloc_pages_slowpath(): kswapd woken, the min watermark with the
  * reserves the flags allow (none for MEMALLOC requests and reclaimers);
@@ -351,13 +441,22 @@ static bool should_reclaim_retry(struct alloc_context *ac, unsigned order, unsig
  * unless RETRY_MAYFAIL, else while should_reclaim_retry() says so; then the
  * OOM notifiers, retried once if they freed something.  NOFAIL never
  * gives up: the reserves of high-priority requests, a back-off, another
- * round.
+ * round.  Compaction comes in the kernel's places: an async pass before
+ * reclaim for costly orders and non-movable high-order requests (a
+ * costly NORETRY request gives up after it when it was skipped or
+ * deferred, and stays async), one after each reclaim at the current
+ * priority, and the retries should_compact_retry() allows.
  */
 static struct bz_page *alloc_pages_slowpath(struct alloc_context *ac, bz_gfp_t gfp, unsigned order)
 {
 	unsigned alloc_flags = gfp_to_alloc_flags(gfp, order), reserve, attempt = 0;
 	bool can_direct_reclaim = gfp & BZ_GFP_DIRECT_RECLAIM, oom_retried = false;
-	int no_progress_loops = 0;
+	/* gfp_compaction_allowed(): CONFIG_COMPACTION and __GFP_IO. */
+	bool can_compact = ac->sys->compaction && (gfp & BZ_GFP_IO);
+	bool costly_order = order > PAGE_ALLOC_COSTLY_ORDER;
+	enum compact_result compact_result = COMPACT_SKIPPED;
+	enum compact_priority compact_priority = DEF_COMPACT_PRIORITY;
+	int no_progress_loops = 0, compaction_retries = 0;
 	unsigned long progress;
 	struct bz_page *page;
 
@@ -366,6 +465,19 @@ static struct bz_page *alloc_pages_slowpath(struct alloc_context *ac, bz_gfp_t g
 	page = get_page_from_freelist(ac, gfp, order, alloc_flags);
 	if (page)
 		return page;
+	/* Costly orders, and non-movable ones that would fragment: compaction before reclaim. */
+	if (can_direct_reclaim && can_compact && (costly_order || (order && ac->migratetype != BZ_MIGRATE_MOVABLE)) &&
+	    !gfp_pfmemalloc_flags(gfp)) {
+		page = direct_compact(ac, gfp, order, alloc_flags, INIT_COMPACT_PRIORITY, &compact_result);
+		if (page)
+			return page;
+		if (costly_order && (gfp & BZ_GFP_NORETRY)) {
+			/* Skipped: no room; deferred: failed recently.  Reclaim would not help this request. */
+			if (compact_result == COMPACT_SKIPPED || compact_result == COMPACT_DEFERRED)
+				goto nopage;
+			compact_priority = INIT_COMPACT_PRIORITY;
+		}
+	}
 retry:
 	/* Keep kswapd awake while we loop. */
 	if (attempt && (alloc_flags & ALLOC_KSWAPD))
@@ -384,11 +496,16 @@ retry:
 	page = direct_reclaim(ac, gfp, order, alloc_flags, &progress);
 	if (page)
 		return page;
-	if ((gfp & BZ_GFP_NORETRY) ||
-	    (order > PAGE_ALLOC_COSTLY_ORDER && !(gfp & BZ_GFP_RETRY_MAYFAIL)))
+	page = direct_compact(ac, gfp, order, alloc_flags, compact_priority, &compact_result);
+	if (page)
+		return page;
+	if ((gfp & BZ_GFP_NORETRY) || (costly_order && (!can_compact || !(gfp & BZ_GFP_RETRY_MAYFAIL))))
 		goto nopage;
 	attempt++;
 	if (should_reclaim_retry(ac, order, alloc_flags, progress, &no_progress_loops))
+		goto retry;
+	if (progress && can_compact &&
+	    should_compact_retry(ac, order, compact_result, &compact_priority, &compaction_retries))
 		goto retry;
 	if (!oom_retried && bz__out_of_memory(ac->sys, gfp, order, ac->highest_zoneidx, ac->nid)) {
 		oom_retried = true;

@@ -186,7 +186,8 @@ static const char *debug_page_bad_reason(struct bz_system *sys, unsigned long pf
 	for (unsigned long i = 0; i < 1ul << order; i++) {
 		const struct bz_page *p = pfn_to_page(sys, pfn + i);
 
-		if (p->mapping)
+		/* A movable page's mapping is the library's: the free clears it (free_pages_prepare). */
+		if (p->mapping && !(i == 0 && page_uflag_test(p, UPG_movable)))
 			return "non-NULL mapping";
 		if (page_uflag_test(p, UPG_private | UPG_reserved))
 			return "PAGE_FLAGS_CHECK_AT_FREE flag(s) set";

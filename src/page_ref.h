@@ -104,8 +104,10 @@ static inline void prep_compound_page(struct bz_page *head, unsigned order)
  * free_pages_prepare(): the tails forget their head (free_tail_page_prepare),
  * the head is no longer PageHead, and the user's page flags go (flags &=
  * ~PAGE_FLAGS_CHECK_AT_PREP): the head's always, the other pages' when
- * UPG_inner says some carry any.  Inside the cache section or under the
- * zone lock that frees the block.
+ * UPG_inner says some carry any; a movable mark takes its mapping along.
+ * Inside the cache section or under the zone lock that frees the block.
+ * (The fast free, which clears the flags in one store, leaves a movable
+ * page's mapping: nothing reads it once the mark is gone.)
  */
 static inline void free_pages_prepare(struct bz_page *p, unsigned order)
 {
@@ -119,8 +121,12 @@ static inline void free_pages_prepare(struct bz_page *p, unsigned order)
 	if (uflags & UPG_inner)
 		for (uint32_t i = 1; i < 1u << order; i++)
 			PAGE_SET(&p[i], uflags, PAGE_GET(&p[i], uflags) & PGDBG_MASK);
-	if (uflags & ~PGDBG_MASK)
+	if (uflags & ~PGDBG_MASK) {
+		/* A movable page's mapping is the library's (PageMappingFlags: page->mapping = NULL). */
+		if (uflags & UPG_movable)
+			__atomic_store_n(&p->mapping, NULL, __ATOMIC_RELAXED);
 		PAGE_SET(p, uflags, uflags & PGDBG_MASK);
+	}
 }
 
 /*

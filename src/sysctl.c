@@ -3,7 +3,8 @@
  * sysctl.c - the tunables at run time: bz_sysctl_set() and bz_sysctl_get()
  * over the table in options.c (names, limits, parsing, initial values),
  * and what each write recomputes; also bz_fault_inject_set(), the
- * kernel's debugfs fail_page_alloc files.
+ * kernel's debugfs fail_page_alloc files, and compact_memory, a trigger
+ * rather than a tunable.
  *
  * One handler per tunable that recomputes something.  A write takes sys->sysctl_lock, checks the
  * value against the limits, stores it and calls what the kernel's handler
@@ -16,9 +17,18 @@
  * that lock-free readers (the allocation path) may load them once, as the
  * kernel reads its sysctl variables.
  */
+#include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "entry.h"
+
+static const char *end_of_spaces(const char *p)
+{
+	while (isspace((unsigned char)*p))
+		p++;
+	return p;
+}
 
 static void min_free_kbytes_changed(struct bz_system *sys);
 static void percpu_pagelist_high_fraction_changed(struct bz_system *sys);
@@ -88,6 +98,26 @@ static const struct bz_sysctl_def *lookup(const struct bz_system *sys, const cha
 	return def;
 }
 
+/*
+ * /proc/sys/vm/compact_memory (sysctl_compaction_handler): write-only, the
+ * value must be 1 (proc_dointvec's text), and the write compacts every
+ * node now, outside every lock of ours.
+ */
+static int compact_memory(struct bz_system *sys, const char *value)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = value ? strtol(value, &end, 0) : 0;
+	if (!value || errno || end == value || *end_of_spaces(end) || v != 1) {
+		bz__log(sys, BZ_LOG_ERR, "sysctl: invalid compact_memory value \"%s\": expected 1",
+			value ? value : "(null)");
+		return -EINVAL;
+	}
+	return bz_compact(sys, -1);
+}
+
 BZ_API int bz_sysctl_set(bz_system *sys, const char *name, const char *value)
 {
 	const struct bz_sysctl_def *def;
@@ -97,6 +127,8 @@ BZ_API int bz_sysctl_set(bz_system *sys, const char *name, const char *value)
 	sys = bz__resolve(sys);
 	if (!sys)
 		return -EINVAL;
+	if (name && !strcmp(name, "compact_memory"))
+		return compact_memory(sys, value);
 	def = lookup(sys, name);
 	if (!def)
 		return -EINVAL;
@@ -120,6 +152,9 @@ BZ_API int bz_sysctl_set(bz_system *sys, const char *name, const char *value)
 	/* Pageset limits may have moved: the caches follow, outside sysctl_lock (fork takes it inside ours). */
 	if (changed)
 		bz__tcache_retune_all(sys);
+	/* compaction_proactiveness_sysctl_handler(): any write of a value above 0 asks for a proactive pass. */
+	if (!ret && !strcmp(name, "compaction_proactiveness") && vals[0])
+		bz__kcompactd_trigger_proactive(sys);
 	if (ret)	/* the log callback runs with no lock of ours held */
 		bz__sysctl_log_invalid(sys, def, "sysctl", value);
 	return ret;
@@ -133,6 +168,8 @@ BZ_API int bz_sysctl_get(bz_system *sys, const char *name, char *buf, size_t siz
 	sys = bz__resolve(sys);
 	if (!sys || !buf)
 		return -EINVAL;
+	if (name && !strcmp(name, "compact_memory"))
+		return -EACCES;         /* mode 0200: write-only */
 	def = lookup(sys, name);
 	if (!def)
 		return -EINVAL;

@@ -39,6 +39,9 @@ static void config_defaults(struct bz_config *cfg)
 	cfg->debug_check_interval = (unsigned long)BZ_DEFAULT;
 	cfg->hotplug_reserve = (unsigned long)BZ_DEFAULT;
 	cfg->transparent_hugepage = BZ_DEFAULT;
+	cfg->compaction = BZ_DEFAULT;
+	cfg->extfrag_threshold = BZ_DEFAULT;
+	cfg->compaction_proactiveness = BZ_DEFAULT;
 }
 
 BZ_API void bz_config_init_size(struct bz_config *cfg, size_t size)
@@ -111,7 +114,12 @@ BZ_API int bz_system_create(const struct bz_config *user_cfg, bz_system **out)
 		bz__os_fail_arm(0, 0);
 	}
 	if (!ret)
+		ret = bz__compaction_init(sys, &cfg);
+	if (!ret) {
 		ret = bz__registry_add(sys);
+		if (ret)
+			bz__compaction_system_destroy(sys);
+	}
 	if (ret) {
 		bz__free_system_memory(sys);
 		pthread_mutex_destroy(&sys->sysctl_lock);
@@ -135,7 +143,8 @@ BZ_API void bz_system_destroy(bz_system *sys)
 	if (!sys || sys->magic != BZ_SYSTEM_MAGIC)
 		return;
 	bz__stats_publish_stop(sys);    /* its thread reads the system: first */
-	/* kswapd and the page reporting worker free into the system: stopped before it goes. */
+	/* kcompactd, kswapd and the page reporting worker free into the system: stopped before it goes. */
+	bz__compaction_system_destroy(sys);
 	bz__vmscan_system_destroy(sys);
 	bz__page_reporting_system_destroy(sys);
 	bz__reclaim_destroy(sys);
@@ -251,6 +260,25 @@ BZ_API int bz_check(bz_system *sys)
 	if (!sys)
 		return -EINVAL;
 	return bz__check(sys, false);
+}
+
+/* compact_nodes() / the node's compact file: compact_node() by hand, in MIGRATE_SYNC. */
+BZ_API int bz_compact(bz_system *sys, int nid)
+{
+	sys = bz__resolve(sys);
+	if (!sys || nid < -1 || nid >= sys->nr_nodes) {
+		bz__log(sys, BZ_LOG_ERR, "bz_compact: node %d does not exist", nid);
+		return -EINVAL;
+	}
+	if (!sys->compaction) {
+		bz__log(sys, BZ_LOG_ERR, "bz_compact: compaction is off (bz_config.compaction)");
+		return -EOPNOTSUPP;
+	}
+	for (int n = 0; n < sys->nr_nodes; n++)
+		if (nid < 0 || n == nid)
+			bz__compact_node(sys, n, false);
+	bz__page_reporting_poll(sys);
+	return 0;
 }
 
 BZ_API int bz_shrinker_register(bz_system *sys, struct bz_shrinker *s)

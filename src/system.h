@@ -9,7 +9,7 @@
 #ifndef BZ_SYSTEM_H
 #define BZ_SYSTEM_H
 
-#include "debug.h"
+#include "compaction.h"
 
 /* ---- system.c --------------------------------------------------------------------------- */
 

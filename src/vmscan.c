@@ -354,8 +354,11 @@ restart:
 out:
 	update_reclaim_active(node, highest_zoneidx, false);
 	bz__reclaim_exit(&c);
-	if (boosted)
+	if (boosted) {
 		clear_boosts(node, boosts, highest_zoneidx);
+		/* There is likely room now: kcompactd defragments pageblocks. */
+		bz__wakeup_kcompactd(node, BZ_PAGEBLOCK_ORDER, highest_zoneidx);
+	}
 	return sc.order;
 }
 
@@ -388,11 +391,18 @@ static bool kswapd_wait(struct bz_kswapd *k, long timeout_ms)
  * kswapd_try_to_sleep(): a short nap first; woken during it, the low
  * watermark was hit quickly.  After a full nap, if the node is still
  * balanced, sleep until woken; if not, the high watermark was hit quickly.
+ * Going to sleep balanced, kswapd clears compaction's skip hints and wakes
+ * kcompactd for the order it was woken for (before taking its lock here:
+ * both take other locks).
  */
-static void kswapd_try_to_sleep(struct bz_kswapd *k, int reclaim_order, int highest_zoneidx)
+static void kswapd_try_to_sleep(struct bz_kswapd *k, int alloc_order, int reclaim_order, int highest_zoneidx)
 {
 	bool remaining = false;
 
+	if (prepare_kswapd_sleep(k, reclaim_order, highest_zoneidx)) {
+		bz__reset_isolation_suitable_node(kswapd_node(k));
+		bz__wakeup_kcompactd(kswapd_node(k), (unsigned)alloc_order, highest_zoneidx);
+	}
 	pthread_mutex_lock(&k->lock);
 	atomic_store(&k->sleeping, true);    /* before the check: a waker that misses us sees the zone low */
 	if (atomic_load(&k->stop))
@@ -438,7 +448,7 @@ static void *kswapd_main(void *arg)
 			reclaim_order = atomic_load(&k->order);
 			highest = kswapd_highest_zoneidx(k, highest);
 		}
-		kswapd_try_to_sleep(k, reclaim_order, highest);
+		kswapd_try_to_sleep(k, alloc_order, reclaim_order, highest);
 	}
 	return NULL;
 }
@@ -482,49 +492,61 @@ static void kswapd_join(struct bz_kswapd *k)
 	pthread_mutex_destroy(&k->lock);
 }
 
-/* Worth waking: not hopeless, and unbalanced or boosted, with a shrinker to call or a boost to serve. */
-static bool kswapd_has_work(struct bz_kswapd *k, unsigned order, int highest_zoneidx)
+static void kswapd_record(struct bz_kswapd *k, unsigned order, int highest_zoneidx)
 {
-	struct bz_node *node = kswapd_node(k);
-	bool boosted = pgdat_watermark_boosted(node, highest_zoneidx);
+	int curr = atomic_load(&k->highest_zoneidx);
 
-	if (kswapd_hopeless(node))
-		return false;
-	if (pgdat_balanced(node, (int)order, highest_zoneidx) && !boosted)
-		return false;
-	return boosted || bz__nr_shrinkers(k->sys);
-}
-
-/*
- * wakeup_kswapd(): records the order and zone index kswapd should reclaim
- * for, and wakes (or first starts) the node's kswapd when it has work.
- */
-void bz__wakeup_kswapd(struct bz_zone *z, bz_gfp_t gfp, unsigned order, int highest_zoneidx)
-{
-	struct bz_kswapd_set *ks;
-	struct bz_kswapd *k;
-	char err[128] = "";
-	int curr;
-
-	(void)gfp;
-	if (!managed_zone(z))
-		return;
-	ks = kswapd_set(z->sys, false);
-	/* No kswapd yet: a shrinker to call or a boost to serve would be work for one. */
-	if (!ks && ((!bz__nr_shrinkers(z->sys) && !pgdat_watermark_boosted(z->node, highest_zoneidx)) ||
-		    !(ks = kswapd_set(z->sys, true))))
-		return;
-	k = &ks->k[z->node->nid];
-	curr = atomic_load(&k->highest_zoneidx);
 	if (curr == BZ_MAX_NR_ZONES || curr < highest_zoneidx)
 		atomic_store(&k->highest_zoneidx, highest_zoneidx);
 	if (atomic_load(&k->order) < (int)order)
 		atomic_store(&k->order, (int)order);
-	/* Awake: it looks at the watermarks again before it sleeps. */
-	if (atomic_load(&k->running) && !atomic_load(&k->sleeping))
+}
+
+/*
+ * wakeup_kswapd(): records the order and zone index kswapd should reclaim
+ * for, and wakes (or first starts) the node's kswapd when it has work.  A
+ * hopeless or balanced node is left to direct reclaim, or to kcompactd for
+ * a request that cannot reclaim (memory may be plentiful but fragmented).
+ * A node with nothing for kswapd to reclaim (no shrinker, no boost) has no
+ * kswapd: the kernel's would reclaim nothing and go back to sleep, and
+ * what it does then (kswapd_try_to_sleep) is done here.
+ */
+void bz__wakeup_kswapd(struct bz_zone *z, bz_gfp_t gfp, unsigned order, int highest_zoneidx)
+{
+	struct bz_node *node = z->node;
+	struct bz_kswapd_set *ks;
+	struct bz_kswapd *k = NULL;
+	char err[128] = "";
+	bool boosted;
+
+	if (!managed_zone(z))
 		return;
-	if (!kswapd_has_work(k, order, highest_zoneidx))
+	ks = kswapd_set(z->sys, false);
+	if (ks) {
+		k = &ks->k[node->nid];
+		kswapd_record(k, order, highest_zoneidx);
+		/* Awake: it looks at the watermarks again before it sleeps. */
+		if (atomic_load(&k->running) && !atomic_load(&k->sleeping))
+			return;
+	}
+	boosted = pgdat_watermark_boosted(node, highest_zoneidx);
+	if (kswapd_hopeless(node) || (pgdat_balanced(node, (int)order, highest_zoneidx) && !boosted)) {
+		if (!(gfp & BZ_GFP_DIRECT_RECLAIM))
+			bz__wakeup_kcompactd(node, order, highest_zoneidx);
 		return;
+	}
+	if (!boosted && !bz__nr_shrinkers(z->sys)) {
+		bz__reset_isolation_suitable_node(node);
+		bz__wakeup_kcompactd(node, order, highest_zoneidx);
+		return;
+	}
+	if (!ks) {
+		ks = kswapd_set(z->sys, true);
+		if (!ks)
+			return;
+		k = &ks->k[node->nid];
+		kswapd_record(k, order, highest_zoneidx);
+	}
 	pthread_mutex_lock(&k->lock);
 	if (!atomic_load(&k->stop)) {
 		if (!atomic_load(&k->running)) {

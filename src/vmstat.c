@@ -150,6 +150,16 @@ const char *const bz__vm_event_names[NR_VM_EVENTS] = {
 	[PGREPORTED] = "pgreported",
 	[PGALLOC_ZERO_SKIPPED] = "pgalloc_zero_skipped",
 	[PCP_REMOTE_DRAINED] = "pcp_remote_drained",
+	[PGMIGRATE_SUCCESS] = "pgmigrate_success",
+	[PGMIGRATE_FAIL] = "pgmigrate_fail",
+	[COMPACTMIGRATE_SCANNED] = "compact_migrate_scanned",
+	[COMPACTFREE_SCANNED] = "compact_free_scanned",
+	[COMPACTISOLATED] = "compact_isolated",
+	[COMPACTFAIL] = "compact_fail",
+	[COMPACTSUCCESS] = "compact_success",
+	[KCOMPACTD_WAKE] = "compact_daemon_wake",
+	[KCOMPACTD_MIGRATE_SCANNED] = "compact_daemon_migrate_scanned",
+	[KCOMPACTD_FREE_SCANNED] = "compact_daemon_free_scanned",
 };
 
 /* Position of our counters in zone_stat_text (enum zone_stat_item). */

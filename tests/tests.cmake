@@ -62,6 +62,10 @@ add_test(NAME plot_bench COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_plot_benc
   ${PROJECT_SOURCE_DIR}/tools/plot_bench.sh ${CMAKE_CURRENT_SOURCE_DIR}/data)
 set_tests_properties(plot_bench PROPERTIES TIMEOUT 60)
 bz_test(reclaim)
+# Movable pages, migration and compaction (migrate.c, compaction.c, movable.c).
+bz_test(compaction)
+# kcompactd alone: woken by requests that cannot compact, and proactive passes.
+bz_test(kcompactd)
 # One rule for every setting: config, then BUDDYZONE_<NAME>, then the default; bz_strerror.
 bz_test(options)
 # A kernel that refuses membarrier: no thread caches (its own process: registration is once).

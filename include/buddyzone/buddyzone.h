@@ -18,6 +18,7 @@
 #ifndef BUDDYZONE_H
 #define BUDDYZONE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <buddyzone/export.h>
@@ -180,6 +181,25 @@ struct bz_config {
 	 * calculate_min_free_kbytes() alone gives it).
 	 */
 	int transparent_hugepage;
+	/*
+	 * Compaction (the kernel's CONFIG_COMPACTION): 1 moves pages the
+	 * application marked movable (bz_set_page_movable) to make high-order
+	 * blocks, in the allocation slow path, in a kcompactd thread per node
+	 * and through bz_compact(); 0 never moves a page.  BZ_DEFAULT:
+	 * BUDDYZONE_COMPACTION (1/0), else 1.
+	 */
+	int compaction;
+	/*
+	 * Tunables (also by these sysctl names): compaction_suitable()
+	 * compacts for orders above 3 only while the fragmentation index
+	 * exceeds extfrag_threshold (0..1000, default 500); kcompactd compacts
+	 * in the background while a node's fragmentation score exceeds a
+	 * threshold set by compaction_proactiveness (0 off .. 100, default 20).
+	 * BZ_DEFAULT: BUDDYZONE_EXTFRAG_THRESHOLD / _COMPACTION_PROACTIVENESS,
+	 * else the kernel's defaults.
+	 */
+	int extfrag_threshold;
+	int compaction_proactiveness;
 };
 
 enum bz_thp_mode { BZ_THP_NEVER = 0, BZ_THP_MADVISE = 1, BZ_THP_ALWAYS = 2 };
@@ -612,6 +632,93 @@ BZ_API int bz_page_flag_clear(bz_page *page, enum bz_page_flag flag);
 BZ_API unsigned long bz_page_private(const bz_page *page);
 BZ_API int bz_set_page_private(bz_page *page, unsigned long private_data);
 
+/*
+ * ---- Movable pages and compaction (mm/migrate.c, mm/compaction.c) ---------------
+ *
+ * No allocator can move memory whose users it cannot find.  The kernel
+ * moves its non-LRU pages (zsmalloc, balloon) through callbacks, and so
+ * does this library: a page or block the application allocated with
+ * BZ_GFP_MOVABLE may be marked movable with operations that let the
+ * library move it.  Compaction then migrates such blocks out of fragmented
+ * pageblocks into free holes elsewhere in the zone, so that high-order
+ * allocations succeed again: in the allocation slow path, in each node's
+ * kcompactd thread (woken by kswapd for a failed request, and every 500 ms
+ * while a node is fragmented: compaction_proactiveness), and by hand
+ * (bz_compact).
+ *
+ * Moving a block: the library takes a reference (a block that holds more
+ * than its owner's one is left alone), asks isolate_page, allocates the
+ * destination in the same zone, copies the whole block's contents and its
+ * page->private and page->index into it, and calls migrate_page(dst, src,
+ * mode): the application repoints its references (a handle table, an
+ * index) from src to dst and returns BZ_MIGRATEPAGE_SUCCESS.  The owner's
+ * reference then moves to dst, which stays movable with the same
+ * operations, and src is freed; the callback takes and drops no
+ * reference itself, and must not free dst.  Any other return leaves src
+ * and its contents as they were (-EAGAIN: try again soon) and dst is
+ * freed; putback_page then tells the application it has its page back.
+ *
+ * The callbacks run on the compacting thread (an allocating thread, a
+ * kcompactd thread, the caller of bz_compact) with no lock of the library
+ * held and marked as a reclaimer (bz_memalloc_save); they must not block
+ * on another thread that is allocating.  They may run while other threads
+ * use or free the page: an application whose threads free movable pages
+ * serialises its callbacks and its frees with its own lock (as zsmalloc
+ * does).  A page its owner freed meanwhile (after bz_clear_page_movable,
+ * or simply by dropping its reference) is found so: the library's
+ * reference keeps it from reuse until the callback returns, no
+ * putback_page is called for it, and it is freed when the library lets go.
+ */
+enum bz_migrate_mode {           /* enum migrate_mode */
+	BZ_MIGRATE_ASYNC = 0,        /* never block */
+	BZ_MIGRATE_SYNC_LIGHT = 1,   /* may block on most things */
+	BZ_MIGRATE_SYNC = 2          /* may block */
+};
+#define BZ_MIGRATEPAGE_SUCCESS   0
+#define BZ_ISOLATE_ASYNC_MIGRATE 0x4u  /* isolate_page's mode: an async migration asks */
+
+struct bz_movable_operations {  /* struct movable_operations */
+	/* May the page move now?  NULL: always.  true: yes; the application stops using page->lru. */
+	bool (*isolate_page)(bz_page *page, unsigned mode);
+	/* Repoint the application's references from src to dst (already a copy); BZ_MIGRATEPAGE_SUCCESS or -errno. */
+	int (*migrate_page)(bz_page *dst, bz_page *src, enum bz_migrate_mode mode);
+	/* The isolated page stays where it was (migration failed or was not tried).  NULL: nothing to do. */
+	void (*putback_page)(bz_page *page);
+};
+
+/*
+ * __SetPageMovable(): marks the allocated block whose first page is page
+ * as movable through ops, which must outlive the mark (keep them static).
+ * page->mapping then holds ops, tagged, as in the kernel: it is the
+ * library's until the mark goes.  Returns 0; -EINVAL (logged, nothing
+ * changed) for ops NULL or without migrate_page, a page not ours, one
+ * that is not the first page of an allocated block (a free page, a tail),
+ * a block not allocated with BZ_GFP_MOVABLE, one already movable, or a
+ * compound block of pageblock order or more (it could only move whole
+ * pageblocks, which compaction never does).  Thread-safe, lock-free.
+ */
+BZ_API int bz_set_page_movable(bz_page *page, const struct bz_movable_operations *ops);
+/*
+ * __ClearPageMovable(): the block is not movable any more; page->mapping
+ * is NULL again.  An owner that frees a movable block from a thread other
+ * than the one its callbacks may run on clears the mark first (a free
+ * also drops it).  0, or -EINVAL (logged) for a page that is not movable.
+ */
+BZ_API int bz_clear_page_movable(bz_page *page);
+/* PageMovable(): 1 when the page is marked movable, 0 if not, -EINVAL if not ours. */
+BZ_API int bz_page_movable(const bz_page *page);
+
+/*
+ * /proc/sys/vm/compact_memory (nid -1) or /sys/devices/system/node/nodeN/compact:
+ * compacts every zone of node nid (-1: of every node) as far as it goes,
+ * in MIGRATE_SYNC mode, on the calling thread (the callbacks run on it).
+ * Counted in compact_migrate_scanned, compact_free_scanned,
+ * compact_isolated and pgmigrate_*.  0; -EINVAL for a bad nid;
+ * -EOPNOTSUPP when compaction is off (bz_config.compaction).  Blocks
+ * (milliseconds per GiB); not from a callback or a signal handler.
+ */
+BZ_API int bz_compact(bz_system *sys, int nid);
+
 /* ---- Splitting and exact sizes (mm/page_alloc.c) -------------------------------- */
 
 /* get_order(): the order of the smallest block of at least size bytes (size 0: undefined, 52 as the kernel's). */
@@ -696,6 +803,10 @@ BZ_API int bz_page_frag_drain_page(bz_page *page, unsigned int count);
 
 /*
  * Sets a tunable by its sysctl name (min_free_kbytes, watermark_scale_factor,
+ * extfrag_threshold, compaction_proactiveness (writing a value above 0 wakes
+ * kcompactd for a proactive pass, as the kernel's handler), compact_memory
+ * (write-only: "1" compacts everything now, as bz_compact(sys, -1); reading
+ * it is -EACCES),
  * watermark_boost_factor, lowmem_reserve_ratio ("256 256 32 0 0"),
  * percpu_pagelist_high_fraction, numa_zonelist_order ("Node"/"Zone"),
  * zone_reclaim_mode, transparent_hugepage ("always", "madvise" or "never",

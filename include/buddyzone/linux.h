@@ -539,6 +539,62 @@ static inline void __ClearPageReserved(struct page *page)
 	ClearPageReserved(page);
 }
 
+/* ---- Movable pages: include/linux/migrate.h, migrate_mode.h (6.0-6.16) ------- */
+
+typedef unsigned int isolate_mode_t;
+#define ISOLATE_ASYNC_MIGRATE BZ_ISOLATE_ASYNC_MIGRATE
+
+enum migrate_mode {
+	MIGRATE_ASYNC = BZ_MIGRATE_ASYNC,
+	MIGRATE_SYNC_LIGHT = BZ_MIGRATE_SYNC_LIGHT,
+	MIGRATE_SYNC = BZ_MIGRATE_SYNC
+};
+
+#define MIGRATEPAGE_SUCCESS BZ_MIGRATEPAGE_SUCCESS
+
+/*
+ * struct bz_movable_operations with struct page: the same layout, and on
+ * x86-64 the same calling convention (a struct page * is a bz_page *, an
+ * enum migrate_mode a bz_migrate_mode), so the library calls these.
+ */
+struct movable_operations {
+	bool (*isolate_page)(struct page *page, isolate_mode_t mode);
+	int (*migrate_page)(struct page *dst, struct page *src, enum migrate_mode mode);
+	void (*putback_page)(struct page *page);
+};
+
+#ifdef __cplusplus
+static_assert(sizeof(struct movable_operations) == sizeof(struct bz_movable_operations), "movable_operations");
+#else
+_Static_assert(sizeof(struct movable_operations) == sizeof(struct bz_movable_operations) &&
+	       offsetof(struct movable_operations, migrate_page) ==
+		       offsetof(struct bz_movable_operations, migrate_page) &&
+	       offsetof(struct movable_operations, putback_page) ==
+		       offsetof(struct bz_movable_operations, putback_page),
+	       "struct movable_operations is struct bz_movable_operations");
+#endif
+
+/* The kernel's caller holds the page lock; here the calls are lock-free (see bz_set_page_movable). */
+static inline void __SetPageMovable(struct page *page, const struct movable_operations *mops)
+{
+	(void)bz_set_page_movable(bz_linux_to_bz(page), (const struct bz_movable_operations *)(const void *)mops);
+}
+
+static inline void __ClearPageMovable(struct page *page)
+{
+	(void)bz_clear_page_movable(bz_linux_to_bz(page));
+}
+
+static inline bool PageMovable(const struct page *page)
+{
+	return bz_page_movable(bz_linux_to_bz(page)) > 0;
+}
+
+static inline bool __PageMovable(const struct page *page)
+{
+	return PageMovable(page);
+}
+
 /* ---- Allocation: include/linux/gfp.h --------------------------------------- */
 
 static inline struct page *alloc_pages(gfp_t gfp_mask, unsigned int order)

@@ -55,6 +55,11 @@ void harness_drain(void)
 	bz_drain_all_pages(NULL);
 }
 
+void harness_compact_memory(void)
+{
+	harness_expect(bz_sysctl_set(NULL, "compact_memory", "1") == 0, "compact_memory accepts 1", __FILE__, __LINE__);
+}
+
 /* Pages on the buddy lists once every cache is drained. */
 static unsigned long buddy_free_pages(void)
 {

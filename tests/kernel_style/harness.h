@@ -26,6 +26,8 @@
 unsigned long harness_free_pages(void);
 /* Every thread cache back to the buddy lists (drain_all_pages). */
 void harness_drain(void);
+/* echo 1 > /proc/sys/vm/compact_memory: every zone compacted now, on this thread. */
+void harness_compact_memory(void);
 /* Reports a failed expectation (the program then fails); returns cond. */
 bool harness_expect(bool cond, const char *what, const char *file, int line);
 #define EXPECT(cond) harness_expect((cond), #cond, __FILE__, __LINE__)
