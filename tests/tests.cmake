@@ -88,3 +88,5 @@ set_tests_properties(numa_local PROPERTIES
 add_subdirectory(kernel_style)
 # Contiguous ranges over movable memory (contig_alloc.c, page_isolation.c) and memory offline (memory_offline.c).
 bz_test(contig)
+bz_test(memory_remove)
+bz_internal_test(contig_check)
