@@ -209,6 +209,44 @@ static void test_contig_range_callback_refuses(void **state)
 	bz_system_destroy(sys);
 }
 
+/* Debug mode: poisoned and guarded pages move, the range is handed out unpoisoned, nothing corrupt. */
+static void test_contig_range_debug_mode(void **state)
+{
+	struct bz_config cfg;
+	bz_system *sys = NULL;
+	unsigned long start, end;
+	size_t live;
+
+	(void)state;
+	bz_config_init(&cfg);
+	cfg.zones = "0:Normal=16384";
+	cfg.cpus_per_node = 1;
+	cfg.hugetlb = BZ_HUGETLB_NEVER;
+	cfg.debug = BZ_DEBUG_POISON | BZ_DEBUG_GUARD | BZ_DEBUG_CHECK;
+	cfg.debug_check_interval = 997;
+	cfg.log = log_catch_fn;
+	cfg.log_arg = &lc;
+	assert_int_equal(bz_system_create(&cfg, &sys), 0);
+	app_reset();
+	app_fill(sys);
+	app_free_every_other(sys);
+	live = app_verify();
+	log_catch_reset(&lc);
+	start = zone_start(sys) + 7 * RANGE_PAGES;
+	end = start + RANGE_PAGES;
+	assert_int_equal(bz_alloc_contig_range(sys, start, end, BZ_MIGRATE_MOVABLE, BZ_GFP_KERNEL), 0);
+	for (unsigned long pfn = start; pfn < end; pfn++)
+		memset(bz_page_address(bz_pfn_to_page(sys, pfn)), 0x3c, BZ_PAGE_SIZE);
+	assert_int_equal(handles_in(start, end), 0);
+	assert_int_equal(app_verify(), live);
+	assert_int_equal(bz_free_contig_range(sys, start, RANGE_PAGES), 0);
+	assert_int_equal(json_counter(sys, "pagealloc_corruption"), 0);
+	assert_int_equal(json_counter(sys, "debug_check_fail"), 0);
+	assert_int_equal(lc.count, 0);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
+}
+
 /* ---- alloc_contig_pages ----------------------------------------------------------------------- */
 
 static void test_contig_pages_aligned_first_fit(void **state)
@@ -417,6 +455,7 @@ int main(void)
 		cmocka_unit_test(test_contig_range_pinned_page_ebusy),
 		cmocka_unit_test(test_contig_range_unmovable_page_ebusy),
 		cmocka_unit_test(test_contig_range_callback_refuses),
+		cmocka_unit_test(test_contig_range_debug_mode),
 		cmocka_unit_test(test_contig_pages_aligned_first_fit),
 		cmocka_unit_test(test_contig_pages_unmovable_zone_null),
 		cmocka_unit_test(test_contig_bad_input_rejected),
