@@ -247,6 +247,44 @@ static void test_contig_range_debug_mode(void **state)
 	bz_system_destroy(sys);
 }
 
+/*
+ * ZONE_MOVABLE: isolation takes every page in use for movable
+ * (has_unmovable_pages), so a page that cannot move is found by the
+ * migration and test_pages_isolated: -EBUSY all the same, nothing lost;
+ * once it is marked movable, the range can be had.
+ */
+static void test_contig_movable_zone_unmovable_page_ebusy(void **state)
+{
+	bz_system *sys = make_system("0:Normal=8192,0:Movable=8192", 1, &lc);
+	unsigned long start = zone_stats(sys, 0, BZ_ZONE_MOVABLE).start_pfn + RANGE_PAGES, end = start + RANGE_PAGES;
+	bz_page *page = bz_take_free_block(sys, start + 100, 0, BZ_MIGRATE_MOVABLE);
+	unsigned long before;
+
+	(void)state;
+	assert_non_null(page);
+	memset(bz_page_address(page), 0x77, BZ_PAGE_SIZE);
+	before = zone_stats(sys, 0, BZ_ZONE_MOVABLE).free;
+	assert_int_equal(bz_alloc_contig_range(sys, start, end, BZ_MIGRATE_MOVABLE, BZ_GFP_KERNEL), -EBUSY);
+	assert_ptr_equal(bz_pfn_to_page(sys, start + 100), page);
+	assert_int_equal(bz_page_ref_count(page), 1);
+	assert_int_equal(((unsigned char *)bz_page_address(page))[9], 0x77);
+	assert_int_equal(zone_stats(sys, 0, BZ_ZONE_MOVABLE).free, before);
+	assert_int_equal(bz_check(sys), 0);
+	/* Marked movable, it moves out of the way (the library copies it). */
+	assert_int_equal(bz_set_page_movable(page, &app_ops), 0);
+	app_reset();
+	app.handle[0] = page;
+	app.nr = 1;
+	assert_int_equal(bz_set_page_private(page, 0), 0);
+	assert_int_equal(bz_alloc_contig_range(sys, start, end, BZ_MIGRATE_MOVABLE, BZ_GFP_KERNEL), 0);
+	assert_true(bz_page_to_pfn(app.handle[0]) < start || bz_page_to_pfn(app.handle[0]) >= end);
+	assert_int_equal(((unsigned char *)bz_page_address(app.handle[0]))[9], 0x77);
+	assert_int_equal(bz_free_contig_range(sys, start, RANGE_PAGES), 0);
+	app_free_all();
+	assert_int_equal(bz_check(sys), 0);
+	bz_system_destroy(sys);
+}
+
 /* ---- alloc_contig_pages ----------------------------------------------------------------------- */
 
 static void test_contig_pages_aligned_first_fit(void **state)
@@ -456,6 +494,7 @@ int main(void)
 		cmocka_unit_test(test_contig_range_unmovable_page_ebusy),
 		cmocka_unit_test(test_contig_range_callback_refuses),
 		cmocka_unit_test(test_contig_range_debug_mode),
+		cmocka_unit_test(test_contig_movable_zone_unmovable_page_ebusy),
 		cmocka_unit_test(test_contig_pages_aligned_first_fit),
 		cmocka_unit_test(test_contig_pages_unmovable_zone_null),
 		cmocka_unit_test(test_contig_bad_input_rejected),
