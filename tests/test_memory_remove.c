@@ -9,6 +9,7 @@
  * memory removed can be added back.
  */
 #include <pthread.h>
+#include <sched.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -197,6 +198,83 @@ static void test_memory_remove_whole_zone(void **state)
 	bz_system_destroy(sys);
 }
 
+/* ---- concurrent allocators ------------------------------------------------------------------ */
+
+#define WORKERS 2
+#define ROUNDS 40
+
+struct race {
+	bz_system *sys;
+	unsigned long cut;
+	_Atomic bool stop;
+	_Atomic bool removed;           /* [cut, end) is out of the zone */
+	_Atomic unsigned long violations, failures, allocs;
+};
+
+/* Small blocks without reclaim; a page of the removed range, or a failed free, is recorded. */
+static void *race_worker(void *arg)
+{
+	struct race *r = arg;
+	unsigned seed = 7;
+
+	while (!atomic_load(&r->stop)) {
+		unsigned order = (seed = seed * 1103515245u + 12345u) >> 16 & 3;
+		bz_page *page = bz_alloc_pages(r->sys, BZ_GFP_NOWAIT, order);
+
+		if (!page)
+			continue;
+		r->allocs++;
+		if (bz_page_to_pfn(page) + (1ul << order) > r->cut && atomic_load(&r->removed))
+			r->violations++;
+		memset(bz_page_address(page), 0xee, BZ_PAGE_SIZE << order);
+		if (bz_free_pages(page, order))
+			r->failures++;
+	}
+	return NULL;
+}
+
+/* Remove and add back while other threads allocate: no page of removed memory is ever handed out. */
+static void test_memory_remove_with_allocators(void **state)
+{
+	bz_system *sys = make_system("0:Normal=16384", 2, &lc);
+	struct bz_zone_stats before = normal(sys);
+	struct race r = { .sys = sys, .cut = before.start_pfn + before.spanned - REMOVE_PAGES };
+	pthread_t th[WORKERS];
+	int removed = 0;
+
+	(void)state;
+	for (int i = 0; i < WORKERS; i++)
+		assert_int_equal(pthread_create(&th[i], NULL, race_worker, &r), 0);
+	for (int round = 0; round < ROUNDS; round++) {
+		int ret = bz_memory_remove(sys, 0, BZ_ZONE_NORMAL, REMOVE_PAGES);
+
+		if (ret) {
+			assert_int_equal(ret, -EBUSY);  /* a worker held a page of it */
+			continue;
+		}
+		removed++;
+		atomic_store(&r.removed, true);
+		/* Progress, not time: the workers allocate a few dozen blocks while the range is out. */
+		for (unsigned long a0 = r.allocs; r.allocs < a0 + 64;)
+			sched_yield();
+		atomic_store(&r.removed, false);
+		assert_int_equal(bz_memory_add(sys, 0, BZ_ZONE_NORMAL, REMOVE_PAGES), 0);
+	}
+	atomic_store(&r.stop, true);
+	for (int i = 0; i < WORKERS; i++)
+		assert_int_equal(pthread_join(th[i], NULL), 0);
+	assert_true(removed > 0);
+	assert_true(r.allocs > 0);
+	assert_int_equal(r.violations, 0);
+	assert_int_equal(r.failures, 0);
+	/* Back whole (watermarks may differ: min_free_kbytes follows nr_free_buffer_pages, which reads them). */
+	assert_int_equal(normal(sys).managed, before.managed);
+	assert_int_equal(normal(sys).spanned, before.spanned);
+	assert_int_equal(normal(sys).free, before.free);
+	assert_int_equal(bz_check(sys), 0);
+	bz_system_destroy(sys);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +283,7 @@ int main(void)
 		cmocka_unit_test(test_memory_remove_unmovable_page_restores),
 		cmocka_unit_test(test_memory_remove_bad_input_rejected),
 		cmocka_unit_test(test_memory_remove_whole_zone),
+		cmocka_unit_test(test_memory_remove_with_allocators),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
