@@ -919,3 +919,66 @@ bool bz__free_block_suitable(struct bz_zone *z, unsigned order, int mt)
 	}
 	return false;
 }
+
+/* ---- pageblock isolation (page_isolation.c) ---------------------------------------------- */
+
+/*
+ * split_large_buddy() for the pageblock at start: a free block of more
+ * than pageblock order covering it is relisted as pageblock-sized
+ * blocks, each on its own pageblock's list, so that one pageblock's free
+ * pages can change lists alone (pageblock_isolate_and_move_free_pages).
+ */
+static void split_large_buddy(struct bz_zone *z, unsigned long start)
+{
+	for (unsigned o = BZ_PAGEBLOCK_ORDER + 1; o < BZ_NR_PAGE_ORDERS; o++) {
+		unsigned long head = start & ~((1ul << o) - 1);
+		const struct bz_page *p = zpage(z, head);
+		uint8_t zf;
+
+		if (!zone_spans_pfn(z, head) || !(PAGE_GET(p, flags) & PG_buddy) || PAGE_GET(p, order) != o ||
+		    p->zone_id != z->zone_id)
+			continue;
+		zf = zero_state(z, head);
+		del_page_from_free_list(z, head, o);
+		for (unsigned long b = head; b < head + (1ul << o); b += PAGEBLOCK_NR_PAGES)
+			add_to_free_list(z, b, BZ_PAGEBLOCK_ORDER, get_pageblock_migratetype(z->sys, b), true, zf);
+		return;
+	}
+}
+
+long bz__pageblock_move_free_locked(struct bz_zone *z, unsigned long pfn, int new_mt)
+{
+	unsigned long start = pageblock_start_pfn(pfn);
+	long moved;
+
+	zone_lock_held(z);
+	/* Deferred blocks up to the pageblock's end come onto the lists first: they are free pages of it. */
+	while (z->deferred_pfn < z->deferred_end && z->deferred_pfn < start + PAGEBLOCK_NR_PAGES)
+		deferred_take_block(z);
+	split_large_buddy(z, start);
+	moved = move_freepages_range(z, start, new_mt);
+	set_pageblock_migratetype(z->sys, start, new_mt);
+	return moved;
+}
+
+/*
+ * unset_migratetype_isolate()'s merge: a free block of pageblock order or
+ * more at the pageblock's start goes through __free_one_page again, so
+ * that it merges with a free buddy that was kept apart while it was isolated.
+ */
+void bz__pageblock_remerge_locked(struct bz_zone *z, unsigned long pfn)
+{
+	unsigned long start = pageblock_start_pfn(pfn);
+	struct bz_page *p = zpage(z, start);
+	unsigned order = PAGE_GET(p, order);
+	uint8_t zf;
+	int mt;
+
+	zone_lock_held(z);
+	if (!(PAGE_GET(p, flags) & PG_buddy) || order < BZ_PAGEBLOCK_ORDER || order >= BZ_MAX_ORDER)
+		return;
+	zf = zero_state(z, start);
+	mt = PAGE_GET(p, mt);
+	del_page_from_free_list(z, start, order);
+	free_one_page(z, start, order, mt, zf, false);
+}

@@ -98,6 +98,15 @@ void bz__set_pageblock_migratetype_locked(struct bz_zone *zone, unsigned long pf
  */
 bool bz__isolate_free_page_locked(struct bz_zone *zone, unsigned long pfn, unsigned order);
 /*
+ * Pageblock isolation's moves (page_isolation.c): the free pages of the
+ * pageblock of pfn go to new_mt's lists and the pageblock becomes new_mt,
+ * a free block larger than the pageblock split around it first and
+ * deferred memory up to it set up; the pages moved.
+ */
+long bz__pageblock_move_free_locked(struct bz_zone *zone, unsigned long pfn, int new_mt);
+/* A free block of pageblock order or more at the pageblock's start merges again with its buddy. */
+void bz__pageblock_remerge_locked(struct bz_zone *zone, unsigned long pfn);
+/*
  * fast_isolate_freepages()'s search of the MOVABLE list of one order,
  * from its tail: the first block at or above low_pfn, else the highest at
  * or above min_pfn (each such candidate halves *limit), seeing at most

@@ -51,4 +51,17 @@ struct bz_system *bz__page_owner_checked(const bz_page *page, const char *what, 
  */
 int bz__put_page_refs(struct bz_system *sys, unsigned long pfn, int nr, const char *what);
 
+/* ---- contig_alloc.c: contiguous ranges over movable memory --------------------------------- */
+
+/*
+ * __alloc_contig_migrate_range(): the movable blocks of [start, end) (its
+ * pageblocks isolated) migrate out, targets allocated with gfp on z's node;
+ * a block that fails 5 times in a row gives -EBUSY (put back), no target
+ * -ENOMEM; 0 when every block found moved.
+ */
+int bz__alloc_contig_migrate_range(struct bz_zone *z, unsigned long start, unsigned long end, bz_gfp_t gfp,
+				   enum migrate_reason reason);
+/* alloc_contig_range() inside z (checked): 0, -EBUSY, -ENOMEM; isolation undone to mt either way. */
+int bz__alloc_contig_range(struct bz_zone *z, unsigned long start, unsigned long end, int mt, bz_gfp_t gfp);
+
 #endif /* BZ_ENTRY_H */

@@ -256,6 +256,8 @@ struct bz_zone {
 	 * (mm_page_pcpu_drain).
 	 */
 	unsigned long nr_zone_locked, nr_extfrag, nr_extfrag_claimed, nr_pcpu_drain;
+	/* zone->nr_isolate_pageblock: pageblocks of MIGRATE_ISOLATE (page_isolation.c); zone->lock */
+	unsigned long nr_isolate_pageblock;
 	/*
 	 * Compaction's hints (compaction_policy.c, compaction.c), which every
 	 * compactor reads and writes without a lock, as the kernel's: where

@@ -88,3 +88,8 @@ set_tests_properties(numa_local PROPERTIES
   ENVIRONMENT "BUDDYZONE_TOPOLOGIES=${PROJECT_SOURCE_DIR}/tests/topologies")
 # Kernel-style programs against <buddyzone/linux.h> only (tests/kernel_style/harness.h).
 add_subdirectory(kernel_style)
+# Contiguous ranges over movable memory (contig_alloc.c, page_isolation.c) and memory offline (memory_offline.c).
+bz_test(contig)
+bz_test(memory_remove)
+bz_internal_test(contig_check)
+bz_test(contig_linux)

@@ -534,6 +534,77 @@ BZ_API int bz_thread_node(bz_system *sys);
  */
 BZ_API int bz_memory_add(bz_system *sys, int nid, int zid, unsigned long pages);
 
+/*
+ * offline_pages(): takes the last pages of zone zid of node nid out of
+ * the running system, the reverse of bz_memory_add.  The range's
+ * pageblocks are isolated (no allocation takes their free pages; pages
+ * freed into them stay there), the thread caches drained, and every
+ * block in the range that is marked movable (bz_set_page_movable) is
+ * migrated elsewhere, its contents and the owner's references following
+ * as compaction moves them.  When every page of the range is free, its
+ * pages leave the zone: managed, present and spanned pages shrink (the
+ * node's with them), min_free_kbytes, watermarks, lowmem reserves and
+ * pageset sizes are recomputed, and a zone left empty leaves the
+ * zonelists.  pages must be a multiple of the pageblock (512 pages) and
+ * leave the range starting on a pageblock boundary.  Returns 0; -EINVAL
+ * (logged, nothing changed) for a bad node or zone, pages 0, more pages
+ * than the zone has, a misaligned range, or a zone whose last pages are
+ * reserved rather than memory; -EBUSY (logged) when a page in the range
+ * is in use and cannot move (not movable, pinned by another reference,
+ * refused by its owner's callbacks, or a pageblock already isolated by a
+ * concurrent bz_alloc_contig_range or removal): the isolation is undone
+ * and every page is as it was, owners' data included.  Blocks while it
+ * migrates (callbacks run on the calling thread); takes the tunables
+ * lock and zone locks briefly; allocations and frees go on meanwhile.
+ */
+BZ_API int bz_memory_remove(bz_system *sys, int nid, int zid, unsigned long pages);
+
+/*
+ * ---- Contiguous ranges (mm/page_alloc.c, CONFIG_CONTIG_ALLOC; the CMA path) ----
+ *
+ * alloc_contig_range(): the pages [start, end) (pfns, one zone, any
+ * alignment) handed to the caller as order-0 pages, each with one
+ * reference, whatever was there before: free pages are taken, blocks
+ * marked movable (bz_set_page_movable) are migrated elsewhere first.  The
+ * range's pageblocks are isolated meanwhile (MIGRATE_ISOLATE: concurrent
+ * allocations never get their pages, and they do not count as free for
+ * watermarks), then given back migratetype.  migratetype must be
+ * BZ_MIGRATE_MOVABLE (there is no CMA here); gfp's reclaim bits are used
+ * to allocate the migration targets, BZ_GFP_ZERO zeroes the pages, and
+ * BZ_GFP_COMP is refused (as before Linux 6.15).  Returns 0; -EINVAL
+ * (logged, nothing changed) for a range outside one zone, another
+ * migratetype or BZ_GFP_COMP; -EBUSY when a page in the range is in use
+ * and not movable, stays pinned (a reference beyond its owner's), is
+ * refused by its owner's callbacks 5 times, or a pageblock is isolated by
+ * another caller already; -ENOMEM when no target could be allocated.  On
+ * failure nothing is handed out and every page is as before (moved
+ * blocks stay moved, their owners repointed).  Thread-safe; blocks while
+ * it migrates (the callbacks run on the calling thread).
+ */
+BZ_API int bz_alloc_contig_range(bz_system *sys, unsigned long start, unsigned long end, int migratetype,
+				 bz_gfp_t gfp);
+/*
+ * alloc_contig_pages(): nr_pages contiguous pages from the first zone of
+ * node nid's zonelist (nid -1: the calling thread's node) allowed by gfp
+ * and nodemask (bit n for node n, as bz_set_mempolicy's; NULL: every
+ * node), trying aligned candidates (a power of two comes out naturally
+ * aligned) with bz_alloc_contig_range until one succeeds.  The first
+ * page, or NULL: no candidate could be had, or (logged) nr_pages 0 or
+ * beyond the system, a bad node, bad zone modifiers, BZ_GFP_COMP.  Free
+ * with bz_free_contig_range.  Thread-safe; blocks as above.
+ */
+BZ_API bz_page *bz_alloc_contig_pages(bz_system *sys, unsigned long nr_pages, bz_gfp_t gfp, int nid,
+				      const unsigned long *nodemask);
+/*
+ * free_contig_range(): drops one reference on each of the nr_pages
+ * order-0 pages from pfn, freeing those it was the last of; pages still
+ * referenced are logged as "N pages are still in use!".  Returns 0, or
+ * -EINVAL (logged, nothing freed) when the range leaves the system or a
+ * page of it is not an allocated order-0 page (free, part of a larger
+ * block or a compound page).  Thread-safe for pages the caller owns.
+ */
+BZ_API int bz_free_contig_range(bz_system *sys, unsigned long pfn, unsigned long nr_pages);
+
 /* ---- Pages and addresses --------------------------------------------------- */
 
 BZ_API void *bz_page_address(const bz_page *page);          /* NULL if not ours */

@@ -635,6 +635,32 @@ static inline struct folio *folio_alloc(gfp_t gfp, unsigned int order)
 	return page ? page_folio(page) : NULL;
 }
 
+/* ---- Contiguous ranges: mm/page_alloc.c (CONFIG_CONTIG_ALLOC), the 6.1-6.15 interface ---- */
+
+#ifndef MIGRATE_MOVABLE
+#define MIGRATE_MOVABLE BZ_MIGRATE_MOVABLE
+#endif
+
+/* nodemask_t: one word, bit n for node n (at most 64 nodes here). */
+typedef struct {
+	unsigned long bits[1];
+} nodemask_t;
+
+static inline int alloc_contig_range(unsigned long start, unsigned long end, unsigned migratetype, gfp_t gfp_mask)
+{
+	return bz_alloc_contig_range(NULL, start, end, (int)migratetype, gfp_mask);
+}
+
+static inline struct page *alloc_contig_pages(unsigned long nr_pages, gfp_t gfp_mask, int nid, nodemask_t *nodemask)
+{
+	return bz_linux_from_bz(bz_alloc_contig_pages(NULL, nr_pages, gfp_mask, nid, nodemask ? nodemask->bits : NULL));
+}
+
+static inline void free_contig_range(unsigned long pfn, unsigned long nr_pages)
+{
+	bz_free_contig_range(NULL, pfn, nr_pages);
+}
+
 static inline int get_order(unsigned long size)
 {
 	return bz_get_order(size);
