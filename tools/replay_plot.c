@@ -4,7 +4,10 @@
  * the trace's time on every x axis: free, cached and allocated pages; the
  * unusable free space index per order; the fragmentation index per order
  * (the kernel's debugfs extfrag/ files, computed from the samples' free
- * block counts).  gnuplot (gnuplot-nox) draws it.
+ * block counts); and a last row for the whole system: the model's failed
+ * allocations (all orders, and above order 3), the pages compaction
+ * migrated, and its runs (stalls, successes, failures, kcompactd wakes).
+ * gnuplot (gnuplot-nox) draws it.
  */
 #include <spawn.h>
 #include <stdbool.h>
@@ -90,17 +93,47 @@ static void write_data(FILE *f, const struct replay *r, const struct snapshot *a
 	}
 	for (int j = 0; j < nz; j++)
 		write_snapshot_points(f, r, after, r->zone_slots[zones[j]], end);
+	/* The system's counters, block 2 * nz: failures, then compaction's. */
+	for (size_t k = 0; k < r->nr_samples; k++) {
+		const struct sample *s = &r->samples[k];
+
+		fprintf(f, "%.6f %lu %lu %lu %lu %lu %lu %lu\n", (double)s->t_ns / 1e9, s->failed, s->failed_costly,
+			s->cc.compact_stall, s->cc.compact_success, s->cc.compact_fail, s->cc.pgmigrate_success,
+			s->cc.compact_daemon_wake);
+	}
+	fputs("\n\n", f);
+}
+
+/* The last row: the model's failed allocations and what compaction did, over the whole system. */
+static void write_counters_row(FILE *f, int nz, const char *data)
+{
+	int b = 2 * nz;
+
+	fputs("set title 'model: failed allocations (cumulative, all zones)'\nset ylabel 'allocations'\n"
+	      "set yrange [0:*]\nplot ", f);
+	gp_string(f, data);
+	fprintf(f, " index %d using 1:2 with steps lw 2 lc 4 title 'all orders', '' index %d using 1:3 with steps "
+		   "lw 2 lc 1 title 'order > 3 (costly)'\n", b, b);
+	fputs("set title 'model: pages migrated by compaction (cumulative)'\nset ylabel 'pages'\nplot ", f);
+	gp_string(f, data);
+	fprintf(f, " index %d using 1:7 with steps lw 2 lc 3 title 'pgmigrate_success'\n", b);
+	fputs("set title 'model: compaction runs (cumulative)'\nset ylabel 'events'\nplot ", f);
+	gp_string(f, data);
+	fprintf(f, " index %d using 1:4 with steps lw 2 lc 1 title 'compact_stall', '' index %d using 1:5 with "
+		   "steps lw 2 lc 3 title 'compact_success', '' index %d using 1:6 with steps lw 2 lc 4 title "
+		   "'compact_fail', '' index %d using 1:8 with steps lw 2 lc 5 title 'compact_daemon_wake'\n",
+		b, b, b, b);
 }
 
 static void write_script(FILE *f, const struct replay *r, bool points, const int *zones, int nz,
 			 const char *data, const char *png, const char *title)
 {
-	fprintf(f, "set terminal pngcairo size 1800,%d noenhanced font ',10'\nset output ", 120 + 420 * nz);
+	fprintf(f, "set terminal pngcairo size 1800,%d noenhanced font ',10'\nset output ", 120 + 420 * (nz + 1));
 	gp_string(f, png);
 	fputs("\nset grid\nset key outside right top\nset xlabel 'trace time (s)'\n"
 	      "colors = '#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf #000000'\n",
 	      f);
-	fprintf(f, "set multiplot layout %d,3 title ", nz);
+	fprintf(f, "set multiplot layout %d,3 title ", nz + 1);
 	gp_string(f, title);
 	fputc('\n', f);
 	for (int j = 0; j < nz; j++) {
@@ -129,6 +162,7 @@ static void write_script(FILE *f, const struct replay *r, bool points, const int
 		fprintf(f, " index %d using 1:(column(16+o)) with lines lw 2 lc rgb word(colors, o+1) "
 			   "title sprintf('order %%d', o)\n", j);
 	}
+	write_counters_row(f, nz, data);
 	fputs("unset multiplot\n", f);
 }
 
