@@ -11,6 +11,7 @@
  */
 #include <spawn.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -71,7 +72,8 @@ static void write_snapshot_points(FILE *f, const struct replay *r, const struct 
 
 /*
  * One data block per plotted zone: time, pages, then the two indices for
- * orders 0..10; then one per zone with the snapshots' points.
+ * orders 0..10; one with the system's counters; then one per zone with the
+ * snapshots' points.
  */
 static void write_data(FILE *f, const struct replay *r, const struct snapshot *after, const int *zones, int nz)
 {
@@ -91,9 +93,7 @@ static void write_data(FILE *f, const struct replay *r, const struct snapshot *a
 		}
 		fputs("\n\n", f);
 	}
-	for (int j = 0; j < nz; j++)
-		write_snapshot_points(f, r, after, r->zone_slots[zones[j]], end);
-	/* The system's counters, block 2 * nz: failures, then compaction's. */
+	/* The system's counters, block nz: failures, then compaction's. */
 	for (size_t k = 0; k < r->nr_samples; k++) {
 		const struct sample *s = &r->samples[k];
 
@@ -102,22 +102,43 @@ static void write_data(FILE *f, const struct replay *r, const struct snapshot *a
 			s->cc.compact_daemon_wake);
 	}
 	fputs("\n\n", f);
+	/* Last, as gnuplot counts no empty block: the snapshots' points, nz + 1 + j. */
+	for (int j = 0; j < nz; j++)
+		write_snapshot_points(f, r, after, r->zone_slots[zones[j]], end);
+}
+
+/* The largest of a counter over the samples (off: its offset in struct sample), at least 1 for the y range. */
+static unsigned long sample_max(const struct replay *r, size_t off)
+{
+	unsigned long max = 1;
+
+	for (size_t k = 0; k < r->nr_samples; k++) {
+		unsigned long v = *(const unsigned long *)((const char *)&r->samples[k] + off);
+
+		max = v > max ? v : max;
+	}
+	return max;
 }
 
 /* The last row: the model's failed allocations and what compaction did, over the whole system. */
-static void write_counters_row(FILE *f, int nz, const char *data)
+static void write_counters_row(FILE *f, const struct replay *r, int nz, const char *data)
 {
-	int b = 2 * nz;
+	unsigned long stalls = sample_max(r, offsetof(struct sample, cc.compact_stall));
+	unsigned long wakes = sample_max(r, offsetof(struct sample, cc.compact_daemon_wake));
+	unsigned long runs = stalls > wakes ? stalls : wakes;
+	int b = nz;
 
-	fputs("set title 'model: failed allocations (cumulative, all zones)'\nset ylabel 'allocations'\n"
-	      "set yrange [0:*]\nplot ", f);
+	fprintf(f, "set title 'model: failed allocations (cumulative, all zones)'\nset ylabel 'allocations'\n"
+		   "set yrange [0:%lu]\nplot ", sample_max(r, offsetof(struct sample, failed)) * 11 / 10 + 1);
 	gp_string(f, data);
-	fprintf(f, " index %d using 1:2 with steps lw 2 lc 4 title 'all orders', '' index %d using 1:3 with steps "
+	fprintf(f, " index %d using 1:2 with steps lw 5 lc 4 title 'all orders', '' index %d using 1:3 with steps "
 		   "lw 2 lc 1 title 'order > 3 (costly)'\n", b, b);
-	fputs("set title 'model: pages migrated by compaction (cumulative)'\nset ylabel 'pages'\nplot ", f);
+	fprintf(f, "set title 'model: pages migrated by compaction (cumulative)'\nset ylabel 'pages'\n"
+		   "set yrange [0:%lu]\nplot ", sample_max(r, offsetof(struct sample, cc.pgmigrate_success)) * 11 / 10 + 1);
 	gp_string(f, data);
 	fprintf(f, " index %d using 1:7 with steps lw 2 lc 3 title 'pgmigrate_success'\n", b);
-	fputs("set title 'model: compaction runs (cumulative)'\nset ylabel 'events'\nplot ", f);
+	fprintf(f, "set title 'model: compaction runs (cumulative)'\nset ylabel 'events'\nset yrange [0:%lu]\nplot ",
+		runs * 11 / 10 + 1);
 	gp_string(f, data);
 	fprintf(f, " index %d using 1:4 with steps lw 2 lc 1 title 'compact_stall', '' index %d using 1:5 with "
 		   "steps lw 2 lc 3 title 'compact_success', '' index %d using 1:6 with steps lw 2 lc 4 title "
@@ -150,7 +171,7 @@ static void write_script(FILE *f, const struct replay *r, bool points, const int
 		if (points)
 			fprintf(f, ", '' index %d using 1:2 with points pt 7 ps 1.5 lc 1 title 'kernel: free', "
 				   "'' index %d using 1:3 with points pt 5 ps 1.5 lc 2 title 'kernel: cached'",
-				nz + j, nz + j);
+				nz + 1 + j, nz + 1 + j);
 		fprintf(f, "\nset title '%s: unusable free space index per order'\nset ylabel 'index'\n"
 			   "set yrange [-0.02:1.02]\nplot for [o=1:10] ", zone);
 		gp_string(f, data);
@@ -162,7 +183,7 @@ static void write_script(FILE *f, const struct replay *r, bool points, const int
 		fprintf(f, " index %d using 1:(column(16+o)) with lines lw 2 lc rgb word(colors, o+1) "
 			   "title sprintf('order %%d', o)\n", j);
 	}
-	write_counters_row(f, nz, data);
+	write_counters_row(f, r, nz, data);
 	fputs("unset multiplot\n", f);
 }
 
