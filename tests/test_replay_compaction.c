@@ -181,6 +181,77 @@ static void test_replay_compaction_on_moves_and_succeeds(void **state)
 	assert_int_equal(off.failed, off.failed_costly);
 }
 
+/* The trace up to its first order-9 request: the zone filled, then scattered. */
+static struct trace scattered_part(void)
+{
+	struct trace part = *load_trace();
+	size_t n = 0;
+
+	while (n < part.nr && !(part.ev[n].type == EV_ALLOC && part.ev[n].order == BZ_PAGEBLOCK_ORDER))
+		n++;
+	assert_true(n > 1000 && n < part.nr);
+	part.nr = n;
+	part.t1_ns = part.ev[n - 1].ts_ns;
+	return part;
+}
+
+/*
+ * compact_memory in the middle of the trace moves the replay's blocks; the
+ * map then names each block where it lies (its key in page->private, still
+ * movable, only the replay's reference), and freeing them all goes through.
+ */
+static void test_replay_map_follows_compact_memory(void **state)
+{
+	struct trace part = scattered_part();
+	struct replay *r = calloc(1, sizeof(*r));
+	struct bz_config cfg;
+	unsigned long checked = 0;
+	struct compact_counts cc;
+
+	(void)state;
+	assert_non_null(r);
+	bz_config_init(&cfg);
+	cfg.zones = "0:DMA32=4096";
+	cfg.cpus_per_node = 1;
+	cfg.hugetlb = BZ_HUGETLB_NEVER;
+	cfg.compaction = 1;
+	cfg.compaction_proactiveness = 0;
+	assert_int_equal(bz_system_create(&cfg, &r->sys), 0);
+	r->mode = MODE_POLICY;
+	assert_int_equal(movable_begin(r), 0);
+	assert_int_equal(replay_run(r, &part), 0);
+	assert_int_equal(bz_drain_all_pages(r->sys), 0);
+	/* Synchronous, on this thread: the callbacks have all run when it returns. */
+	assert_int_equal(bz_compact(r->sys, -1), 0);
+	assert_int_equal(compact_counts_read(r->sys, &cc), 0);
+	print_message("compact_memory: %lu blocks moved, pgmigrate_success %lu\n", r->moved, cc.pgmigrate_success);
+	assert_true(r->moved > 100);
+	assert_true(r->moved <= cc.pgmigrate_success);
+	map_lock(r);
+	for (size_t i = 0; i < r->map.size; i++) {
+		const struct live *l = &r->map.slot[i];
+
+		if (l->page == LIVE_EMPTY || l->page == LIVE_DELETED || !l->movable)
+			continue;
+		assert_int_equal(bz_page_private(l->page), l->key);
+		assert_int_equal(bz_page_movable(l->page), 1);
+		assert_int_equal(bz_page_ref_count(l->page), 1);
+		checked++;
+	}
+	map_unlock(r);
+	assert_true(checked > 1000);
+	assert_int_equal(replay_release(r), 0);
+	assert_int_equal(r->bad_frees, 0);
+	assert_int_equal(json_counter(r->sys, "pgalloc_bad_free"), 0);
+	assert_true(zone_all_free(r->sys));
+	bz_system_destroy(r->sys);
+	movable_end(r);
+	map_free(&r->map);
+	free(r->samples);
+	free(r->zs);
+	free(r);
+}
+
 /* One replay at a time owns the callbacks; the second is refused, and the first's end frees the place. */
 static void test_replay_movable_one_owner(void **state)
 {
@@ -200,6 +271,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_compaction_off_fails_order9),
 		cmocka_unit_test(test_replay_compaction_on_moves_and_succeeds),
+		cmocka_unit_test(test_replay_map_follows_compact_memory),
 		cmocka_unit_test(test_replay_movable_one_owner),
 	};
 
