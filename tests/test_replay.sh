@@ -12,6 +12,7 @@
 #                refusal is checked instead)
 #   loss         a real trace that lost events: the warnings
 #   misc         the CSV format, the refusals
+#   compaction   --compaction on|off on a trace that fragments the model's zone
 #   plot         the PNG (skipped, exit 77, without gnuplot)
 #
 #   test_replay.sh BZREPLAY DATA_DIR PART [tracedat=0|1]
@@ -86,7 +87,7 @@ synthetic() {
 
 	# The CSV rows: every zone's pages add up in every row; the indices are indices.
 	"$bzreplay" "${sys[@]}" --interval 50 --csv - "$trace" > "$tmp/rows.csv" 2> "$tmp/summary2"
-	head -1 "$tmp/rows.csv" | grep -q '^time_s,zone,event,free,cached,allocated,nr_free_0,.*,nr_free_10,unusable_0,.*,unusable_10,extfrag_0,.*,extfrag_10$' ||
+	head -1 "$tmp/rows.csv" | grep -q '^time_s,zone,event,free,cached,allocated,nr_free_0,.*,nr_free_10,unusable_0,.*,unusable_10,extfrag_0,.*,extfrag_10,failed,failed_costly,compact_stall,compact_success,compact_fail,pgmigrate_success,pgmigrate_fail,compact_daemon_wake$' ||
 		fail "CSV header: $(head -1 "$tmp/rows.csv")"
 	awk -F, -v total="$zone_pages" 'NR > 1 {
 		if ($4 + $5 + $6 != total) { print "row " NR ": free+cached+allocated = " $4 + $5 + $6; exit 1 }
@@ -251,6 +252,42 @@ misc() {
 	grep -q 'proc/zoneinfo' "$tmp/err6" || fail "$(cat "$tmp/err6")"
 }
 
+# bzreplay --compaction on|off on a trace that fragments the model's zone
+# (tools/gen_frag_trace.sh): the summary, the CSV's cumulative columns, the refusal.
+compaction() {
+	local trace=$data/trace-fragmenting.txt.xz sys=(--zones 0:DMA32=4096)
+	local failed_costly=() migrated=()
+
+	for c in off on; do
+		"$bzreplay" "${sys[@]}" --compaction $c --csv "$tmp/$c.csv" "$trace" > "$tmp/out"
+		cat "$tmp/out"
+		read -r failed costly < <(sed -n 's/^model allocations failed: \([0-9]*\), of which above order 3 (costly): \([0-9]*\)$/\1 \2/p' "$tmp/out")
+		mig=$(sed -n 's/^compaction: .*pgmigrate_success \([0-9]*\),.*/\1/p' "$tmp/out")
+		[[ -n $costly && -n $mig ]] || fail "$c: no failure or compaction line"
+		expect "$c: frees the library refused" "$(line 'movable blocks:' | sed 's/.*frees it refused: //')" 0
+		# The CSV's last row holds the summary's counts; every column only grows.
+		awk -F, -v f="$failed" -v fc="$costly" -v m="$mig" 'NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
+			{ for (n in col) if (n ~ /^(failed|failed_costly|compact_|pgmigrate_)/ && $col[n] < last[n]) {
+				print "row " NR ": " n " went down"; exit 1 }
+			  for (n in col) last[n] = $col[n] }
+			END { if (last["failed"] != f || last["failed_costly"] != fc || last["pgmigrate_success"] != m) {
+				print "last row: " last["failed"] " " last["failed_costly"] " " last["pgmigrate_success"]; exit 1 } }' \
+			"$tmp/$c.csv" || fail "$c: CSV columns"
+		failed_costly+=("$costly")
+		migrated+=("$mig")
+	done
+	expect "off: pages migrated" "${migrated[0]}" 0
+	((failed_costly[0] >= 4)) || fail "off: only ${failed_costly[0]} order-9 failures: the trace no longer fragments"
+	((migrated[1] > 0)) || fail "on: no page migrated"
+	((failed_costly[1] < failed_costly[0])) || fail "on: ${failed_costly[1]} failures, off: ${failed_costly[0]}"
+	echo "ok: order > 3 failures off ${failed_costly[0]}, on ${failed_costly[1]}; pages migrated on: ${migrated[1]}"
+	set +e
+	"$bzreplay" "${sys[@]}" --compaction maybe "$trace" > /dev/null 2> "$tmp/err"; rc=$?
+	set -e
+	expect "bad --compaction: exit status" "$rc" 2
+	grep -q -- "--compaction: 'maybe'" "$tmp/err" || fail "bad --compaction: $(cat "$tmp/err")"
+}
+
 plot() {
 	command -v "${GNUPLOT:-gnuplot}" > /dev/null || { echo "gnuplot not installed: skipped"; exit 77; }
 	local dir=$data/trace-6.18-small
@@ -264,7 +301,7 @@ plot() {
 }
 
 case $part in
-synthetic | real | tracedat | loss | misc | plot) "$part" ;;
+synthetic | real | tracedat | loss | misc | compaction | plot) "$part" ;;
 *) fail "unknown part '$part'" ;;
 esac
 echo "all bzreplay $part checks passed"

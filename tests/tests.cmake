@@ -38,10 +38,17 @@ bz_internal_test(page_ref_check)
 bz_test(layout)
 # pfn_control.c: blocks by pfn for bzreplay, and the tracepoint counts of bz_zone_stats.
 bz_test(pfn_control)
+# bzreplay's replay with compaction on and off (tools/replay_run.c, replay_movable.c)
+# of tests/data/trace-fragmenting.txt.xz (tools/gen_frag_trace.sh).
+set(BZ_REPLAY_SOURCES trace snapshot seed run movable report)
+list(TRANSFORM BZ_REPLAY_SOURCES PREPEND ${PROJECT_SOURCE_DIR}/tools/replay_)
+list(TRANSFORM BZ_REPLAY_SOURCES APPEND .c)
+bz_test(replay_compaction ${BZ_REPLAY_SOURCES} ${PROJECT_SOURCE_DIR}/tools/procfs.c)
 # bzreplay on tests/data: a synthetic trace, a real 6.18 trace with its /proc
 # snapshots (both modes), trace.dat against its text (libtracecmd), a trace that
-# lost events, the CSV format and refusals, and --plot (gnuplot; skipped without).
-foreach(_part synthetic real tracedat loss misc plot)
+# lost events, the CSV format and refusals, --compaction on and off on a fragmenting
+# trace, and --plot (gnuplot; skipped without).
+foreach(_part synthetic real tracedat loss misc compaction plot)
   add_test(NAME replay_${_part} COMMAND bash ${CMAKE_CURRENT_SOURCE_DIR}/test_replay.sh
     $<TARGET_FILE:bzreplay> ${CMAKE_CURRENT_SOURCE_DIR}/data ${_part}
     tracedat=$<IF:$<BOOL:${BZ_HAVE_TRACECMD}>,1,0>)

@@ -56,6 +56,11 @@ static void usage(FILE *out)
 		"Options:\n"
 		"  --mode policy|exact   policy (default): the model chooses the pages; exact:\n"
 		"                        each event moves the pfn it names (needs --before)\n"
+		"  --compaction on|off   the model's compaction (default: BUDDYZONE_COMPACTION,\n"
+		"                        else on).  On, policy mode lets the library move the\n"
+		"                        blocks the trace allocated movable (below order 9): it\n"
+		"                        marks them movable and follows each move, so that the\n"
+		"                        trace's free of the pfn frees the block where it lies\n"
 		"  --before DIR          start from the snapshot under DIR (DIR/proc/zoneinfo,\n"
 		"                        buddyinfo, pagetypeinfo; DIR/proc/sys/vm/...): the machine's\n"
 		"                        zones, tunables and free blocks; replay between its markers\n"
@@ -104,6 +109,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "mode", required_argument, NULL, 'm' }, { "before", required_argument, NULL, 'B' },
 		{ "after", required_argument, NULL, 'A' }, { "stats", required_argument, NULL, 'S' },
 		{ "table", no_argument, NULL, 'T' }, { "no-threads", no_argument, NULL, 'N' },
+		{ "compaction", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' }, { 0 },
 	};
 	const char *what = NULL;
@@ -112,7 +118,7 @@ static int parse_options(int argc, char **argv, struct options *o)
 	long n;
 	int opt;
 
-	while ((opt = getopt_long(argc, argv, "z:s:c:t:f:i:O:C:P:qm:B:A:S:TNh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "z:s:c:t:f:i:O:C:P:qm:B:A:S:TNK:h", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'z': o->cfg.zones = optarg; break;
 		case 't': o->cfg.topology = optarg; break;
@@ -156,6 +162,12 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (strcmp(optarg, "policy") && strcmp(optarg, "exact"))
 				goto bad;
 			o->mode = strcmp(optarg, "exact") ? MODE_POLICY : MODE_EXACT;
+			break;
+		case 'K':
+			what = "--compaction";
+			if (strcmp(optarg, "on") && strcmp(optarg, "off"))
+				goto bad;
+			o->cfg.compaction = !strcmp(optarg, "on");
 			break;
 		case 'O':
 			what = "--orders";
@@ -334,6 +346,16 @@ static int build_system(struct options *o, const struct snapshot *before, const 
 
 /* ---- output ------------------------------------------------------------------------------------ */
 
+static const char *compaction_name(int compaction)
+{
+	if (compaction == BZ_DEFAULT) {
+		const char *env = getenv("BUDDYZONE_COMPACTION");
+
+		return env && !strcmp(env, "0") ? "off" : "on";
+	}
+	return compaction ? "on" : "off";
+}
+
 static int report(const struct options *o, struct replay *r, const struct trace *t)
 {
 	struct snapshot *after = NULL;
@@ -371,8 +393,9 @@ static int report(const struct options *o, struct replay *r, const struct trace 
 		const char *base = strrchr(o->trace, '/');
 		char title[512];
 
-		snprintf(title, sizeof(title), "bzreplay: %s, %s mode, %s%s", base ? base + 1 : o->trace,
-			 r->mode == MODE_EXACT ? "exact" : "policy", o->before ? "from the snapshot " : "on ",
+		snprintf(title, sizeof(title), "bzreplay: %s, %s mode, compaction %s, %s%s", base ? base + 1 : o->trace,
+			 r->mode == MODE_EXACT ? "exact" : "policy", compaction_name(o->cfg.compaction),
+			 o->before ? "from the snapshot " : "on ",
 			 o->before ? o->before : o->cfg.zones ? o->cfg.zones : "this machine's zones");
 		if (report_plot(r, after, o->png, title))
 			ret = -1;
@@ -416,6 +439,9 @@ int main(int argc, char **argv)
 	r->before = before;
 	r->threads = o->threads;
 	r->interval_ns = (uint64_t)((o->interval_ms ? o->interval_ms : 10) * 1e6);
+	/* The replayed blocks are ours to let move, where the system compacts. */
+	if (r->mode == MODE_POLICY && !strcmp(compaction_name(o->cfg.compaction), "on") && movable_begin(r))
+		goto out;
 	if (before && replay_seed(r, &t))
 		goto out;
 	ret = replay_run(r, &t);
@@ -431,6 +457,7 @@ int main(int argc, char **argv)
 	}
 out:
 	bz_system_destroy(r->sys);
+	movable_end(r); /* after kcompactd stopped: no callback comes any more */
 	map_free(&r->map);
 	free(r->samples);
 	free(r->zs);

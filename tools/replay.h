@@ -3,12 +3,14 @@
  * replay.h - bzreplay's parts: the trace (replay_trace.c reads ftrace text
  * and CSV, replay_tracedat.c trace-cmd's trace.dat), the start from a
  * /proc snapshot (replay_seed.c), the replay itself in policy or exact mode
- * (replay_run.c), the reports (replay_report.c) and the plot
+ * (replay_run.c), with the library let move the movable blocks
+ * (replay_movable.c), the reports (replay_report.c) and the plot
  * (replay_plot.c).
  */
 #ifndef BZ_TOOLS_REPLAY_H
 #define BZ_TOOLS_REPLAY_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -115,6 +117,7 @@ enum replay_mode { MODE_POLICY, MODE_EXACT };
 struct side {
 	unsigned long alloc[BZ_NR_PAGE_ORDERS][REPLAY_NR_MT];   /* blocks handed out */
 	unsigned long alloc_pages, alloc_failed;
+	unsigned long alloc_failed_costly;      /* of which above PAGE_ALLOC_COSTLY_ORDER (3) */
 	unsigned long frees, free_pages;
 	unsigned long zone_locked, pcpu_drain, extfrag, extfrag_claimed;
 };
@@ -124,9 +127,18 @@ struct zone_sample {
 	unsigned long nr_free[BZ_NR_PAGE_ORDERS];
 };
 
+/* The model's compaction counters (its /proc/vmstat lines of these names), since the replay began. */
+struct compact_counts {
+	unsigned long compact_stall, compact_success, compact_fail;
+	unsigned long pgmigrate_success, pgmigrate_fail, compact_daemon_wake;
+};
+
 struct sample {
 	uint64_t t_ns;          /* since the window's start */
 	size_t event;
+	/* Cumulative: the model's failed allocations (all orders; above order 3), compaction's work. */
+	unsigned long failed, failed_costly;
+	struct compact_counts cc;
 };
 
 struct live;
@@ -168,6 +180,17 @@ struct replay {
 	/* Blocks the kernel's per-CPU lists hold (exact), per zone. */
 	unsigned long pcp_pages[BZ_MAX_NUMNODES * BZ_MAX_NR_ZONES];
 	void *seed;                     /* replay_seed.c's state */
+	/*
+	 * Policy mode with compaction on: the replayed movable blocks are
+	 * marked movable (replay_movable.c), and the library may move them
+	 * from any thread (kcompactd's too): map_lock then guards the map.
+	 */
+	bool movable;
+	pthread_mutex_t map_lock;
+	unsigned long marked_movable;   /* blocks marked */
+	unsigned long moved;            /* blocks the library moved (our migrate_page repointed them) */
+	unsigned long bad_frees;        /* frees of a block the library refused: the map lost track */
+	struct compact_counts cc0;      /* the counters when the replay began */
 	struct runner *runner;          /* policy mode's CPU threads, until replay_release */
 };
 
@@ -200,6 +223,7 @@ struct live {
 	bz_page *page;          /* NULL: empty slot; (bz_page *)1: deleted */
 	uint8_t order, state;
 	uint16_t cpu;           /* LIVE_PCP: whose list */
+	bool movable;           /* marked movable (replay_movable.c) */
 };
 #define LIVE_EMPTY NULL
 #define LIVE_DELETED ((bz_page *)1)
@@ -220,6 +244,25 @@ static inline const struct zone_sample *sample_zone(const struct replay *r, size
 int model_zone_slot(const bz_page *page);
 /* The migratetype (0..3) an allocation's gfp gives (gfp_migratetype()). */
 int gfp_mt(bz_gfp_t gfp);
+
+/* ---- movable blocks (replay_movable.c) ---------------------------------------------------- */
+
+/*
+ * Makes r the owner of the blocks the replay marks movable: one replay
+ * per process at a time (the library's callbacks get no context).  0, or
+ * -EBUSY while another replay owns them.
+ */
+int movable_begin(struct replay *r);
+void movable_end(struct replay *r);
+/* The map's lock, when r->movable (else nothing). */
+void map_lock(struct replay *r);
+void map_unlock(struct replay *r);
+/* Under map_lock: marks l's block movable when its gfp asks for a movable block the library can move. */
+void movable_mark(struct replay *r, struct live *l, bz_gfp_t gfp);
+/* Under map_lock: frees l's block (its mark first); false when the library refused the free. */
+bool movable_free(struct replay *r, struct live *l);
+/* The model's compaction counters, from its /proc/vmstat text; 0 or -errno. */
+int compact_counts_read(bz_system *sys, struct compact_counts *cc);
 
 /* ---- reports and plot -------------------------------------------------------------------- */
 

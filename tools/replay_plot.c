@@ -4,10 +4,14 @@
  * the trace's time on every x axis: free, cached and allocated pages; the
  * unusable free space index per order; the fragmentation index per order
  * (the kernel's debugfs extfrag/ files, computed from the samples' free
- * block counts).  gnuplot (gnuplot-nox) draws it.
+ * block counts); and a last row for the whole system: the model's failed
+ * allocations (all orders, and above order 3), the pages compaction
+ * migrated, and its runs (stalls, successes, failures, kcompactd wakes).
+ * gnuplot (gnuplot-nox) draws it.
  */
 #include <spawn.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -68,7 +72,8 @@ static void write_snapshot_points(FILE *f, const struct replay *r, const struct 
 
 /*
  * One data block per plotted zone: time, pages, then the two indices for
- * orders 0..10; then one per zone with the snapshots' points.
+ * orders 0..10; one with the system's counters; then one per zone with the
+ * snapshots' points.
  */
 static void write_data(FILE *f, const struct replay *r, const struct snapshot *after, const int *zones, int nz)
 {
@@ -88,19 +93,68 @@ static void write_data(FILE *f, const struct replay *r, const struct snapshot *a
 		}
 		fputs("\n\n", f);
 	}
+	/* The system's counters, block nz: failures, then compaction's. */
+	for (size_t k = 0; k < r->nr_samples; k++) {
+		const struct sample *s = &r->samples[k];
+
+		fprintf(f, "%.6f %lu %lu %lu %lu %lu %lu %lu\n", (double)s->t_ns / 1e9, s->failed, s->failed_costly,
+			s->cc.compact_stall, s->cc.compact_success, s->cc.compact_fail, s->cc.pgmigrate_success,
+			s->cc.compact_daemon_wake);
+	}
+	fputs("\n\n", f);
+	/* Last, as gnuplot counts no empty block: the snapshots' points, nz + 1 + j. */
 	for (int j = 0; j < nz; j++)
 		write_snapshot_points(f, r, after, r->zone_slots[zones[j]], end);
+}
+
+/* The largest of a counter over the samples (off: its offset in struct sample), at least 1 for the y range. */
+static unsigned long sample_max(const struct replay *r, size_t off)
+{
+	unsigned long max = 1;
+
+	for (size_t k = 0; k < r->nr_samples; k++) {
+		unsigned long v = *(const unsigned long *)((const char *)&r->samples[k] + off);
+
+		max = v > max ? v : max;
+	}
+	return max;
+}
+
+/* The last row: the model's failed allocations and what compaction did, over the whole system. */
+static void write_counters_row(FILE *f, const struct replay *r, int nz, const char *data)
+{
+	unsigned long stalls = sample_max(r, offsetof(struct sample, cc.compact_stall));
+	unsigned long wakes = sample_max(r, offsetof(struct sample, cc.compact_daemon_wake));
+	unsigned long runs = stalls > wakes ? stalls : wakes;
+	int b = nz;
+
+	fprintf(f, "set title 'model: failed allocations (cumulative, all zones)'\nset ylabel 'allocations'\n"
+		   "set yrange [0:%lu]\nplot ", sample_max(r, offsetof(struct sample, failed)) * 11 / 10 + 1);
+	gp_string(f, data);
+	fprintf(f, " index %d using 1:2 with steps lw 5 lc 4 title 'all orders', '' index %d using 1:3 with steps "
+		   "lw 2 lc 1 title 'order > 3 (costly)'\n", b, b);
+	fprintf(f, "set title 'model: pages migrated by compaction (cumulative)'\nset ylabel 'pages'\n"
+		   "set yrange [0:%lu]\nplot ", sample_max(r, offsetof(struct sample, cc.pgmigrate_success)) * 11 / 10 + 1);
+	gp_string(f, data);
+	fprintf(f, " index %d using 1:7 with steps lw 2 lc 3 title 'pgmigrate_success'\n", b);
+	fprintf(f, "set title 'model: compaction runs (cumulative)'\nset ylabel 'events'\nset yrange [0:%lu]\nplot ",
+		runs * 11 / 10 + 1);
+	gp_string(f, data);
+	fprintf(f, " index %d using 1:4 with steps lw 2 lc 1 title 'compact_stall', '' index %d using 1:5 with "
+		   "steps lw 2 lc 3 title 'compact_success', '' index %d using 1:6 with steps lw 2 lc 4 title "
+		   "'compact_fail', '' index %d using 1:8 with steps lw 2 lc 5 title 'compact_daemon_wake'\n",
+		b, b, b, b);
 }
 
 static void write_script(FILE *f, const struct replay *r, bool points, const int *zones, int nz,
 			 const char *data, const char *png, const char *title)
 {
-	fprintf(f, "set terminal pngcairo size 1800,%d noenhanced font ',10'\nset output ", 120 + 420 * nz);
+	fprintf(f, "set terminal pngcairo size 1800,%d noenhanced font ',10'\nset output ", 120 + 420 * (nz + 1));
 	gp_string(f, png);
 	fputs("\nset grid\nset key outside right top\nset xlabel 'trace time (s)'\n"
 	      "colors = '#1f77b4 #ff7f0e #2ca02c #d62728 #9467bd #8c564b #e377c2 #7f7f7f #bcbd22 #17becf #000000'\n",
 	      f);
-	fprintf(f, "set multiplot layout %d,3 title ", nz);
+	fprintf(f, "set multiplot layout %d,3 title ", nz + 1);
 	gp_string(f, title);
 	fputc('\n', f);
 	for (int j = 0; j < nz; j++) {
@@ -117,7 +171,7 @@ static void write_script(FILE *f, const struct replay *r, bool points, const int
 		if (points)
 			fprintf(f, ", '' index %d using 1:2 with points pt 7 ps 1.5 lc 1 title 'kernel: free', "
 				   "'' index %d using 1:3 with points pt 5 ps 1.5 lc 2 title 'kernel: cached'",
-				nz + j, nz + j);
+				nz + 1 + j, nz + 1 + j);
 		fprintf(f, "\nset title '%s: unusable free space index per order'\nset ylabel 'index'\n"
 			   "set yrange [-0.02:1.02]\nplot for [o=1:10] ", zone);
 		gp_string(f, data);
@@ -129,6 +183,7 @@ static void write_script(FILE *f, const struct replay *r, bool points, const int
 		fprintf(f, " index %d using 1:(column(16+o)) with lines lw 2 lc rgb word(colors, o+1) "
 			   "title sprintf('order %%d', o)\n", j);
 	}
+	write_counters_row(f, r, nz, data);
 	fputs("unset multiplot\n", f);
 }
 

@@ -4,7 +4,8 @@
  * few lines, the kernel's figures beside the model's (allocations per
  * order and migratetype, frees, blocks taken off and drained back to the
  * buddy lists, fallbacks), the end state against the after-snapshot zone
- * by zone, and the samples as a table or CSV.
+ * by zone, the model's failures and compaction counters, and the samples
+ * as a table or CSV.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,22 @@ static const char *zone_name(int slot, char *buf, size_t size)
 }
 
 /* ---- summary ------------------------------------------------------------------------------ */
+
+/* The model's failures by size, and what its compaction did (the last sample's counters). */
+static void report_compaction(FILE *out, const struct replay *r)
+{
+	const struct compact_counts *cc = r->nr_samples ? &r->samples[r->nr_samples - 1].cc : &r->cc0;
+
+	fprintf(out, "model allocations failed: %lu, of which above order 3 (costly): %lu\n", r->model.alloc_failed,
+		r->model.alloc_failed_costly);
+	if (r->mode == MODE_POLICY)
+		fprintf(out, "movable blocks: %lu marked movable, %lu moved by the library%s; frees it refused: %lu\n",
+			r->marked_movable, r->moved, r->movable ? "" : " (compaction off: none marked)",
+			r->bad_frees);
+	fprintf(out, "compaction: compact_stall %lu, compact_success %lu, compact_fail %lu, pgmigrate_success %lu, "
+		     "pgmigrate_fail %lu, compact_daemon_wake %lu\n", cc->compact_stall, cc->compact_success,
+		cc->compact_fail, cc->pgmigrate_success, cc->pgmigrate_fail, cc->compact_daemon_wake);
+}
 
 void report_summary(FILE *out, const struct replay *r, const struct trace *t, const char *path)
 {
@@ -78,6 +95,7 @@ void report_summary(FILE *out, const struct replay *r, const struct trace *t, co
 			r->conflict_by[EV_FREE], r->conflict_by[EV_PCPU_DRAIN], r->straight_to_buddy);
 	if (r->outside_model)
 		fprintf(out, "events on pfns outside the model's zones: %lu (skipped)\n", r->outside_model);
+	report_compaction(out, r);
 	fprintf(out, "live at the end: %lu blocks, %lu pages\n", r->live_blocks, r->live_pages);
 	fprintf(out, "peak allocated: %lu pages (at %.3f s)\n", r->peak_pages,
 		r->peak_ns > t->t0_ns ? (double)(r->peak_ns - t->t0_ns) / 1e9 : 0.0);
@@ -317,6 +335,7 @@ void report_table(FILE *out, const struct replay *r, const int *orders, int nr_o
 			snprintf(v, sizeof(v), "frag%d", orders[i]);
 			fprintf(out, " %6s", v);
 		}
+		fprintf(out, " %6s %6s %8s", "failed", "fail>3", "migrated");
 		fputc('\n', out);
 		for (size_t k = 0; k < r->nr_samples; k++) {
 			const struct zone_sample *z = sample_zone(r, k, i);
@@ -333,6 +352,8 @@ void report_table(FILE *out, const struct replay *r, const int *orders, int nr_o
 				fmt_index(v, sizeof(v), bz_extfrag_index(z->nr_free, (unsigned)orders[i]));
 				fprintf(out, " %6s", v);
 			}
+			fprintf(out, " %6lu %6lu %8lu", r->samples[k].failed, r->samples[k].failed_costly,
+				r->samples[k].cc.pgmigrate_success);
 			fputc('\n', out);
 		}
 	}
@@ -349,12 +370,15 @@ void report_csv(FILE *out, const struct replay *r)
 		fprintf(out, ",unusable_%d", o);
 	for (int o = 0; o < BZ_NR_PAGE_ORDERS; o++)
 		fprintf(out, ",extfrag_%d", o);
+	fprintf(out, ",failed,failed_costly,compact_stall,compact_success,compact_fail,pgmigrate_success,"
+		     "pgmigrate_fail,compact_daemon_wake");
 	fputc('\n', out);
 	for (int i = 0; i < r->nr_zones; i++) {
 		int slot = r->zone_slots[i];
 
 		for (size_t k = 0; k < r->nr_samples; k++) {
 			const struct zone_sample *z = sample_zone(r, k, i);
+			const struct sample *s = &r->samples[k];
 
 			fprintf(out, "%.6f,%s,%zu,%lu,%lu,%lu", (double)r->samples[k].t_ns / 1e9,
 				zone_name(slot, zn, sizeof(zn)), r->samples[k].event, z->free, z->cached, z->allocated);
@@ -368,6 +392,9 @@ void report_csv(FILE *out, const struct replay *r)
 				fmt_index(v, sizeof(v), bz_extfrag_index(z->nr_free, (unsigned)o));
 				fprintf(out, ",%s", v);
 			}
+			fprintf(out, ",%lu,%lu,%lu,%lu,%lu,%lu,%lu,%lu", s->failed, s->failed_costly,
+				s->cc.compact_stall, s->cc.compact_success, s->cc.compact_fail,
+				s->cc.pgmigrate_success, s->cc.pgmigrate_fail, s->cc.compact_daemon_wake);
 			fputc('\n', out);
 		}
 	}

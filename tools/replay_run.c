@@ -164,6 +164,18 @@ static void live_sub(struct replay *r, unsigned order)
 
 /* ---- samples ---------------------------------------------------------------------------- */
 
+/* The model's compaction counters since the replay began (vm events only grow). */
+static void compact_counts_since(const struct replay *r, struct compact_counts *cc)
+{
+	const unsigned long *base = (const unsigned long *)&r->cc0;
+	unsigned long *now = (unsigned long *)cc;
+
+	if (compact_counts_read(r->sys, cc))
+		memset(cc, 0, sizeof(*cc));
+	for (size_t i = 0; i < sizeof(*cc) / sizeof(*now); i++)
+		now[i] = now[i] >= base[i] ? now[i] - base[i] : 0;
+}
+
 static int take_sample(struct replay *r, uint64_t t_ns, size_t event)
 {
 	struct sample *s;
@@ -183,6 +195,9 @@ static int take_sample(struct replay *r, uint64_t t_ns, size_t event)
 	s = &r->samples[r->nr_samples];
 	s->t_ns = t_ns;
 	s->event = event;
+	s->failed = r->model.alloc_failed;
+	s->failed_costly = r->model.alloc_failed_costly;
+	compact_counts_since(r, &s->cc);
 	for (int i = 0; i < r->nr_zones; i++) {
 		struct bz_zone_stats st = { .size = sizeof(st) };
 		struct zone_sample *z = &r->zs[r->nr_samples * (size_t)r->nr_zones + (size_t)i];
@@ -216,7 +231,8 @@ static bz_gfp_t replay_gfp(bz_gfp_t gfp)
 static void model_free(struct replay *r, struct live *l)
 {
 	if (l->page != NO_PAGE) {
-		bz_free_pages(l->page, l->order);
+		if (!movable_free(r, l))
+			r->bad_frees++;
 		r->model.frees++;
 		r->model.free_pages += 1ul << l->order;
 	}
@@ -225,6 +241,7 @@ static void model_free(struct replay *r, struct live *l)
 static int policy_alloc(struct replay *r, const struct event *ev, struct live *l)
 {
 	bz_page *page;
+	int ret;
 
 	if (l) {
 		if (l->state == LIVE_PCP) {
@@ -238,15 +255,24 @@ static int policy_alloc(struct replay *r, const struct event *ev, struct live *l
 		}
 		map_delete(l);
 	}
+	/* Compaction may call back into the map from here (replay_movable.c): not under its lock. */
+	map_unlock(r);
 	page = bz_alloc_pages(r->sys, replay_gfp(ev->gfp), ev->order);
+	map_lock(r);
 	if (!page) {
 		r->model.alloc_failed++;
+		r->model.alloc_failed_costly += ev->order > 3;  /* PAGE_ALLOC_COSTLY_ORDER */
 		return map_set(&r->map, ev->key, NO_PAGE, ev->order, LIVE_FAILED);
 	}
 	r->model.alloc[ev->order][gfp_mt(ev->gfp)]++;
 	r->model.alloc_pages += 1ul << ev->order;
 	live_add(r, ev->order, ev->ts_ns);
-	return map_set(&r->map, ev->key, page, ev->order, LIVE_ALLOCATED);
+	ret = map_set(&r->map, ev->key, page, ev->order, LIVE_ALLOCATED);
+	if (!ret)
+		movable_mark(r, map_find(&r->map, ev->key), ev->gfp);
+	else
+		bz_free_pages(page, ev->order);
+	return ret;
 }
 
 static int policy_free(struct replay *r, const struct event *ev, struct live *l)
@@ -274,18 +300,23 @@ static int policy_free(struct replay *r, const struct event *ev, struct live *l)
 
 static int policy_event(struct replay *r, const struct event *ev)
 {
-	struct live *l = map_find(&r->map, ev->key);
+	struct live *l;
+	int ret = 0;
 
+	map_lock(r);
+	l = map_find(&r->map, ev->key);
 	if (ev->type == EV_ALLOC)
-		return policy_alloc(r, ev, l);
-	if (ev->type == EV_FREE)
-		return policy_free(r, ev, l);
-	/* A seeded per-CPU page drained: free memory on the buddy lists from now on. */
-	if (ev->type == EV_PCPU_DRAIN && l && l->state == LIVE_PCP) {
+		ret = policy_alloc(r, ev, l);
+	else if (ev->type == EV_FREE)
+		ret = policy_free(r, ev, l);
+	else if (ev->type == EV_PCPU_DRAIN && l && l->state == LIVE_PCP) {
+		/* A seeded per-CPU page drained: free memory on the buddy lists from now on. */
 		bz_free_pages_to_buddy(l->page, l->order);
 		map_delete(l);
 	}
-	return 0;               /* the model's own caches and fallbacks decide the rest */
+	/* (the model's own caches and fallbacks decide the rest) */
+	map_unlock(r);
+	return ret;
 }
 
 /* ---- exact mode ---------------------------------------------------------------------------- */
@@ -628,6 +659,8 @@ int replay_run(struct replay *r, const struct trace *t)
 	if (!r->interval_ns)
 		r->interval_ns = 10000000;      /* 10 ms */
 	model_counts(r, -1);
+	if (compact_counts_read(r->sys, &r->cc0))
+		memset(&r->cc0, 0, sizeof(r->cc0));
 	if (r->mode == MODE_POLICY && r->threads && t->nr_cpus > 1) {
 		r->runner = x;
 		err = run_threads(x);
@@ -650,8 +683,11 @@ int replay_release(struct replay *r)
 
 		if (l->page == LIVE_EMPTY || l->page == LIVE_DELETED || l->page == NO_PAGE)
 			continue;
-		bz_free_pages(l->page, l->order);
+		map_lock(r);
+		if (!movable_free(r, l))
+			r->bad_frees++;
 		l->page = LIVE_DELETED;
+		map_unlock(r);
 	}
 	if (r->runner) {
 		stop_threads(r->runner);
