@@ -253,14 +253,37 @@ static void drop_isolated(struct bz_system *sys, struct bz_page *p)
  * dst's one now, dst is movable as src was (unless the callback marked it
  * itself), and src's two references go, freeing it.
  */
-static void finish_move(struct bz_system *sys, struct bz_page *dst, struct bz_page *src,
-			const struct bz_movable_operations *ops)
+static void finish_move(struct bz_system *sys, struct bz_page *dst, struct bz_page *src)
 {
-	if (!page_uflag_test(dst, UPG_movable))
-		page_set_movable(dst, ops);
 	clear_isolated(src);
 	page_clear_movable(src);
 	bz__migrate_put_refs(sys, src, 2);
+	/* The migration's reference on dst last: the owner may have freed dst already. */
+	clear_isolated(dst);
+	bz__migrate_put_refs(sys, dst, 1);
+}
+
+/*
+ * dst before migrate_page publishes it (the kernel holds dst locked and
+ * its allocation reference across move_to_new_folio): movable as src,
+ * isolated so that no scanner takes it mid-move, and a second reference,
+ * so that an owner freeing dst as soon as its callback returns only drops
+ * its own and the last put (finish_move) is the migration's.  Nothing
+ * else can see dst yet, so plain stores do.
+ */
+static void hold_dst(struct bz_page *dst, const struct bz_movable_operations *ops)
+{
+	page_set_movable(dst, ops);
+	__atomic_fetch_or(&dst->uflags, (uint8_t)UPG_isolated, __ATOMIC_RELAXED);
+	set_page_count(dst, page_ref_count(dst) + 1);
+}
+
+/* A move that did not happen: dst back to a plain block of one reference for release_dst. */
+static void unhold_dst(struct bz_system *sys, struct bz_page *dst)
+{
+	clear_isolated(dst);
+	page_clear_movable(dst);
+	bz__migrate_put_refs(sys, dst, 1);
 }
 
 /*
@@ -290,17 +313,20 @@ static int migrate_one(struct bz_system *sys, struct bz_page_list *from, struct 
 	memcpy(block_address(sys, dst), block_address(sys, src), BZ_PAGE_SIZE << order);
 	dst->private = src->private;
 	dst->index = src->index;
+	hold_dst(dst, ops);
 	rc = ops->migrate_page(dst, src, mode);
 	/* The owner let go while its callback ran (it freed src): no move, whatever it said. */
 	if (released_by_owner(src)) {
+		unhold_dst(sys, dst);
 		release_dst(sys, dst, put_new, private);
 		goto gone;
 	}
 	if (rc == BZ_MIGRATEPAGE_SUCCESS) {
 		bz__page_list_del(sys, from, src);
-		finish_move(sys, dst, src, ops);
+		finish_move(sys, dst, src);
 		return 0;
 	}
+	unhold_dst(sys, dst);
 	release_dst(sys, dst, put_new, private);
 	return rc == -EAGAIN ? -EAGAIN : (rc < 0 ? rc : -EIO);
 gone:

@@ -33,6 +33,7 @@ struct app {
 	/* Misuse hooks: in migrate_page (under the lock) and in isolate_page (no lock). */
 	void (*migrate_hook)(bz_page *dst, bz_page *src);
 	void (*isolate_hook)(bz_page *page);
+	void (*migrated_hook)(bz_page *dst);   /* after a repoint, the lock dropped */
 };
 
 static struct app app = { .lock = PTHREAD_MUTEX_INITIALIZER };
@@ -88,6 +89,8 @@ static int app_migrate(bz_page *dst, bz_page *src, enum bz_migrate_mode mode)
 		app.migrated++;
 	}
 	pthread_mutex_unlock(&app.lock);
+	if (!ret && app.migrated_hook)
+		app.migrated_hook(dst);
 	return ret;
 }
 
@@ -113,6 +116,7 @@ static void app_reset(void)
 	app.refuse_isolate = false;
 	app.migrate_hook = NULL;
 	app.isolate_hook = NULL;
+	app.migrated_hook = NULL;
 	pthread_mutex_unlock(&app.lock);
 }
 

@@ -545,7 +545,7 @@ static void check_hook(bz_page *dst, bz_page *src)
 	if (checks_run >= 16)
 		return;
 	checks_run++;
-	if (bz_check(check_sys) || bz_page_ref_count(src) != 2 || bz_page_ref_count(dst) != 1)
+	if (bz_check(check_sys) || bz_page_ref_count(src) != 2 || bz_page_ref_count(dst) != 2)
 		checks_failed++;
 }
 
@@ -660,6 +660,38 @@ static void test_migrate_page_freed_by_another_thread(void **state)
 	(void)state;
 	freed_while_isolated(true);
 	freed_while_isolated(false);
+}
+
+/*
+ * The owner's other thread frees dst as soon as migrate_page repointed its
+ * handle (before the migration is done with dst): the migration's
+ * reference keeps dst until then, and the last put frees it whole, not
+ * left marked movable or isolated on the free lists.
+ */
+static void test_migrate_dst_freed_as_callback_returns(void **state)
+{
+	bz_system *sys = fragmented(1, NULL);
+	size_t live = app.nr / 2;
+	pthread_t t;
+
+	(void)state;
+	freer.quit = false;
+	freer.handed = 0;
+	freer.clear_first = false;
+	assert_int_equal(pthread_create(&t, NULL, freer_main, NULL), 0);
+	app.migrated_hook = hand_to_freer;
+	assert_int_equal(bz_compact(sys, -1), 0);
+	pthread_mutex_lock(&freer.lock);
+	freer.quit = true;
+	pthread_cond_broadcast(&freer.cond);
+	pthread_mutex_unlock(&freer.lock);
+	pthread_join(t, NULL);
+	assert_no_thread_failures(&freer.tf);
+	assert_int_equal(freer.handed, VICTIMS);
+	assert_int_equal(app_verify(), live - VICTIMS);
+	assert_int_equal(bz_check(sys), 0);
+	assert_all_back(sys);
+	bz_system_destroy(sys);
 }
 
 /* ---- pages another holder has: never moved ------------------------------------------------------------- */
@@ -817,6 +849,7 @@ int main(void)
 		cmocka_unit_test(test_migrate_callback_frees_page),
 		cmocka_unit_test(test_compaction_check_during_migration),
 		cmocka_unit_test(test_migrate_page_freed_by_another_thread),
+		cmocka_unit_test(test_migrate_dst_freed_as_callback_returns),
 		cmocka_unit_test(test_migrate_pinned_page_not_moved),
 		cmocka_unit_test(test_compaction_leaves_thread_cache_alone),
 		cmocka_unit_test(test_movable_misuse),

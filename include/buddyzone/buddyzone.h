@@ -725,7 +725,10 @@ BZ_API int bz_set_page_private(bz_page *page, unsigned long private_data);
  * index) from src to dst and returns BZ_MIGRATEPAGE_SUCCESS.  The owner's
  * reference then moves to dst, which stays movable with the same
  * operations, and src is freed; the callback takes and drops no
- * reference itself, and must not free dst.  Any other return leaves src
+ * reference itself, and must not free dst.  While it runs, dst holds two
+ * references (the one that becomes the owner's, and the library's until
+ * the move is done), so another thread of the owner may free dst as soon
+ * as the callback repointed it.  Any other return leaves src
  * and its contents as they were (-EAGAIN: try again soon) and dst is
  * freed; putback_page then tells the application it has its page back.
  *
