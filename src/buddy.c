@@ -810,21 +810,16 @@ void bz__set_pageblock_migratetype_locked(struct bz_zone *z, unsigned long pfn, 
 /* ---- compaction's free scanner and its finish test ---------------------------------------- */
 
 /*
- * __isolate_free_page(): the raw min watermark (no boost) plus the block
- * must stay free, except in an isolated pageblock.  A block of
- * pageblock_order - 1 or more is about to hold movable pages: its
- * pageblocks of a mergeable type become MOVABLE with their free pages.
+ * __isolate_free_page(): off the lists as page reporting takes a block
+ * (the raw min watermark, no boost, plus the block must stay free, except
+ * in an isolated pageblock); a block of pageblock_order - 1 or more is
+ * about to hold movable pages: its pageblocks of a mergeable type become
+ * MOVABLE with their free pages.
  */
 bool bz__isolate_free_page_locked(struct bz_zone *z, unsigned long pfn, unsigned order)
 {
-	struct bz_page *p = zpage(z, pfn);
-	unsigned long mark = atomic_load_explicit(&z->watermark[WMARK_MIN], memory_order_relaxed) + (1ul << order);
-
-	zone_lock_held(z);
-	if (PAGE_GET(p, mt) != BZ_MIGRATE_ISOLATE &&
-	    !bz__zone_watermark_ok(z, 0, mark, 0, 0, zone_page_state(z, NR_FREE_PAGES)))
+	if (!bz__isolate_free_block_locked(z, pfn, order))
 		return false;
-	del_page_from_free_list(z, pfn, order);
 	if (order >= BZ_PAGEBLOCK_ORDER - 1) {
 		for (unsigned long b = pfn; b < pfn + (1ul << order); b += PAGEBLOCK_NR_PAGES) {
 			int mt = get_pageblock_migratetype(z->sys, b);
@@ -833,8 +828,6 @@ bool bz__isolate_free_page_locked(struct bz_zone *z, unsigned long pfn, unsigned
 				move_freepages_block(z, b, BZ_MIGRATE_MOVABLE);
 		}
 	}
-	/* Away from the lists, frozen like page reporting's blocks: bz_check counts it as allocated. */
-	PAGE_SET(p, flags, (uint8_t)((PAGE_GET(p, flags) & PG_init) | PG_head | PG_frozen));
 	return true;
 }
 

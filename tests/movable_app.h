@@ -222,6 +222,19 @@ static void app_free_all(void)
 		app_free(id);
 }
 
+/* Everything freed and drained: every managed page free again (nothing leaked, nothing freed twice). */
+static inline void app_assert_all_back(bz_system *sys)
+{
+	struct bz_zone_stats st;
+
+	app_free_all();
+	assert_int_equal(bz_drain_all_pages(sys), 0);
+	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
+	assert_int_equal(st.free, st.managed);
+	assert_int_equal(bz_check(sys), 0);
+	assert_int_equal(json_counter(sys, "pgalloc_bad_free"), 0);
+}
+
 /* Free blocks of pageblock order or more in the app's zone. */
 static unsigned long free_order9_blocks(bz_system *sys)
 {

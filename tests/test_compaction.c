@@ -42,19 +42,6 @@ static void free_blocks(bz_page **blocks, int n)
 		assert_int_equal(bz_free_pages(blocks[i], BZ_PAGEBLOCK_ORDER), 0);
 }
 
-/* Everything freed and drained: every managed page free again (nothing leaked, nothing freed twice). */
-static void assert_all_back(bz_system *sys)
-{
-	struct bz_zone_stats st;
-
-	app_free_all();
-	assert_int_equal(bz_drain_all_pages(sys), 0);
-	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
-	assert_int_equal(st.free, st.managed);
-	assert_int_equal(bz_check(sys), 0);
-	assert_int_equal(counter(sys, "pgalloc_bad_free"), 0);
-}
-
 static bz_system *fragmented(int compaction, struct log_catch *lc)
 {
 	bz_system *sys = app_system(compaction, 0, lc);
@@ -81,7 +68,7 @@ static void test_compaction_off_order9_fails(void **state)
 	assert_int_equal(app.migrate_calls, 0);
 	assert_int_equal(app_verify(), app.nr / 2);
 	assert_int_equal(bz_compact(sys, -1), -EOPNOTSUPP);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -121,7 +108,7 @@ static void test_compaction_direct_order9_succeeds(void **state)
 	assert_int_equal(app_verify(), app.nr / 2);
 	assert_int_equal(bz_check(sys), 0);
 	free_blocks(blocks, n);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -140,7 +127,7 @@ static void test_compaction_extfrag_threshold_skips(void **state)
 	assert_true(alloc_order9(sys, blocks, 1) == 1);
 	free_blocks(blocks, 1);
 	assert_int_equal(bz_sysctl_set(sys, "extfrag_threshold", "1001"), -EINVAL);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -181,7 +168,7 @@ static void test_compaction_slowpath_order(void **state)
 	assert_int_equal(counter(sys, "compact_success"), 1);
 	assert_int_equal(bz_free_pages(block, BZ_PAGEBLOCK_ORDER), 0);
 	assert_int_equal(app_verify(), app.nr / 2);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -222,7 +209,7 @@ static void test_compaction_deferred_after_failure(void **state)
 	}
 	assert_int_equal(calls[0], 2 * calls[1]);
 	app.migrate_ret = 0;
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -245,7 +232,7 @@ static void test_compaction_compact_memory(void **state)
 	assert_int_equal(counter(sys, "compact_stall"), 0);   /* not an allocation's */
 	assert_int_equal(app_verify(), app.nr / 2);
 	assert_int_equal(bz_compact(sys, 0), 0);             /* nothing left to move is fine */
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -273,7 +260,7 @@ static void test_compaction_vmstat_counters(void **state)
 		prev = p;
 	}
 	free(text);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -310,7 +297,7 @@ static void test_compaction_debug_mode(void **state)
 	free_blocks(blocks, n);
 	assert_int_equal(bz_compact(sys, -1), 0);
 	assert_int_equal(app_verify(), app.nr / 2);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	if (lc.count)
 		fail_msg("%d messages: %s", lc.count, lc.all);
 	bz_system_destroy(sys);
@@ -402,7 +389,7 @@ static void test_compaction_moves_high_order_blocks(void **state)
 	assert_int_equal(bz_free_pages(blk[1], 2), 0);
 	for (int i = 0; i < nr_stray; i++)
 		assert_int_equal(bz_free_pages(stray[i], 2), 0);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -435,7 +422,7 @@ static void test_migrate_callback_fails_page_put_back(void **state)
 	assert_memory_equal(before, app.handle, sizeof(app.handle));
 	assert_int_equal(app_verify(), app.nr / 2);
 	free(before);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -459,7 +446,7 @@ static void test_migrate_callback_eagain_retried(void **state)
 	assert_true(app.migrated > 0);
 	assert_int_equal(app_verify(), app.nr / 2);
 	free(before);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -478,7 +465,7 @@ static void test_migrate_isolate_refused(void **state)
 	assert_memory_equal(before, app.handle, sizeof(app.handle));
 	assert_int_equal(app_verify(), app.nr / 2);
 	free(before);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -518,7 +505,7 @@ static void callback_frees(int ret)
 	assert_int_equal(app.isolate_calls, app.migrate_calls + app.putbacks);
 	assert_int_equal(app_verify(), live - VICTIMS);
 	assert_int_equal(bz_check(sys), 0);
-	assert_all_back(sys);                               /* no target leaked, no page freed twice */
+	app_assert_all_back(sys);                               /* no target leaked, no page freed twice */
 	bz_system_destroy(sys);
 }
 
@@ -563,7 +550,7 @@ static void test_compaction_check_during_migration(void **state)
 		fail_msg("%d of 16 checks failed: %s", (int)checks_failed, lc.all);
 	assert_true(app.migrated > 0);
 	assert_int_equal(app_verify(), app.nr / 2);
-	assert_all_back(check_sys);
+	app_assert_all_back(check_sys);
 	bz_system_destroy(check_sys);
 }
 
@@ -627,17 +614,15 @@ static void hand_to_freer(bz_page *page)
 	pthread_mutex_unlock(&freer.lock);
 }
 
-static void freed_while_isolated(bool clear_first)
+/* bz_compact(sys) with the freer thread beside it; the hooks (set by the caller) hand it pages. */
+static void compact_with_freer(bz_system *sys, bool clear_first)
 {
-	bz_system *sys = fragmented(1, NULL);
-	size_t live = app.nr / 2;
 	pthread_t t;
 
 	freer.quit = false;
 	freer.handed = 0;
 	freer.clear_first = clear_first;
 	assert_int_equal(pthread_create(&t, NULL, freer_main, NULL), 0);
-	app.isolate_hook = hand_to_freer;
 	assert_int_equal(bz_compact(sys, -1), 0);
 	pthread_mutex_lock(&freer.lock);
 	freer.quit = true;
@@ -646,12 +631,21 @@ static void freed_while_isolated(bool clear_first)
 	pthread_join(t, NULL);
 	assert_no_thread_failures(&freer.tf);
 	assert_int_equal(freer.handed, VICTIMS);
+}
+
+static void freed_while_isolated(bool clear_first)
+{
+	bz_system *sys = fragmented(1, NULL);
+	size_t live = app.nr / 2;
+
+	app.isolate_hook = hand_to_freer;
+	compact_with_freer(sys, clear_first);
 	/* The freed pages were not moved (no migrate_page, no putback), and count as done. */
 	assert_int_equal(app.migrate_calls, app.migrated);
 	assert_int_equal(app.isolate_calls, app.migrated + VICTIMS + app.putbacks);
 	assert_int_equal(counter(sys, "pgmigrate_success"), app.migrated + VICTIMS);
 	assert_int_equal(app_verify(), live - VICTIMS);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -672,25 +666,13 @@ static void test_migrate_dst_freed_as_callback_returns(void **state)
 {
 	bz_system *sys = fragmented(1, NULL);
 	size_t live = app.nr / 2;
-	pthread_t t;
 
 	(void)state;
-	freer.quit = false;
-	freer.handed = 0;
-	freer.clear_first = false;
-	assert_int_equal(pthread_create(&t, NULL, freer_main, NULL), 0);
 	app.migrated_hook = hand_to_freer;
-	assert_int_equal(bz_compact(sys, -1), 0);
-	pthread_mutex_lock(&freer.lock);
-	freer.quit = true;
-	pthread_cond_broadcast(&freer.cond);
-	pthread_mutex_unlock(&freer.lock);
-	pthread_join(t, NULL);
-	assert_no_thread_failures(&freer.tf);
-	assert_int_equal(freer.handed, VICTIMS);
+	compact_with_freer(sys, false);
 	assert_int_equal(app_verify(), live - VICTIMS);
 	assert_int_equal(bz_check(sys), 0);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -724,7 +706,7 @@ static void test_migrate_pinned_page_not_moved(void **state)
 	}
 	assert_int_equal(app_verify(), app.nr / 2);
 	free(before);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -759,7 +741,7 @@ static void test_compaction_leaves_thread_cache_alone(void **state)
 	for (int i = 0; i < CACHED; i++)
 		assert_int_equal(bz_free_pages(again[i], 0), 0);
 	assert_int_equal(app_verify(), app.nr / 2 - CACHED);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 

@@ -80,17 +80,6 @@ static unsigned long free_pages(bz_system *sys)
 	return zone_stats(sys, 0, BZ_ZONE_NORMAL).free;
 }
 
-static void assert_all_back(bz_system *sys)
-{
-	struct bz_zone_stats st;
-
-	app_free_all();
-	assert_int_equal(bz_drain_all_pages(sys), 0);
-	st = zone_stats(sys, 0, BZ_ZONE_NORMAL);
-	assert_int_equal(st.free, st.managed);
-	assert_int_equal(bz_check(sys), 0);
-	assert_int_equal(json_counter(sys, "pgalloc_bad_free"), 0);
-}
 
 /* ---- alloc_contig_range ----------------------------------------------------------------------- */
 
@@ -123,7 +112,7 @@ static void test_contig_range_moves_movable_pages(void **state)
 	assert_int_equal(bz_free_contig_range(sys, start, RANGE_PAGES), 0);
 	assert_int_equal(free_pages(sys), before);
 	assert_int_equal(app_verify(), live);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -140,7 +129,7 @@ static void test_contig_range_unaligned(void **state)
 	assert_int_equal(app_verify(), live);
 	assert_int_equal(bz_check(sys), 0);
 	assert_int_equal(bz_free_contig_range(sys, start, end - start), 0);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -166,7 +155,7 @@ static void test_contig_range_pinned_page_ebusy(void **state)
 	/* The pin gone, the same range can be had. */
 	assert_int_equal(bz_alloc_contig_range(sys, start, end, BZ_MIGRATE_MOVABLE, BZ_GFP_KERNEL), 0);
 	assert_int_equal(bz_free_contig_range(sys, start, RANGE_PAGES), 0);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -186,7 +175,7 @@ static void test_contig_range_unmovable_page_ebusy(void **state)
 	assert_int_equal(app_verify(), live);
 	assert_int_equal(free_pages(sys), before);
 	assert_int_equal(bz_check(sys), 0);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -205,7 +194,7 @@ static void test_contig_range_callback_refuses(void **state)
 	app.migrate_ret = 0;
 	assert_int_equal(app_verify(), live);
 	assert_int_equal(bz_check(sys), 0);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
@@ -243,7 +232,7 @@ static void test_contig_range_debug_mode(void **state)
 	assert_int_equal(json_counter(sys, "pagealloc_corruption"), 0);
 	assert_int_equal(json_counter(sys, "debug_check_fail"), 0);
 	assert_int_equal(lc.count, 0);
-	assert_all_back(sys);
+	app_assert_all_back(sys);
 	bz_system_destroy(sys);
 }
 
