@@ -213,6 +213,8 @@ static void test_contig_range_debug_mode(void **state)
 	cfg.hugetlb = BZ_HUGETLB_NEVER;
 	cfg.debug = BZ_DEBUG_POISON | BZ_DEBUG_GUARD | BZ_DEBUG_CHECK;
 	cfg.debug_check_interval = 997;
+	/* As app_system(0, 0): no kcompactd moving pages (and holding references) beside the test. */
+	cfg.compaction = 0;
 	cfg.log = log_catch_fn;
 	cfg.log_arg = &lc;
 	assert_int_equal(bz_system_create(&cfg, &sys), 0);
