@@ -275,7 +275,7 @@ BZ_API bz_page *bz_alloc_contig_pages(bz_system *sys_in, unsigned long nr_pages,
 	}
 	if (nid == -1)
 		nid = bz__task_node(sys);
-	zl = __atomic_load_n(&sys->nodes[nid]->zonelists[ZONELIST_FALLBACK], __ATOMIC_ACQUIRE);
+	zl = atomic_load_explicit(&sys->nodes[nid]->zonelists[ZONELIST_FALLBACK], memory_order_acquire);
 	for (int i = 0; i < zl->nr; i++) {
 		struct bz_zone *z = zl->zones[i];
 		struct bz_page *page;
