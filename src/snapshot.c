@@ -63,6 +63,28 @@ static void snapshot_lists(struct bz_zone *z, struct bz_zone_snapshot *s)
 		}
 }
 
+/*
+ * The cached pages, with a free count from before and after that read: a
+ * refill or drain moving pages between the lists and a cache meanwhile
+ * would count them twice (free read before, cached after) or not at all.
+ * A few tries, then the pages counted twice are taken off the cache.
+ */
+static void snapshot_cached(struct bz_zone *z, struct bz_zone_snapshot *s)
+{
+	for (int tries = 0; tries < 8; tries++) {
+		unsigned long free_now;
+
+		s->cached = bz__zone_cached(z);
+		free_now = (unsigned long)zone_page_state(z, NR_FREE_PAGES);
+		if (free_now == s->free)
+			break;
+		s->free = free_now;
+	}
+	if (s->free + s->cached > s->managed)
+		s->cached = s->managed > s->free ? s->managed - s->free : 0;
+	s->allocated = s->managed >= s->free + s->cached ? s->managed - s->free - s->cached : 0;
+}
+
 void bz__zone_snapshot(struct bz_zone *z, unsigned what, struct bz_zone_snapshot *s)
 {
 	memset(s, 0, sizeof(*s));
@@ -76,10 +98,8 @@ void bz__zone_snapshot(struct bz_zone *z, unsigned what, struct bz_zone_snapshot
 		bz__count_pageblocks_locked(z, s->pageblocks);
 		bz__zone_unlock(z);
 	}
-	if (what & BZ_SNAP_CACHED) {
-		s->cached = bz__zone_cached(z);
-		s->allocated = s->managed >= s->free + s->cached ? s->managed - s->free - s->cached : 0;
-	}
+	if (what & BZ_SNAP_CACHED)
+		snapshot_cached(z, s);
 	if (what & BZ_SNAP_NUMA)
 		for (int i = 0; i <= NUMA_OTHER - NUMA_HIT; i++)
 			s->numa[i] = bz__zone_numa_sum(z, (enum bz_zone_stat_item)(NUMA_HIT + i));

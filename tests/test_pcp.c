@@ -407,6 +407,62 @@ static void test_cache_bounded_by_high_max(void **state)
 	bz_system_destroy(sys);
 }
 
+/* ---- statistics while caches fill and drain ------------------------------------------------ */
+
+struct mover {
+	bz_system *sys;
+	_Atomic bool stop;
+	_Atomic unsigned long rounds;
+	_Atomic int bad_frees;
+};
+
+/* Refills and drains its cache over and over: pages go between the lists and the cache in batches. */
+static void *refill_and_drain(void *arg)
+{
+	struct mover *m = arg;
+	bz_page *pages[512];
+
+	while (!atomic_load(&m->stop)) {
+		int n = 0;
+
+		while (n < 512 && (pages[n] = bz_alloc_pages(m->sys, BZ_GFP_KERNEL, 0)))
+			n++;
+		for (int i = 0; i < n; i++)
+			if (bz_free_pages(pages[i], 0))
+				m->bad_frees++;
+		if (bz_drain_all_pages(m->sys))
+			m->bad_frees++;
+		m->rounds++;
+	}
+	return NULL;
+}
+
+/*
+ * bz_zone_stats (and bzstat's segment, zoneinfo) while another thread's
+ * cache refills and drains: no page is counted both free and cached.
+ */
+static void test_zone_stats_never_count_a_page_twice(void **state)
+{
+	struct mover m = { .sys = make_system("0:Normal=65536", 2, NULL) };
+	unsigned long twice = 0, looks = 0;
+	pthread_t t;
+
+	(void)state;
+	assert_int_equal(pthread_create(&t, NULL, refill_and_drain, &m), 0);
+	while (atomic_load(&m.rounds) < 500 || looks < 5000) {
+		struct bz_zone_stats st;
+
+		assert_int_equal(bz_zone_stats(m.sys, 0, BZ_ZONE_NORMAL, &st), 0);
+		twice += st.free + st.cached > st.managed || st.free + st.cached + st.allocated != st.managed;
+		looks++;
+	}
+	m.stop = true;
+	assert_int_equal(pthread_join(t, NULL), 0);
+	assert_int_equal(m.bad_frees, 0);
+	assert_int_equal(twice, 0);
+	bz_system_destroy(m.sys);
+}
+
 /* The largest "high:" of the zone's pagesets in zoneinfo: the one cache's, or high_min. */
 static int zoneinfo_max_high(bz_system *sys, const char *zone)
 {
@@ -638,6 +694,7 @@ int main(void)
 		cmocka_unit_test(test_high_fraction_pins_live_caches),
 		cmocka_unit_test(test_idle_thread_cache_decays),
 		cmocka_unit_test(test_free_after_thread_cache_is_gone),
+		cmocka_unit_test(test_zone_stats_never_count_a_page_twice),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
