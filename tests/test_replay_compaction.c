@@ -116,7 +116,7 @@ static struct outcome replay(int compaction)
 	/* kcompactd may still hold free pages it isolated as targets: until its pass ends. */
 	(void)wait_for(zone_all_free, r->sys);
 	/* Now no page is movable and no pass under way: the callbacks and the counters are final. */
-	o.moved = r->moved;
+	o.moved = atomic_load(&r->moved);
 	assert_int_equal(compact_counts_read(r->sys, &o.cc_end), 0);
 	st = zone_stats(r->sys, 0, BZ_ZONE_DMA32);
 	o.free_after = st.free;
@@ -224,7 +224,7 @@ static void test_replay_map_follows_compact_memory(void **state)
 	/* Synchronous, on this thread: the callbacks have all run when it returns. */
 	assert_int_equal(bz_compact(r->sys, -1), 0);
 	assert_int_equal(compact_counts_read(r->sys, &cc), 0);
-	print_message("compact_memory: %lu blocks moved, pgmigrate_success %lu\n", r->moved, cc.pgmigrate_success);
+	print_message("compact_memory: %lu blocks moved, pgmigrate_success %lu\n", atomic_load(&r->moved), cc.pgmigrate_success);
 	assert_true(r->moved > 100);
 	assert_true(r->moved <= cc.pgmigrate_success);
 	map_lock(r);

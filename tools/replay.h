@@ -11,6 +11,7 @@
 #define BZ_TOOLS_REPLAY_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -188,7 +189,7 @@ struct replay {
 	bool movable;
 	pthread_mutex_t map_lock;
 	unsigned long marked_movable;   /* blocks marked */
-	unsigned long moved;            /* blocks the library moved (our migrate_page repointed them) */
+	_Atomic unsigned long moved;    /* blocks the library moved (our migrate_page repointed them; kcompactd too) */
 	unsigned long bad_frees;        /* frees of a block the library refused: the map lost track */
 	struct compact_counts cc0;      /* the counters when the replay began */
 	struct runner *runner;          /* policy mode's CPU threads, until replay_release */

@@ -34,7 +34,7 @@ static void report_compaction(FILE *out, const struct replay *r)
 		r->model.alloc_failed_costly);
 	if (r->mode == MODE_POLICY)
 		fprintf(out, "movable blocks: %lu marked movable, %lu moved by the library%s; frees it refused: %lu\n",
-			r->marked_movable, r->moved, r->movable ? "" : " (compaction off: none marked)",
+			r->marked_movable, atomic_load(&r->moved), r->movable ? "" : " (compaction off: none marked)",
 			r->bad_frees);
 	fprintf(out, "compaction: compact_stall %lu, compact_success %lu, compact_fail %lu, pgmigrate_success %lu, "
 		     "pgmigrate_fail %lu, compact_daemon_wake %lu\n", cc->compact_stall, cc->compact_success,
