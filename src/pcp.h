@@ -72,13 +72,13 @@ struct bz_tcache {
 	struct bz_tcache *next, *prev;  /* sys->tcaches, under bz__tcache_lock */
 	pthread_t owner;
 	int cpu;                        /* CPU the owner last refilled on (reports) */
+	int nr_pcp;                     /* in cpu's hole: pcp[] starts at 384 bytes, not 512 */
 	long last_decay_ns;             /* decay_pcp_high() roughly once a second */
 	bool decay_idle_due;            /* the owner's decay ran: idle threads' caches are worth a look */
 	bool pinned;                    /* nid set by bz_thread_set_node, else the CPU's node at the last refill */
 	int nid;                        /* the owner's node: its memory holds the cache; remote zones expire */
 	size_t alloc_bytes;             /* the cache's own mapping (bz__os_alloc_node) */
 	_Atomic unsigned long events[NR_VM_EVENTS]; /* owner writes (no RMW), readers sum */
-	int nr_pcp;
 	struct bz_pcp_stats *stats;     /* nr_pcp of them, after pcp[] */
 	struct bz_pcp pcp[];            /* one per zone id (nid * BZ_MAX_NR_ZONES + zone) */
 };
