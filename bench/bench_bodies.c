@@ -180,3 +180,23 @@ size_t bz_bench_node_ring_release(unsigned order)
 	ring_head = 0;
 	return failed;
 }
+
+unsigned long bz_bench_json_event(bz_system *sys, const char *name)
+{
+	char *text = NULL, key[64];
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	unsigned long v = 0;
+	const char *at;
+
+	if (!f)
+		return 0;
+	bz_write_json(sys, f);
+	fclose(f);
+	snprintf(key, sizeof(key), "\"%s\":", name);
+	at = strstr(text, key);
+	if (at)
+		v = strtoul(at + strlen(key), NULL, 10);
+	free(text);
+	return v;
+}

@@ -10,6 +10,7 @@
  * checked against the word it was stamped with.
  */
 #include "bench_compaction.h"
+#include "bench_shim.h"
 
 #include <stdint.h>
 #include <stdio.h>
@@ -50,26 +51,6 @@ static void putback(bz_page *page)
 }
 
 static const struct bz_movable_operations ops = { isolate, migrate, putback };
-
-static unsigned long json_event(bz_system *sys, const char *name)
-{
-	char *text = NULL, key[64];
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	unsigned long v = 0;
-	const char *at;
-
-	if (!f)
-		return 0;
-	bz_write_json(sys, f);
-	fclose(f);
-	snprintf(key, sizeof(key), "\"%s\":", name);
-	at = strstr(text, key);
-	if (at)
-		v = strtoul(at + strlen(key), NULL, 10);
-	free(text);
-	return v;
-}
 
 static double now_ns(void)
 {
@@ -148,9 +129,9 @@ int bz_bench_compaction(int compaction, struct bz_compaction_result *r)
 	       (blocks[r->blocks] = bz_alloc_pages(sys, BZ_GFP_TRANSHUGE, BZ_PAGEBLOCK_ORDER)))
 		r->blocks++;
 	r->alloc_ns = now_ns() - t0;
-	r->migrated = json_event(sys, "pgmigrate_success");
-	r->migrate_fail = json_event(sys, "pgmigrate_fail");
-	r->stalls = json_event(sys, "compact_stall");
+	r->migrated = bz_bench_json_event(sys, "pgmigrate_success");
+	r->migrate_fail = bz_bench_json_event(sys, "pgmigrate_fail");
+	r->stalls = bz_bench_json_event(sys, "compact_stall");
 	r->handles_bad = bad_handles(n);
 	for (unsigned long i = 0; i < r->blocks; i++)
 		bz_free_pages(blocks[i], BZ_PAGEBLOCK_ORDER);

@@ -79,27 +79,6 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* A vm event of the JSON report, "name":value. */
-static unsigned long json_event(bz_system *sys, const char *name)
-{
-	char *text = NULL, key[64];
-	size_t len = 0;
-	FILE *f = open_memstream(&text, &len);
-	unsigned long v = 0;
-	const char *at;
-
-	if (!f)
-		return 0;
-	bz_write_json(sys, f);
-	fclose(f);
-	snprintf(key, sizeof(key), "\"%s\":", name);
-	at = strstr(text, key);
-	if (at)
-		v = strtoul(at + strlen(key), NULL, 10);
-	free(text);
-	return v;
-}
-
 static double percentile(const uint64_t *sorted, size_t n, double p)
 {
 	size_t i = (size_t)(p * (double)(n - 1) + 0.5);
@@ -162,8 +141,8 @@ int bz_bench_pressure(unsigned order, size_t allocs, struct bz_pressure_result *
 	timed_run(sys, &c, lat, allocs < total ? allocs : total);
 	memset(r, 0, sizeof(*r));
 	r->failures = timed_run(sys, &c, lat, allocs);
-	r->allocstall = json_event(sys, "allocstall_normal");
-	r->pageoutrun = json_event(sys, "pageoutrun");
+	r->allocstall = bz_bench_json_event(sys, "allocstall_normal");
+	r->pageoutrun = bz_bench_json_event(sys, "pageoutrun");
 	summarize(lat, allocs, r);
 	bz_shrinker_unregister(sys, &c.shrinker);
 	r->shrinker_freed = atomic_load(&c.freed);

@@ -23,6 +23,8 @@ extern "C" {
 /* Builds the benchmark system; NULL (with a message on stderr) on failure. */
 bz_system *bz_bench_system_create(void);
 void bz_bench_system_destroy(bz_system *sys);
+/* A vm event of the system's JSON report ("name":value); 0 if it is not there. */
+unsigned long bz_bench_json_event(bz_system *sys, const char *name);
 
 /*
  * The benchmark system with debug options (BZ_DEBUG_*) and a fault-injection
